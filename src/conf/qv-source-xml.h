@@ -1,0 +1,31 @@
+/*
+ * qv-source-xml: storage sources in libvirt's domain-XML form.
+ *
+ * Writes <source> elements, the nested <backingStore> chain (ending with
+ * an empty <backingStore/> when the chain is known to end, and with
+ * nothing when what lies below is unknown), quorum children as sibling
+ * <backingStore>s, and a flat view with one <element> per chain element.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "qv-source.h"
+
+G_BEGIN_DECLS
+
+/* Append "<source .../>" (or with children) for @src at @indent spaces */
+void qv_source_xml_format_source(GString *buf, const QvStorageSource *src,
+                                 unsigned int indent);
+
+/* Append the backing stores of @src, nested, at @indent spaces */
+void qv_source_xml_format_backing(GString *buf, const QvStorageSource *src,
+                                  unsigned int indent);
+
+/* A <disk> element (driver, source, chain) for an image on its own */
+char *qv_source_xml_format_disk(const QvStorageSource *top);
+
+/* <chain> with one <element index parent> per element, depth first */
+char *qv_source_xml_format_flat(const QvStorageSource *top);
+
+G_END_DECLS

@@ -1,0 +1,35 @@
+/*
+ * qv-test-util: helpers shared by the test programs: temporary folders,
+ * running qemu-img and qvirt, golden-file comparison.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+/* A new temporary folder; removed (recursively) by qv_test_rmtree() */
+char *qv_test_mkdtemp(void);
+void qv_test_rmtree(const char *path);
+
+/* Run argv (NULL-terminated), capture output; returns the exit status */
+int qv_test_run(const char *const *argv, char **out, char **err);
+
+/* Run qemu-img with the given arguments; fails the test on error */
+void qv_test_qemu_img(const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+/* Run the qvirt binary (QVIRT_BIN, under QV_TEST_WRAPPER when set) */
+int qv_test_qvirt(char **out, char **err, const char *first, ...)
+    G_GNUC_NULL_TERMINATED;
+
+/* Write @len bytes at @offset in @path (created if absent) */
+void qv_test_write_at(const char *path, long offset, const void *data,
+                      size_t len);
+
+/*
+ * Compare @actual with tests/data/@rel.  With QV_TEST_REGENERATE=1 the
+ * expected file is (re)written instead.  A missing expected file fails.
+ */
+void qv_test_golden(const char *rel, const char *actual);
+
+/* Replace every occurrence of @needle in @s by @repl (new string) */
+char *qv_test_replace(const char *s, const char *needle, const char *repl);

@@ -1,0 +1,123 @@
+/*
+ * qvirt: the command line.  Dispatches to one command from the table,
+ * prints its error once as "qvirt: error: ..." and exits 1 on failure.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "qvirt-config.h"
+#include "qvirt-cli.h"
+
+static int cmd_help(int argc, char **argv, GError **error);
+static int cmd_version(int argc, char **argv, GError **error);
+
+static const QvCommand qv_cmd_help = {
+    .name = "help",
+    .args = "[COMMAND]",
+    .summary = "show the commands, or the help of one command",
+    .help = "Without COMMAND, lists every command. With COMMAND, shows its usage and options.",
+    .run = cmd_help,
+};
+
+static const QvCommand qv_cmd_version = {
+    .name = "version",
+    .args = "",
+    .summary = "print the version of qvirt",
+    .help = "Prints 'qvirt VERSION'. The same as 'qvirt --version'.",
+    .run = cmd_version,
+};
+
+static const QvCommand *const commands[] = {
+    &qv_cmd_chain,
+    &qv_cmd_help,
+    &qv_cmd_version,
+};
+
+static const QvCommand *
+find_command(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    }
+    return NULL;
+}
+
+void
+qv_cli_print_command_help(const QvCommand *cmd)
+{
+    printf("Usage: qvirt %s %s\n\n%s.\n\n%s\n", cmd->name, cmd->args,
+           cmd->summary, cmd->help);
+}
+
+static void
+print_overview(FILE *out)
+{
+    fprintf(out, "Usage: qvirt [--version] COMMAND [ARGS...]\n\nCommands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "\nRun 'qvirt help COMMAND' for the options of one command; 'man qvirt' for the whole manual.\n");
+}
+
+static int
+cmd_help(int argc, char **argv, GError **error)
+{
+    const QvCommand *cmd;
+
+    if (argc < 2) {
+        print_overview(stdout);
+        return 0;
+    }
+    if (argc > 2) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                    "help takes at most one command name");
+        return 1;
+    }
+    if (!(cmd = find_command(argv[1]))) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+                    "unknown command '%s'; run 'qvirt help' for the list",
+                    argv[1]);
+        return 1;
+    }
+    qv_cli_print_command_help(cmd);
+    return 0;
+}
+
+static int
+cmd_version(int argc, char **argv, GError **error)
+{
+    printf("qvirt %s\n", QVIRT_VERSION);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    const QvCommand *cmd;
+    g_autoptr(GError) error = NULL;
+    int ret;
+
+    setlocale(LC_ALL, "");
+    if (argc < 2) {
+        print_overview(stderr);
+        return 1;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cmd_version(argc - 1, argv + 1, NULL);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_overview(stdout);
+        return 0;
+    }
+    if (!(cmd = find_command(argv[1]))) {
+        fprintf(stderr, "qvirt: error: unknown command '%s'; run 'qvirt help' for the list\n",
+                argv[1]);
+        return 1;
+    }
+    ret = cmd->run(argc - 1, argv + 1, &error);
+    if (error) {
+        fprintf(stderr, "qvirt: error: %s\n", error->message);
+        return 1;
+    }
+    return ret;
+}
