@@ -33,7 +33,7 @@ else
 fi
 meson compile -C build-fuzz
 fuzz_ok=0
-for t in probe backing; do
+for t in probe backing domain-xml; do
     work="$LOG/corpus-$t"
     mkdir -p "$work"
     cp fuzz/corpus/$t/* "$work/"

@@ -24,8 +24,12 @@ normalise(const char *out)
 {
     g_autofree char *a = qv_test_replace(out, dir, "@TMP@");
     g_autoptr(GRegex) re = g_regex_new("\"allocation\": [0-9]+", 0, 0, NULL);
+    /* the ALLOCATION column of `chain --flat` */
+    g_autoptr(GRegex) col = g_regex_new("^([0-9]+ +[-0-9]+ +[a-z0-9]+ +[0-9]+ +)[0-9]+",
+                                        G_REGEX_MULTILINE, 0, NULL);
+    g_autofree char *b = g_regex_replace_literal(re, a, -1, 0, "\"allocation\": 0", 0, NULL);
 
-    return g_regex_replace_literal(re, a, -1, 0, "\"allocation\": 0", 0, NULL);
+    return g_regex_replace(col, b, -1, 0, "\\g<1>0", 0, NULL);
 }
 
 /* Run `qvirt chain IMAGE ARGS...` expecting success; compare with golden */
@@ -68,11 +72,11 @@ test_errors(void)
 {
     static const struct { const char *args[4]; const char *want; } rows[] = {
         { { "frobnicate" }, "qvirt: error: unknown command 'frobnicate'; run 'qvirt help' for the list\n" },
-        { { "chain" }, "qvirt: error: chain: missing IMAGE; usage: qvirt chain IMAGE [--format FMT] [--json] [--xml] [--flat]\n" },
+        { { "chain" }, "qvirt: error: chain: missing arguments; usage: qvirt chain IMAGE [--format FMT] [--json] [--xml] [--flat]\n" },
         { { "chain", "a", "b" }, "qvirt: error: chain: too many arguments; usage: qvirt chain IMAGE [--format FMT] [--json] [--xml] [--flat]\n" },
         { { "chain", "--format", "qcow3", "x" }, "qvirt: error: chain: unknown format 'qcow3' (known: raw, iso, qcow, qcow2, qed, vmdk, vdi, vpc, vhdx, luks)\n" },
         { { "chain", "--json", "--xml", "x" }, "qvirt: error: chain: --json and --xml cannot be used together\n" },
-        { { "chain", "--bogus", "x" }, "qvirt: error: Unknown option --bogus\n" },
+        { { "chain", "--bogus", "x" }, "qvirt: error: chain: Unknown option --bogus\n" },
         { { "chain", "@TMP@/nope.qcow2" }, "qvirt: error: image '@TMP@/nope.qcow2' does not exist\n" },
         { { "chain", "@TMP@/top.qcow2" }, "qvirt: error: format of image '@TMP@/top.qcow2' was not given and it looks like qcow2 naming backing file 'mid.qcow2'; refusing to follow a guessed format (a raw disk can hold any header): give the format, e.g. --format qcow2\n" },
         { { "help", "nosuch" }, "qvirt: error: unknown command 'nosuch'; run 'qvirt help' for the list\n" },
@@ -80,7 +84,7 @@ test_errors(void)
 
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
         g_autofree char *out = NULL, *err = NULL, *norm = NULL;
-        g_autofree char *a[4] = { NULL };
+        char *a[4] = { NULL };
         int rc;
 
         for (int j = 0; j < 4; j++)

@@ -132,6 +132,10 @@ source_clear_fields(QvStorageSource *src)
     g_free(src->snapshot);
     g_free(src->config);
     g_free(src->user);
+    g_free(src->auth_username);
+    g_free(src->secret_type);
+    g_free(src->secret_uuid);
+    g_free(src->secret_usage);
     g_free(src->backing_name);
     g_free(src->data_file);
     g_free(src->encryption);
@@ -174,6 +178,10 @@ source_copy_one(const QvStorageSource *src)
     dst->snapshot = g_strdup(src->snapshot);
     dst->config = g_strdup(src->config);
     dst->user = g_strdup(src->user);
+    dst->auth_username = g_strdup(src->auth_username);
+    dst->secret_type = g_strdup(src->secret_type);
+    dst->secret_uuid = g_strdup(src->secret_uuid);
+    dst->secret_usage = g_strdup(src->secret_usage);
     dst->backing_name = g_strdup(src->backing_name);
     dst->data_file = g_strdup(src->data_file);
     dst->encryption = g_strdup(src->encryption);
@@ -249,6 +257,10 @@ source_equal_one(const QvStorageSource *a, const QvStorageSource *b)
         g_strcmp0(a->snapshot, b->snapshot) != 0 ||
         g_strcmp0(a->config, b->config) != 0 ||
         g_strcmp0(a->user, b->user) != 0 ||
+        g_strcmp0(a->auth_username, b->auth_username) != 0 ||
+        g_strcmp0(a->secret_type, b->secret_type) != 0 ||
+        g_strcmp0(a->secret_uuid, b->secret_uuid) != 0 ||
+        g_strcmp0(a->secret_usage, b->secret_usage) != 0 ||
         g_strcmp0(a->backing_name, b->backing_name) != 0 ||
         g_strcmp0(a->data_file, b->data_file) != 0 ||
         g_strcmp0(a->encryption, b->encryption) != 0 ||

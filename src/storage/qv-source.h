@@ -96,6 +96,12 @@ struct _QvStorageSource {
     char *config;            /* rbd: configuration file */
     char *user;              /* ssh/nfs: user name */
 
+    /* network: <auth username=...><secret type= uuid=|usage=/></auth> */
+    char *auth_username;
+    char *secret_type;       /* "ceph", "iscsi", ... */
+    char *secret_uuid;
+    char *secret_usage;
+
     bool readonly;
 
     /* Sizes in bytes; *_known tells whether they were read */

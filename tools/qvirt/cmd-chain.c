@@ -73,34 +73,22 @@ static int
 run_chain(int argc, char **argv, GError **error)
 {
     g_autofree char *format = NULL;
-    gboolean json = FALSE, xml = FALSE, flat = FALSE, help = FALSE;
-    GOptionEntry entries[] = {
+    gboolean json = FALSE, xml = FALSE, flat = FALSE;
+    const GOptionEntry entries[] = {
         { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "format of IMAGE", "FMT" },
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON for scripts", NULL },
         { "xml", 0, 0, G_OPTION_ARG_NONE, &xml, "libvirt domain XML", NULL },
         { "flat", 0, 0, G_OPTION_ARG_NONE, &flat, "one line/element per chain element with its parent", NULL },
-        { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "show help", NULL },
-        { NULL, 0, 0, 0, NULL, NULL, NULL },
+        G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
     g_autoptr(QvStorageSource) top = NULL;
+    g_autofree char *path = NULL;
     int fmt = QV_FORMAT_NONE;
+    bool help_shown;
 
-    g_option_context_set_help_enabled(ctx, FALSE);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, error))
-        return 1;
-    if (help) {
-        qv_cli_print_command_help(&qv_cmd_chain);
-        return 0;
-    }
-    if (argc != 2) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
-                    argc < 2 ? "chain: missing IMAGE; usage: qvirt chain %s" :
-                    "chain: too many arguments; usage: qvirt chain %s",
-                    qv_cmd_chain.args);
-        return 1;
-    }
+    if (!qv_cli_parse(&qv_cmd_chain, entries, &argc, &argv, 1, 1,
+                      &help_shown, error))
+        return help_shown ? 0 : 1;
     if (json && xml) {
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
                     "chain: --json and --xml cannot be used together");
@@ -114,7 +102,20 @@ run_chain(int argc, char **argv, GError **error)
         return 1;
     }
 
-    if (!(top = qv_chain_open(argv[1], (QvFormat)fmt, error)))
+    /* relative names in the output would be relative to nothing the
+     * reader knows: anchor IMAGE to the current folder, keeping the rest
+     * as written (no symlink resolution, as QEMU opens it) */
+    if (g_path_is_absolute(argv[1])) {
+        path = g_strdup(argv[1]);
+    } else {
+        g_autofree char *cwd = g_get_current_dir();
+        const char *rel = argv[1];
+
+        while (rel[0] == '.' && rel[1] == '/')
+            rel += 2;
+        path = g_build_filename(cwd, rel, NULL);
+    }
+    if (!(top = qv_chain_open(path, (QvFormat)fmt, error)))
         return 1;
 
     if (json) {

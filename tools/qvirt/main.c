@@ -28,8 +28,18 @@ static const QvCommand qv_cmd_version = {
     .run = cmd_version,
 };
 
+char *qv_cli_root;
+
 static const QvCommand *const commands[] = {
     &qv_cmd_chain,
+    &qv_cmd_define,
+    &qv_cmd_undefine,
+    &qv_cmd_list,
+    &qv_cmd_dumpxml,
+    &qv_cmd_domblklist,
+    &qv_cmd_dominfo,
+    &qv_cmd_validate,
+    &qv_cmd_edit,
     &qv_cmd_help,
     &qv_cmd_version,
 };
@@ -51,10 +61,48 @@ qv_cli_print_command_help(const QvCommand *cmd)
            cmd->summary, cmd->help);
 }
 
+bool
+qv_cli_parse(const QvCommand *cmd, const GOptionEntry *entries, int *argc,
+             char ***argv, int min, int max, bool *help_shown, GError **error)
+{
+    gboolean help = FALSE;
+    const GOptionEntry common[] = {
+        { "root", 0, 0, G_OPTION_ARG_FILENAME, &qv_cli_root, "keep everything under DIR", "DIR" },
+        { "help", 'h', 0, G_OPTION_ARG_NONE, &help, "show help", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+    int npos;
+
+    *help_shown = false;
+    g_option_context_set_help_enabled(ctx, FALSE);
+    if (entries)
+        g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, common, NULL);
+    if (!g_option_context_parse(ctx, argc, argv, error)) {
+        g_prefix_error(error, "%s: ", cmd->name);
+        return false;
+    }
+    if (help) {
+        qv_cli_print_command_help(cmd);
+        *help_shown = true;
+        return false;
+    }
+    npos = *argc - 1;
+    if (npos < min || npos > max) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: %s; usage: qvirt %s %s", cmd->name,
+                    npos < min ? "missing arguments" : "too many arguments",
+                    cmd->name, cmd->args);
+        return false;
+    }
+    return true;
+}
+
 static void
 print_overview(FILE *out)
 {
-    fprintf(out, "Usage: qvirt [--version] COMMAND [ARGS...]\n\nCommands:\n");
+    fprintf(out, "Usage: qvirt [--version] [--root DIR] COMMAND [ARGS...]\n\nCommands:\n");
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out, "\nRun 'qvirt help COMMAND' for the options of one command; 'man qvirt' for the whole manual.\n");
@@ -99,6 +147,18 @@ main(int argc, char **argv)
     int ret;
 
     setlocale(LC_ALL, "");
+    /* a global --root DIR may come before the command */
+    while (argc >= 2 && g_str_has_prefix(argv[1], "--root")) {
+        if (g_str_has_prefix(argv[1], "--root=")) {
+            qv_cli_root = g_strdup(argv[1] + 7);
+            argv++, argc--;
+        } else if (strcmp(argv[1], "--root") == 0 && argc >= 3) {
+            qv_cli_root = g_strdup(argv[2]);
+            argv += 2, argc -= 2;
+        } else {
+            break;
+        }
+    }
     if (argc < 2) {
         print_overview(stderr);
         return 1;
@@ -115,6 +175,7 @@ main(int argc, char **argv)
         return 1;
     }
     ret = cmd->run(argc - 1, argv + 1, &error);
+    g_free(qv_cli_root);
     if (error) {
         fprintf(stderr, "qvirt: error: %s\n", error->message);
         return 1;

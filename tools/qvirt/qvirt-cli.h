@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 typedef struct {
     const char *name;
@@ -19,6 +20,27 @@ typedef struct {
 } QvCommand;
 
 extern const QvCommand qv_cmd_chain;
+extern const QvCommand qv_cmd_define;
+extern const QvCommand qv_cmd_undefine;
+extern const QvCommand qv_cmd_list;
+extern const QvCommand qv_cmd_dumpxml;
+extern const QvCommand qv_cmd_domblklist;
+extern const QvCommand qv_cmd_dominfo;
+extern const QvCommand qv_cmd_validate;
+extern const QvCommand qv_cmd_edit;
+
+/* --root DIR given before the command (or to it), NULL otherwise */
+extern char *qv_cli_root;
+
+/*
+ * Parse the options of @cmd (@entries NULL-terminated; --help and --root
+ * are added) and check that between @min and @max positional arguments
+ * remain (argv[1..]).  Returns false with @error set on a usage error,
+ * or with *help_shown set after printing the help.
+ */
+bool qv_cli_parse(const QvCommand *cmd, const GOptionEntry *entries,
+                  int *argc, char ***argv, int min, int max,
+                  bool *help_shown, GError **error);
 
 /* Print "Usage: ..." and the help of @cmd to stdout */
 void qv_cli_print_command_help(const QvCommand *cmd);

@@ -1,0 +1,164 @@
+/*
+ * qv-domain: life cycle and string tables of the domain model.
+ */
+#include "qv-domain.h"
+
+#include <string.h>
+
+static const char *
+table_get(const char *const *t, size_t n, unsigned int v)
+{
+    return v < n ? t[v] : NULL;
+}
+
+static int
+table_find(const char *const *t, size_t n, const char *s)
+{
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] && strcmp(t[i], s) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+#define QV_DOMAIN_ENUM_IMPL(prefix, type, last, ...) \
+    static const char *const prefix##_names[] = { __VA_ARGS__ }; \
+    G_STATIC_ASSERT(G_N_ELEMENTS(prefix##_names) == last); \
+    const char *prefix##_to_string(type v) \
+    { return table_get(prefix##_names, G_N_ELEMENTS(prefix##_names), (unsigned int)v); } \
+    int prefix##_from_string(const char *s) \
+    { return table_find(prefix##_names, G_N_ELEMENTS(prefix##_names), s); }
+
+/* NULL entries are the "attribute absent" defaults: never parsed, never written */
+QV_DOMAIN_ENUM_IMPL(qv_disk_device, QvDiskDevice, QV_DISK_DEVICE_LAST,
+                    "disk", "cdrom", "floppy", "lun")
+QV_DOMAIN_ENUM_IMPL(qv_disk_bus, QvDiskBus, QV_DISK_BUS_LAST,
+                    NULL, "virtio", "scsi", "ide", "sata", "fdc", "usb")
+QV_DOMAIN_ENUM_IMPL(qv_startup_policy, QvStartupPolicy, QV_STARTUP_LAST,
+                    NULL, "mandatory", "requisite", "optional")
+QV_DOMAIN_ENUM_IMPL(qv_disk_cache, QvDiskCache, QV_CACHE_LAST,
+                    NULL, "none", "writethrough", "writeback", "directsync",
+                    "unsafe")
+QV_DOMAIN_ENUM_IMPL(qv_disk_io, QvDiskIo, QV_DISK_IO_LAST,
+                    NULL, "native", "threads", "io_uring")
+QV_DOMAIN_ENUM_IMPL(qv_discard, QvDiscard, QV_DISCARD_LAST,
+                    NULL, "unmap", "ignore")
+QV_DOMAIN_ENUM_IMPL(qv_detect_zeroes, QvDetectZeroes, QV_DETECT_ZEROES_LAST,
+                    NULL, "off", "on", "unmap")
+QV_DOMAIN_ENUM_IMPL(qv_tristate, QvTristate, QV_TRISTATE_LAST,
+                    NULL, "on", "off")
+QV_DOMAIN_ENUM_IMPL(qv_tray, QvTray, QV_TRAY_LAST,
+                    NULL, "open", "closed")
+QV_DOMAIN_ENUM_IMPL(qv_mirror_job, QvMirrorJob, QV_MIRROR_JOB_LAST,
+                    "copy", "active-commit")
+QV_DOMAIN_ENUM_IMPL(qv_mirror_ready, QvMirrorReady, QV_MIRROR_READY_LAST,
+                    NULL, "yes", "abort", "pivot")
+
+QvDomainDef *
+qv_domain_def_new(void)
+{
+    return g_new0(QvDomainDef, 1);
+}
+
+QvDiskDef *
+qv_disk_def_new(void)
+{
+    QvDiskDef *disk = g_new0(QvDiskDef, 1);
+
+    disk->src = qv_source_new(QV_STORAGE_NONE);
+    return disk;
+}
+
+void
+qv_disk_mirror_free(QvDiskMirror *mirror)
+{
+    if (!mirror)
+        return;
+    qv_source_free(mirror->src);
+    g_free(mirror);
+}
+
+void
+qv_disk_def_free(QvDiskDef *disk)
+{
+    if (!disk)
+        return;
+    qv_source_free(disk->src);
+    g_free(disk->driver_name);
+    g_free(disk->dst);
+    g_free(disk->serial);
+    g_free(disk->alias);
+    g_free(disk->address_xml);
+    qv_disk_mirror_free(disk->mirror);
+    g_free(disk);
+}
+
+void
+qv_lease_def_free(QvLeaseDef *lease)
+{
+    if (!lease)
+        return;
+    g_free(lease->lockspace);
+    g_free(lease->key);
+    g_free(lease->path);
+    g_free(lease);
+}
+
+static void
+free_strv_n(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        g_free(v[i]);
+    g_free(v);
+}
+
+void
+qv_domain_def_free(QvDomainDef *def)
+{
+    if (!def)
+        return;
+    g_free(def->type);
+    g_free(def->name);
+    g_free(def->title);
+    g_free(def->description);
+    g_free(def->os_type);
+    g_free(def->os_arch);
+    g_free(def->os_machine);
+    g_free(def->os_extra_xml);
+    g_free(def->emulator);
+    for (size_t i = 0; i < def->ndisks; i++)
+        qv_disk_def_free(def->disks[i]);
+    g_free(def->disks);
+    for (size_t i = 0; i < def->nleases; i++)
+        qv_lease_def_free(def->leases[i]);
+    g_free(def->leases);
+    free_strv_n(def->kept_devices, def->nkept_devices);
+    free_strv_n(def->kept_toplevel, def->nkept_toplevel);
+    g_free(def);
+}
+
+void
+qv_domain_add_disk(QvDomainDef *def, QvDiskDef **disk)
+{
+    def->disks = g_renew(QvDiskDef *, def->disks, def->ndisks + 1);
+    def->disks[def->ndisks++] = g_steal_pointer(disk);
+}
+
+void
+qv_domain_add_lease(QvDomainDef *def, QvLeaseDef **lease)
+{
+    def->leases = g_renew(QvLeaseDef *, def->leases, def->nleases + 1);
+    def->leases[def->nleases++] = g_steal_pointer(lease);
+}
+
+QvDiskDef *
+qv_domain_find_disk(const QvDomainDef *def, const char *dst)
+{
+    for (size_t i = 0; i < def->ndisks; i++) {
+        if (g_strcmp0(def->disks[i]->dst, dst) == 0)
+            return def->disks[i];
+    }
+    return NULL;
+}

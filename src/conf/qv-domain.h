@@ -1,0 +1,235 @@
+/*
+ * qv-domain: the domain (guest) definition model.
+ *
+ * What a guest is, as read from libvirt's domain XML: identity, memory,
+ * vcpus, os, and devices.  Disks and leases are modelled in full because
+ * qvirt acts on them; every other device, <features> and other top-level
+ * elements qvirt does not act on are kept as verbatim XML and written back
+ * unchanged.  A disk's image and chain are a QvStorageSource.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qv-source.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    QV_DISK_DEVICE_DISK,
+    QV_DISK_DEVICE_CDROM,
+    QV_DISK_DEVICE_FLOPPY,
+    QV_DISK_DEVICE_LUN,
+
+    QV_DISK_DEVICE_LAST
+} QvDiskDevice;
+
+typedef enum {
+    QV_DISK_BUS_NONE,
+    QV_DISK_BUS_VIRTIO,
+    QV_DISK_BUS_SCSI,
+    QV_DISK_BUS_IDE,
+    QV_DISK_BUS_SATA,
+    QV_DISK_BUS_FDC,
+    QV_DISK_BUS_USB,
+
+    QV_DISK_BUS_LAST
+} QvDiskBus;
+
+typedef enum {
+    QV_STARTUP_DEFAULT,      /* attribute absent: behaves as mandatory */
+    QV_STARTUP_MANDATORY,
+    QV_STARTUP_REQUISITE,
+    QV_STARTUP_OPTIONAL,
+
+    QV_STARTUP_LAST
+} QvStartupPolicy;
+
+typedef enum {
+    QV_CACHE_DEFAULT,
+    QV_CACHE_NONE,
+    QV_CACHE_WRITETHROUGH,
+    QV_CACHE_WRITEBACK,
+    QV_CACHE_DIRECTSYNC,
+    QV_CACHE_UNSAFE,
+
+    QV_CACHE_LAST
+} QvDiskCache;
+
+typedef enum {
+    QV_DISK_IO_DEFAULT,
+    QV_DISK_IO_NATIVE,
+    QV_DISK_IO_THREADS,
+    QV_DISK_IO_URING,        /* "io_uring" */
+
+    QV_DISK_IO_LAST
+} QvDiskIo;
+
+typedef enum {
+    QV_DISCARD_DEFAULT,
+    QV_DISCARD_UNMAP,
+    QV_DISCARD_IGNORE,
+
+    QV_DISCARD_LAST
+} QvDiscard;
+
+typedef enum {
+    QV_DETECT_ZEROES_DEFAULT,
+    QV_DETECT_ZEROES_OFF,
+    QV_DETECT_ZEROES_ON,
+    QV_DETECT_ZEROES_UNMAP,
+
+    QV_DETECT_ZEROES_LAST
+} QvDetectZeroes;
+
+typedef enum {
+    QV_TRISTATE_DEFAULT,
+    QV_TRISTATE_ON,
+    QV_TRISTATE_OFF,
+
+    QV_TRISTATE_LAST
+} QvTristate;            /* "on"/"off"; copy_on_read */
+
+typedef enum {
+    QV_TRAY_DEFAULT,
+    QV_TRAY_OPEN,
+    QV_TRAY_CLOSED,
+
+    QV_TRAY_LAST
+} QvTray;
+
+typedef enum {
+    QV_MIRROR_JOB_COPY,
+    QV_MIRROR_JOB_ACTIVE_COMMIT,
+
+    QV_MIRROR_JOB_LAST
+} QvMirrorJob;           /* "copy", "active-commit" */
+
+typedef enum {
+    QV_MIRROR_READY_NONE,    /* attribute absent */
+    QV_MIRROR_READY_YES,
+    QV_MIRROR_READY_ABORT,
+    QV_MIRROR_READY_PIVOT,
+
+    QV_MIRROR_READY_LAST
+} QvMirrorReady;         /* "yes", "abort", "pivot" */
+
+typedef struct {
+    QvMirrorJob job;
+    QvMirrorReady ready;
+    QvStorageSource *src;    /* type, format, path/network, chain */
+} QvDiskMirror;
+
+typedef struct {
+    QvDiskDevice device;
+    QvStorageSource *src;    /* never NULL; type NONE when no <source> */
+    bool has_source;         /* false: <source> absent (empty cdrom/floppy) */
+    bool chain_given;        /* a <backingStore> was given: the chain is trusted */
+
+    /* <driver> */
+    char *driver_name;       /* "qemu" or NULL */
+    QvDiskCache cache;
+    QvDiskIo io;
+    QvDiscard discard;
+    QvDetectZeroes detect_zeroes;
+    QvTristate copy_on_read;
+
+    QvStartupPolicy startup_policy;
+
+    /* <target> */
+    char *dst;               /* target dev: "vda" */
+    QvDiskBus bus;
+    QvTray tray;
+
+    bool readonly;
+    bool shareable;
+    bool transient;
+    char *serial;
+    unsigned int boot_order; /* 0: none */
+    char *alias;             /* <alias name=...>: status, or user "ua-*" */
+    char *address_xml;       /* <address .../> kept verbatim, or NULL */
+
+    QvDiskMirror *mirror;    /* status only, while a copy/commit runs */
+} QvDiskDef;
+
+typedef struct {
+    char *lockspace;
+    char *key;
+    char *path;              /* <target path=...> */
+    uint64_t offset;
+    bool has_offset;
+} QvLeaseDef;
+
+typedef struct {
+    char *type;              /* <domain type=...>: "qemu", "kvm" */
+    char *name;
+    char uuid[37];           /* canonical text form; generated when absent */
+    bool uuid_generated;     /* the document had no <uuid> */
+    char *title;
+    char *description;
+    uint64_t memory_kib;
+    uint64_t current_memory_kib; /* 0: same as memory */
+    unsigned int vcpus;
+
+    char *os_type;           /* "hvm" */
+    char *os_arch;           /* "x86_64" or NULL */
+    char *os_machine;        /* "q35", "pc", ... or NULL */
+    char *os_extra_xml;      /* other children of <os>, verbatim, or NULL */
+
+    char *emulator;
+
+    QvDiskDef **disks;
+    size_t ndisks;
+    QvLeaseDef **leases;
+    size_t nleases;
+
+    /* Kept verbatim, in document order: devices qvirt does not act on
+     * (interface, graphics, ...), and top-level elements other than the
+     * ones above (features, cpu, clock, on_*, ...).  Each is one element
+     * serialised as XML. */
+    char **kept_devices;
+    size_t nkept_devices;
+    char **kept_toplevel;
+    size_t nkept_toplevel;
+} QvDomainDef;
+
+QvDomainDef *qv_domain_def_new(void);
+void qv_domain_def_free(QvDomainDef *def);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvDomainDef, qv_domain_def_free)
+
+QvDiskDef *qv_disk_def_new(void);
+void qv_disk_def_free(QvDiskDef *disk);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvDiskDef, qv_disk_def_free)
+
+void qv_disk_mirror_free(QvDiskMirror *mirror);
+void qv_lease_def_free(QvLeaseDef *lease);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvLeaseDef, qv_lease_def_free)
+
+/* Append (stolen) */
+void qv_domain_add_disk(QvDomainDef *def, QvDiskDef **disk);
+void qv_domain_add_lease(QvDomainDef *def, QvLeaseDef **lease);
+
+/* Find a disk by target name ("vda"); NULL if none */
+QvDiskDef *qv_domain_find_disk(const QvDomainDef *def, const char *dst);
+
+/* String tables: *_to_string(0) may be NULL for "absent" defaults;
+ * *_from_string returns -1 when unknown */
+#define QV_DOMAIN_ENUM_DECL(prefix, type) \
+    const char *prefix##_to_string(type v); \
+    int prefix##_from_string(const char *s);
+
+QV_DOMAIN_ENUM_DECL(qv_disk_device, QvDiskDevice)
+QV_DOMAIN_ENUM_DECL(qv_disk_bus, QvDiskBus)
+QV_DOMAIN_ENUM_DECL(qv_startup_policy, QvStartupPolicy)
+QV_DOMAIN_ENUM_DECL(qv_disk_cache, QvDiskCache)
+QV_DOMAIN_ENUM_DECL(qv_disk_io, QvDiskIo)
+QV_DOMAIN_ENUM_DECL(qv_discard, QvDiscard)
+QV_DOMAIN_ENUM_DECL(qv_detect_zeroes, QvDetectZeroes)
+QV_DOMAIN_ENUM_DECL(qv_tristate, QvTristate)
+QV_DOMAIN_ENUM_DECL(qv_tray, QvTray)
+QV_DOMAIN_ENUM_DECL(qv_mirror_job, QvMirrorJob)
+QV_DOMAIN_ENUM_DECL(qv_mirror_ready, QvMirrorReady)
+
+G_END_DECLS

@@ -1,0 +1,495 @@
+/*
+ * test-domain-xml: domain XML parse and format.
+ *
+ * Golden round trips: every tests/data/domain/NAME.xml (not *.out.xml) is
+ * parsed, formatted and compared with NAME.out.xml (QV_TEST_REGENERATE=1
+ * rewrites it; a missing one fails); the output must then parse again and
+ * format to itself.  Inputs named status-* are status documents.  Beside
+ * them: the messages of refused documents, chains deeper than libxml2's
+ * default nesting limit, uuid and memory-unit handling, the flat view.
+ */
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "qv-domain-xml.h"
+#include "qv-error.h"
+#include "qv-test-util.h"
+
+static unsigned int
+case_flags(const char *name)
+{
+    return g_str_has_prefix(name, "status-") ? QV_DOMAIN_XML_STATUS : 0;
+}
+
+/* format(parse(@xml)) must give @xml back */
+static void
+check_idempotent(const char *xml, const char *origin, unsigned int flags)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_domain_parse_xml(xml, origin, flags,
+                                                     &err);
+    g_autofree char *again = NULL;
+
+    g_assert_no_error(err);
+    again = qv_domain_format_xml(def, flags);
+    g_assert_cmpstr(again, ==, xml);
+}
+
+static void
+test_golden(gconstpointer data)
+{
+    const char *name = data;
+    unsigned int flags = case_flags(name);
+    g_autofree char *in = g_strdup_printf("%s.xml", name);
+    g_autofree char *out_rel = g_strdup_printf("domain/%s.out.xml", name);
+    g_autofree char *path = g_build_filename(g_getenv("QV_TEST_DATA"),
+                                             "domain", in, NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_domain_parse_file(path, flags, &err);
+    g_autofree char *out = NULL;
+
+    g_assert_no_error(err);
+    out = qv_domain_format_xml(def, flags);
+    qv_test_golden(out_rel, out);
+    check_idempotent(out, out_rel, flags);
+}
+
+/* The inputs: every NAME.xml that is not an expected output */
+static GPtrArray *
+list_cases(void)
+{
+    g_autofree char *dir = g_build_filename(g_getenv("QV_TEST_DATA"),
+                                            "domain", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+
+    g_assert_nonnull(d);
+    while ((n = g_dir_read_name(d))) {
+        if (g_str_has_suffix(n, ".xml") && !g_str_has_suffix(n, ".out.xml"))
+            g_ptr_array_add(names, g_strndup(n, strlen(n) - 4));
+    }
+    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    return names;
+}
+
+static void
+test_enough_cases(gconstpointer data)
+{
+    const GPtrArray *names = data;
+
+    g_assert_cmpuint(names->len, >=, 40);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define DOMAIN_HEAD "<domain type='kvm'><name>t</name><memory>1024</memory>"
+
+static char *
+wrap_disks(const char *disks)
+{
+    return g_strdup_printf(DOMAIN_HEAD "<devices>%s</devices></domain>",
+                           disks);
+}
+
+typedef struct {
+    const char *xml;     /* a whole document, or disks when it has no '<domain' */
+    unsigned int flags;
+    const char *message;
+} ErrorCase;
+
+static const ErrorCase error_cases[] = {
+    { "<domain><name>x</name>\n  <memory>1</memory\n</domain>", 0,
+      "t.xml:3:1: XML error: expected '>'" },
+    { "<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain/>", 0,
+      "t.xml:2: XML error: DTDs and entity declarations are not accepted" },
+    { "<!DOCTYPE domain SYSTEM 'file:///etc/passwd'>\n<domain/>", 0,
+      "t.xml:1: XML error: DTDs and entity declarations are not accepted" },
+    { "<domain><name>&x;</name></domain>", 0,
+      "t.xml:1:18: XML error: Entity 'x' not defined" },
+    { "<domain><name>x</name><q:a/></domain>", 0,
+      "t.xml:1:27: XML error: Namespace prefix q on a is not defined" },
+    { "", 0, "t.xml:1:1: XML error: Document is empty" },
+    { "<guest/>", 0, "t.xml: the root element is <guest>, expected <domain>" },
+    { "<domain><memory>1</memory></domain>", 0, "the domain has no <name>" },
+    { "<domain><name>a</name><name>b</name></domain>", 0,
+      "more than one <name>" },
+    { "<domain><name>a</name><uuid>1234</uuid></domain>", 0,
+      "<uuid>: malformed UUID '1234': expected 32 hexadecimal digits as 8-4-4-4-12" },
+    { "<domain><name>a</name><memory unit='furlong'>1</memory></domain>", 0,
+      "<memory>: unknown unit 'furlong' (expected 'b', 'bytes', 'KB', 'k', 'KiB', 'MB', 'M', 'MiB', 'GB', 'G', 'GiB', 'TB', 'T', 'TiB', 'PB', 'P', 'PiB', 'EB', 'E', 'EiB')" },
+    { "<domain><name>a</name><memory unit='EiB'>16</memory></domain>", 0,
+      "<memory>: invalid size '16': expected an unsigned integer that fits in 64 bits of bytes" },
+    { "<domain><name>a</name><vcpu>two</vcpu></domain>", 0,
+      "<vcpu>: invalid count 'two': expected an unsigned integer" },
+    { "<disk><source file='/a'/><target dev='vda'/></disk>"
+      "<disk><source file='/b'/><target bus='virtio'/></disk>", 0,
+      "disk 2: missing <target dev=...>" },
+    { "<disk type='floppy'><target dev='vda'/></disk>", 0,
+      "disk 'vda': unknown disk type 'floppy' (expected 'file', 'block', 'dir', 'network', 'volume', 'quorum')" },
+    { "<disk device='tape'><target dev='vda'/></disk>", 0,
+      "disk 'vda': unknown disk device 'tape' (expected 'disk', 'cdrom', 'floppy', 'lun')" },
+    { "<disk><driver cache='fast'/><source file='/a'/><target dev='vdb'/></disk>", 0,
+      "disk 'vdb': unknown cache mode 'fast' (expected 'none', 'writethrough', 'writeback', 'directsync', 'unsafe')" },
+    { "<disk><driver type='qcow3'/><source file='/a'/><target dev='vdb'/></disk>", 0,
+      "disk 'vdb': unknown format 'qcow3' (expected 'raw', 'iso', 'qcow', 'qcow2', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks')" },
+    { "<disk><source file='/a'/><target dev='vdb' bus='pata'/></disk>", 0,
+      "disk 'vdb': unknown bus 'pata' (expected 'virtio', 'scsi', 'ide', 'sata', 'fdc', 'usb')" },
+    { "<disk><source file='/a' startupPolicy='maybe'/><target dev='vdb'/></disk>", 0,
+      "disk 'vdb': unknown startupPolicy 'maybe' (expected 'mandatory', 'requisite', 'optional')" },
+    { "<disk><source file='/a'/>"
+      "<backingStore type='file'><format type='qcow2'/><source file='/b'/>"
+      "<backingStore type='file'><format type='qcow3'/><source file='/c'/>"
+      "</backingStore></backingStore><target dev='vdb'/></disk>", 0,
+      "disk 'vdb': backingStore 2: unknown format 'qcow3' (expected 'raw', 'iso', 'qcow', 'qcow2', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks')" },
+    { "<disk><source file='/a'/><backingStore type='file'><format type='raw'/>"
+      "</backingStore><target dev='vdb'/></disk>", 0,
+      "disk 'vdb': backingStore 1: missing <source>" },
+    { "<disk><source file='/a'/><backingStore type='file'><source/>"
+      "</backingStore><target dev='vdb'/></disk>", 0,
+      "disk 'vdb': backingStore 1: <source> has no file attribute" },
+    { "<disk><source file='/a'/><backingStore/><backingStore/>"
+      "<target dev='vdb'/></disk>", 0,
+      "disk 'vdb': more than one <backingStore>; only a quorum has several" },
+    { "<disk type='quorum'><threshold value='1'/>"
+      "<backingStore type='file'><source file='/a'/></backingStore>"
+      "<backingStore type='file'><format type='qcow3'/><source file='/b'/></backingStore>"
+      "<target dev='vdq'/></disk>", 0,
+      "disk 'vdq': backingStore 1 (quorum child 2): unknown format 'qcow3' (expected 'raw', 'iso', 'qcow', 'qcow2', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks')" },
+    { "<disk type='quorum'><threshold value='1'/>"
+      "<backingStore type='quorum'><threshold value='1'/>"
+      "<backingStore type='file'><source file='/a'/></backingStore>"
+      "<backingStore type='file'><source file='/b'/>"
+      "<backingStore type='block'><source file='/c'/></backingStore>"
+      "</backingStore></backingStore>"
+      "<target dev='vdq'/></disk>", 0,
+      "disk 'vdq': backingStore 3 (below quorum child 1.2): <source> has no dev attribute" },
+    { "<disk type='quorum'><source file='/a'/><target dev='vdq'/></disk>", 0,
+      "disk 'vdq': a quorum disk has no <source>; its children are <backingStore> elements" },
+    { "<disk type='quorum'><threshold value='many'/><target dev='vdq'/></disk>", 0,
+      "disk 'vdq': invalid threshold 'many': expected an unsigned integer" },
+    { "<disk><driver type='quorum'/><source file='/a'/><target dev='vdq'/></disk>", 0,
+      "disk 'vdq': driver type 'quorum' needs <disk type='quorum'>" },
+    { "<disk type='network'><source protocol='nbd'><host name='h' port='99999'/>"
+      "</source><target dev='vda'/></disk>", 0,
+      "disk 'vda': <host> 1: invalid port '99999': expected a number from 0 to 65535" },
+    { "<disk type='network'><source protocol='nbd'><host name='h'/>"
+      "<host transport='pigeon'/></source><target dev='vda'/></disk>", 0,
+      "disk 'vda': <host> 2: unknown transport 'pigeon' (expected 'tcp', 'unix', 'rdma')" },
+    { "<disk type='network'><source protocol='smb'/><target dev='vda'/></disk>", 0,
+      "disk 'vda': unknown protocol 'smb' (expected 'nbd', 'iscsi', 'rbd', 'gluster', 'http', 'https', 'ftp', 'ftps', 'ssh', 'nfs')" },
+    { "<disk type='network'><source protocol='rbd'><auth username='a'>"
+      "<secret type='ceph'/></auth></source><target dev='vda'/></disk>", 0,
+      "disk 'vda': <secret> needs exactly one of uuid and usage" },
+    { "<disk><source file='/a'/><target dev='vda'/><iotune/></disk>", 0,
+      "disk 'vda': unsupported element <iotune> in <disk>" },
+    { "<disk><source file='/a'/><target dev='vda'/><mirror type='file'>"
+      "<source file='/b'/></mirror></disk>", 0,
+      "disk 'vda': <mirror> is runtime state and is not accepted in a definition" },
+    { "<disk><source file='/a'/><target dev='vda'/><mirror job='push'>"
+      "<source file='/b'/></mirror></disk>", QV_DOMAIN_XML_STATUS,
+      "disk 'vda': mirror: unknown job 'push' (expected 'copy', 'active-commit')" },
+    { "<disk><source file='/a'/><target dev='vda'/><boot order='0'/></disk>", 0,
+      "disk 'vda': <boot> needs an order attribute, a number from 1" },
+    { "<disk><backingStore/><target dev='hdc'/></disk>", 0,
+      "disk 'hdc': <backingStore> without a <source>" },
+    { "<lease><key>k</key><target path='/p'/></lease>"
+      "<lease><lockspace>l</lockspace><target path='/p'/></lease>", 0,
+      "lease 2: missing <key>" },
+    { "<lease><key>k</key></lease>", 0, "lease 1: missing <target path=...>" },
+    { "<lease><key>k</key><target path='/p' offset='-1'/></lease>", 0,
+      "lease 1: invalid offset '-1': expected an unsigned integer" },
+};
+
+static void
+test_errors(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(error_cases); i++) {
+        const ErrorCase *c = &error_cases[i];
+        g_autofree char *xml = strstr(c->xml, "<domain") || !*c->xml ||
+                               g_str_has_prefix(c->xml, "<guest") ?
+                               g_strdup(c->xml) : wrap_disks(c->xml);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvDomainDef) def = qv_domain_parse_xml(
+            xml, "t.xml", c->flags | QV_DOMAIN_XML_NO_SCHEMA, &err);
+
+        if (def)
+            g_error("case %zu was accepted: %s", i, xml);
+        g_assert_error(err, QV_ERROR, QV_ERR_XML);
+        g_assert_cmpstr(err->message, ==, c->message);
+    }
+}
+
+static void
+test_origin_default(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_domain_parse_xml("<domain>", NULL, 0,
+                                                     &err);
+
+    g_assert_null(def);
+    g_assert_true(g_str_has_prefix(err->message, "domain XML:1:9: XML error: "));
+}
+
+static void
+test_missing_file(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def =
+        qv_domain_parse_file("/nonexistent/qvirt/dom.xml", 0, &err);
+
+    g_assert_null(def);
+    g_assert_error(err, QV_ERROR, QV_ERR_NOT_FOUND);
+}
+
+/* libxml2 stops at 256 levels unless told otherwise; chains go deeper */
+static void
+test_deep_chain(void)
+{
+    const unsigned int depth = 1500;
+    g_autoptr(GString) xml = g_string_new(DOMAIN_HEAD "<devices><disk>"
+                                          "<source file='/c/0'/>");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = NULL;
+    g_autofree char *out = NULL;
+    const QvStorageSource *s;
+    unsigned int n = 0;
+
+    for (unsigned int i = 1; i <= depth; i++)
+        g_string_append_printf(xml, "<backingStore type='file'>"
+                               "<format type='qcow2'/><source file='/c/%u'/>",
+                               i);
+    g_string_append(xml, "<backingStore/>");
+    for (unsigned int i = 1; i <= depth; i++)
+        g_string_append(xml, "</backingStore>");
+    g_string_append(xml, "<target dev='vda'/></disk></devices></domain>");
+
+    def = qv_domain_parse_xml(xml->str, "deep.xml", QV_DOMAIN_XML_NO_SCHEMA,
+                              &err);
+    g_assert_no_error(err);
+    for (s = def->disks[0]->src; s->nbacking; s = s->backing[0])
+        n++;
+    g_assert_cmpuint(n, ==, depth);
+    g_assert_true(s->backing_known);
+    g_assert_cmpstr(s->path, ==, "/c/1500");
+    out = qv_domain_format_xml(def, 0);
+    check_idempotent(out, "deep.out.xml", QV_DOMAIN_XML_NO_SCHEMA);
+}
+
+/* Deeper than anything qvirt walks safely: refused, not a stack overflow */
+static void
+test_too_deep(void)
+{
+    const unsigned int depth = 100000;
+    g_autoptr(GString) xml = g_string_new("<domain><name>d</name><features>");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = NULL;
+
+    for (unsigned int i = 0; i < depth; i++)
+        g_string_append(xml, "<a>");
+    for (unsigned int i = 0; i < depth; i++)
+        g_string_append(xml, "</a>");
+    g_string_append(xml, "</features></domain>");
+    def = qv_domain_parse_xml(xml->str, "deep.xml", QV_DOMAIN_XML_NO_SCHEMA,
+                              &err);
+    g_assert_null(def);
+    g_assert_cmpstr(err->message, ==,
+                    "deep.xml: XML error: elements nest deeper than 2048 levels");
+}
+
+static void
+test_uuid(void)
+{
+    static const struct {
+        const char *in;
+        const char *out;
+    } forms[] = {
+        { "0123456789ABCDEF0123456789abcdef", "01234567-89ab-cdef-0123-456789abcdef" },
+        { " 01234567-89ab-cdef-0123-456789ABCDEF\n", "01234567-89ab-cdef-0123-456789abcdef" },
+        { "01-23456789abcdef0123456789abcdef", "01234567-89ab-cdef-0123-456789abcdef" },
+    };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) a = qv_domain_parse_xml(
+        "<domain><name>a</name></domain>", NULL, QV_DOMAIN_XML_NO_SCHEMA, &err);
+    g_autoptr(QvDomainDef) b = qv_domain_parse_xml(
+        "<domain><name>a</name></domain>", NULL, QV_DOMAIN_XML_NO_SCHEMA, &err);
+
+    g_assert_no_error(err);
+    g_assert_true(g_uuid_string_is_valid(a->uuid));
+    g_assert_cmpstr(a->uuid, !=, b->uuid);
+    for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+        g_autofree char *xml = g_strdup_printf(
+            "<domain><name>a</name><uuid>%s</uuid></domain>", forms[i].in);
+        g_autoptr(QvDomainDef) def =
+            qv_domain_parse_xml(xml, NULL, QV_DOMAIN_XML_NO_SCHEMA, &err);
+
+        g_assert_no_error(err);
+        g_assert_cmpstr(def->uuid, ==, forms[i].out);
+    }
+}
+
+static void
+test_memory_units(void)
+{
+    static const struct {
+        const char *unit;
+        const char *value;
+        guint64 kib;
+    } rows[] = {
+        { NULL, "1000", 1000 },
+        { "b", "1025", 2 },
+        { "bytes", "1024", 1 },
+        { "KB", "1024", 1000 },
+        { "k", "7", 7 },
+        { "KiB", "7", 7 },
+        { "MB", "1", 977 },
+        { "M", "3", 3072 },
+        { "MiB", "3", 3072 },
+        { "GB", "1", 976563 },
+        { "G", "2", 2097152 },
+        { "gib", "1", 1048576 },
+        { "TB", "1", 976562500 },
+        { "T", "1", 1073741824 },
+        { "TiB", "1", 1073741824 },
+        { "EiB", "15", G_GUINT64_CONSTANT(16106127360) * 1024 * 1024 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *unit = rows[i].unit ?
+            g_strdup_printf(" unit='%s'", rows[i].unit) : g_strdup("");
+        g_autofree char *xml = g_strdup_printf(
+            "<domain><name>m</name><memory%s>%s</memory></domain>", unit,
+            rows[i].value);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvDomainDef) def =
+            qv_domain_parse_xml(xml, NULL, QV_DOMAIN_XML_NO_SCHEMA, &err);
+
+        g_assert_no_error(err);
+        g_assert_cmpuint(def->memory_kib, ==, rows[i].kib);
+    }
+}
+
+/* Elements of other namespaces are never mistaken for ours */
+static void
+test_namespaced(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_domain_parse_xml(
+        "<domain xmlns:q='urn:q'><name>a</name><q:name>b</q:name>"
+        "<devices><q:disk/></devices></domain>", NULL,
+        QV_DOMAIN_XML_NO_SCHEMA, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(def->name, ==, "a");
+    g_assert_cmpuint(def->nkept_toplevel, ==, 1);
+    g_assert_cmpstr(def->kept_toplevel[0], ==,
+                    "<q:name xmlns:q=\"urn:q\">b</q:name>");
+    g_assert_cmpuint(def->ndisks, ==, 0);
+    g_assert_cmpuint(def->nkept_devices, ==, 1);
+}
+
+/* The model behind the XML: what the other layers rely on */
+static void
+test_model(void)
+{
+    g_autofree char *path = g_build_filename(g_getenv("QV_TEST_DATA"),
+                                             "domain", "many-disks.xml", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_domain_parse_file(path, 0, &err);
+    const QvDiskDef *cd;
+    const QvDiskDef *q;
+
+    g_assert_no_error(err);
+    g_assert_cmpuint(def->ndisks, ==, 5);
+    g_assert_false(def->disks[0]->chain_given);
+    g_assert_false(def->disks[0]->src->backing_known);
+    q = qv_domain_find_disk(def, "vdd");
+    g_assert_true(q->has_source);
+    g_assert_true(q->chain_given);
+    g_assert_cmpint(q->src->type, ==, QV_STORAGE_QUORUM);
+    g_assert_cmpuint(q->src->nbacking, ==, 3);
+    g_assert_cmpuint(q->src->threshold, ==, 2);
+    g_assert_true(q->src->backing[2]->backing_known);
+    cd = qv_domain_find_disk(def, "sda");
+    g_assert_false(cd->has_source);
+    g_assert_cmpint(cd->src->type, ==, QV_STORAGE_NONE);
+    g_assert_cmpint(cd->src->format, ==, QV_FORMAT_RAW);
+}
+
+static void
+test_flat_chains(void)
+{
+    g_autofree char *path = g_build_filename(g_getenv("QV_TEST_DATA"),
+                                             "domain", "quorum-child-chains.xml",
+                                             NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_domain_parse_file(path, 0, &err);
+    g_autoptr(QvDomainDef) again = NULL;
+    g_autofree char *flat = NULL;
+    g_autofree char *plain = NULL;
+    g_autofree char *plain2 = NULL;
+
+    g_assert_no_error(err);
+    flat = qv_domain_format_xml(def, QV_DOMAIN_XML_FLAT_CHAINS);
+    qv_test_golden("domain/quorum-child-chains.flat.out.xml", flat);
+    /* the flat view is derived: reading it back ignores it */
+    again = qv_domain_parse_xml(flat, "flat", 0, &err);
+    g_assert_no_error(err);
+    plain = qv_domain_format_xml(def, 0);
+    plain2 = qv_domain_format_xml(again, 0);
+    g_assert_cmpstr(plain, ==, plain2);
+}
+
+/* One <disk> on its own, as hotplug uses it */
+static void
+test_disk_node(void)
+{
+    static const char *xml =
+        "<disk type='block' device='lun'>\n"
+        "  <driver name='qemu' type='raw'/>\n"
+        "  <source dev='/dev/sdz'/>\n"
+        "  <target dev='sdz' bus='scsi'/>\n"
+        "  <shareable/>\n"
+        "</disk>\n";
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), NULL, NULL, XML_PARSE_NONET);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDiskDef) disk = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    g_assert_nonnull(doc);
+    disk = qv_disk_parse_node(xmlDocGetRootElement(doc), 0, &err);
+    xmlFreeDoc(doc);
+    g_assert_no_error(err);
+    qv_disk_format(out, disk, 0, 0);
+    g_assert_cmpstr(out->str, ==, xml);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GPtrArray) names = NULL;
+
+    g_test_init(&argc, &argv, NULL);
+    names = list_cases();
+    g_test_add_data_func("/domain-xml/golden/count", names,
+                         test_enough_cases);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *tp = g_strdup_printf("/domain-xml/golden/%s",
+                                              (char *)names->pdata[i]);
+
+        g_test_add_data_func(tp, names->pdata[i], test_golden);
+    }
+    g_test_add_func("/domain-xml/errors", test_errors);
+    g_test_add_func("/domain-xml/origin-default", test_origin_default);
+    g_test_add_func("/domain-xml/missing-file", test_missing_file);
+    g_test_add_func("/domain-xml/deep-chain", test_deep_chain);
+    g_test_add_func("/domain-xml/too-deep", test_too_deep);
+    g_test_add_func("/domain-xml/uuid", test_uuid);
+    g_test_add_func("/domain-xml/memory-units", test_memory_units);
+    g_test_add_func("/domain-xml/namespaced", test_namespaced);
+    g_test_add_func("/domain-xml/model", test_model);
+    g_test_add_func("/domain-xml/flat-chains", test_flat_chains);
+    g_test_add_func("/domain-xml/disk-node", test_disk_node);
+    return g_test_run();
+}

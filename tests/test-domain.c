@@ -1,0 +1,288 @@
+/*
+ * test-domain: definitions end to end.  Invalid documents
+ * (tests/data/invalid/NAME.xml) must be refused with exactly the message
+ * in NAME.err; --validate-chains against images made by qemu-img; and the
+ * commands (define, list, dumpxml, domblklist, dominfo, validate, edit,
+ * undefine) run as a user runs them, under a --root folder.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "qv-conn.h"
+#include "qv-domain-xml.h"
+#include "qv-error.h"
+#include "qv-test-util.h"
+
+static char *dir;
+
+static char *
+P(const char *name)
+{
+    return g_build_filename(dir, name, NULL);
+}
+
+static void
+test_invalid_documents(void)
+{
+    const char *datadir = g_getenv("QV_TEST_DATA");
+    g_autofree char *inv = g_build_filename(datadir, "invalid", NULL);
+    g_autoptr(GDir) d = g_dir_open(inv, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+
+    g_assert_nonnull(d);
+    while ((n = g_dir_read_name(d))) {
+        if (g_str_has_suffix(n, ".xml"))
+            g_ptr_array_add(names, g_strndup(n, strlen(n) - 4));
+    }
+    g_assert_cmpuint(names->len, >=, 30);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        g_autofree char *file = g_strdup_printf("invalid/%s.xml", name);
+        g_autofree char *errfile = g_strdup_printf("invalid/%s.err", name);
+        g_autofree char *path = g_build_filename(datadir, file, NULL);
+        g_autofree char *xml = NULL;
+        g_autofree char *msg = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvDomainDef) def = NULL;
+
+        g_assert_true(g_file_get_contents(path, &xml, NULL, NULL));
+        def = qv_conn_check_xml(xml, file, 0, &err);
+        if (def)
+            g_error("invalid document '%s' was accepted", file);
+        g_assert_nonnull(err);
+        msg = g_strdup_printf("%s\n", err->message);
+        qv_test_golden(errfile, msg);
+    }
+}
+
+static const char *chain_xml =
+    "<domain type='qemu'>\n"
+    "  <name>chained</name>\n"
+    "  <memory unit='MiB'>128</memory>\n"
+    "  <devices>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <driver name='qemu' type='qcow2'/>\n"
+    "      <source file='@DIR@/top.qcow2'/>\n"
+    "      <backingStore type='file'>\n"
+    "        <format type='@MIDFMT@'/>\n"
+    "        <source file='@DIR@/@MID@'/>\n"
+    "        @TAIL@\n"
+    "      </backingStore>\n"
+    "      <target dev='vda' bus='virtio'/>\n"
+    "    </disk>\n"
+    "  </devices>\n"
+    "</domain>\n";
+
+static char *
+chain_doc(const char *mid, const char *midfmt, const char *tail)
+{
+    g_autofree char *a = qv_test_replace(chain_xml, "@DIR@", dir);
+    g_autofree char *b = qv_test_replace(a, "@MID@", mid);
+    g_autofree char *c = qv_test_replace(b, "@MIDFMT@", midfmt);
+
+    return qv_test_replace(c, "@TAIL@", tail);
+}
+
+static char *
+check_chain_err(const char *mid, const char *midfmt, const char *tail)
+{
+    g_autofree char *xml = chain_doc(mid, midfmt, tail);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = NULL;
+    g_autoptr(QvDomainDef) trusted = NULL;
+
+    /* without the flag the given chain is trusted as it is */
+    trusted = qv_conn_check_xml(xml, "chain.xml", 0, &err);
+    g_assert_no_error(err);
+    def = qv_conn_check_xml(xml, "chain.xml", QV_DEFINE_VALIDATE_CHAINS, &err);
+    if (!err)
+        return NULL;
+    g_assert_null(def);
+    return qv_test_replace(err->message, dir, "@TMP@");
+}
+
+static void
+test_validate_chains(void)
+{
+    static const char *base_tail =
+        "<backingStore type='file'><format type='qcow2'/><source file='@DIR@/base.qcow2'/><backingStore/></backingStore>";
+    g_autofree char *tail = qv_test_replace(base_tail, "@DIR@", dir);
+    g_autofree char *ok1 = check_chain_err("mid.qcow2", "qcow2", tail);
+    g_autofree char *ok2 = check_chain_err("./mid.qcow2", "qcow2", "");
+    g_autofree char *wrongfile = check_chain_err("base.qcow2", "qcow2", "");
+    g_autofree char *wrongfmt = check_chain_err("mid.qcow2", "raw", "");
+    g_autofree char *missing = check_chain_err("nothere.qcow2", "qcow2", "");
+    g_autofree char *tooshort = check_chain_err("mid.qcow2", "qcow2", "<backingStore/>");
+    g_autofree char *toolong = NULL;
+    g_autofree char *extra = qv_test_replace(
+        "<backingStore type='file'><format type='qcow2'/><source file='@DIR@/base.qcow2'/>"
+        "<backingStore type='file'><format type='raw'/><source file='@DIR@/x.raw'/></backingStore></backingStore>",
+        "@DIR@", dir);
+
+    toolong = check_chain_err("mid.qcow2", "qcow2", extra);
+    g_assert_null(ok1);
+    g_assert_null(ok2);   /* same file by identity, other spelling */
+    g_assert_cmpstr(wrongfile, ==, "disk 'vda': backingStore 1 ('@TMP@/base.qcow2') differs from the images: '@TMP@/top.qcow2' names backing file 'mid.qcow2' ('@TMP@/mid.qcow2')");
+    g_assert_cmpstr(wrongfmt, ==, "disk 'vda': backingStore 1 ('@TMP@/mid.qcow2') has format 'raw' in the XML but the images say 'qcow2'");
+    g_assert_cmpstr(missing, ==, "disk 'vda': backingStore 1 ('@TMP@/nothere.qcow2') does not exist");
+    g_assert_cmpstr(tooshort, ==, "disk 'vda': the XML ends the chain at backingStore 1 ('@TMP@/mid.qcow2'), but the image names backing file 'base.qcow2'");
+    g_assert_cmpstr(toolong, ==, "disk 'vda': the XML lists backingStore 3 ('@TMP@/x.raw'), but '@TMP@/base.qcow2' has no backing file");
+}
+
+/* qvirt --root ROOT ARGS...; returns stdout, asserts the exit code */
+static char *
+qv(int want_rc, char **err_out, const char *a1, const char *a2,
+   const char *a3, const char *a4)
+{
+    g_autofree char *root = P("root");
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int rc = qv_test_qvirt(&out, &err, "--root", root, a1, a2, a3, a4, NULL);
+
+    if (rc != want_rc)
+        g_error("qvirt %s %s: exit %d, wanted %d; stderr: %s", a1,
+                a2 ? a2 : "", rc, want_rc, err);
+    if (err_out)
+        *err_out = qv_test_replace(err, dir, "@TMP@");
+    return qv_test_replace(out, dir, "@TMP@");
+}
+
+static void
+write_doc(const char *name, const char *xml)
+{
+    g_autofree char *path = P(name);
+
+    g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+}
+
+static void
+test_commands(void)
+{
+    g_autofree char *doc = chain_doc("mid.qcow2", "qcow2", "");
+    g_autofree char *doc2 = NULL;
+    g_autofree char *path = P("vm.xml");
+    g_autofree char *bad = P("bad.xml");
+    g_autofree char *o = NULL, *e = NULL;
+
+    /* add a device qvirt keeps but does not act on, and drop the chain:
+     * dumpxml then reads it from the images */
+    doc2 = qv_test_replace(doc, "    </disk>\n", "    </disk>\n    <interface type='network'><source network='default'/></interface>\n");
+    write_doc("vm.xml", doc2);
+
+    g_free(o); o = qv(0, NULL, "define", path, NULL, NULL);
+    g_assert_cmpstr(o, ==, "Domain 'chained' defined from @TMP@/vm.xml\nnote: kept as written but not applied by qvirt: interface\n");
+    g_free(o); o = qv(0, NULL, "define", path, "--validate-chains", NULL);
+    g_assert_true(g_str_has_prefix(o, "Domain 'chained' updated from"));
+
+    g_free(o); o = qv(0, NULL, "list", NULL, NULL, NULL);
+    g_assert_null(strstr(o, "chained"));
+    g_free(o); o = qv(0, NULL, "list", "--all", "--name", NULL);
+    g_assert_cmpstr(o, ==, "chained\n");
+    g_free(o); o = qv(0, NULL, "list", "--all", "--json", NULL);
+    g_assert_nonnull(strstr(o, "\"state\": \"shut off\""));
+
+    g_free(o); o = qv(0, NULL, "domblklist", "chained", NULL, NULL);
+    g_assert_cmpstr(o, ==, " Target   Source\n------------------------------------------------\n vda      @TMP@/top.qcow2\n");
+    g_free(o); o = qv(0, NULL, "dominfo", "chained", NULL, NULL);
+    g_assert_nonnull(strstr(o, "Name:           chained\n"));
+    g_assert_nonnull(strstr(o, "Max memory:     131072 KiB\n"));
+
+    g_free(o); o = qv(0, NULL, "dumpxml", "chained", NULL, NULL);
+    g_assert_nonnull(strstr(o, "<source file='@TMP@/mid.qcow2'/>"));
+    g_assert_nonnull(strstr(o, "<interface type=\"network\">"));
+    g_free(o); o = qv(0, NULL, "dumpxml", "chained", "--flat-chains", NULL);
+    g_assert_nonnull(strstr(o, "parent='0'"));
+
+    /* no chain given: dumpxml reads it from the images, --inactive not */
+    {
+        g_autofree char *plain = g_strdup_printf(
+            "<domain type='qemu'><name>probed</name><memory>65536</memory><devices>"
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<source file='%s/top.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+            "</devices></domain>", dir);
+        g_autofree char *ppath = P("probed.xml");
+
+        write_doc("probed.xml", plain);
+        g_free(o); o = qv(0, NULL, "define", ppath, NULL, NULL);
+        g_free(o); o = qv(0, NULL, "dumpxml", "probed", NULL, NULL);
+        g_assert_nonnull(strstr(o, "<source file='@TMP@/base.qcow2'/>"));
+        g_assert_nonnull(strstr(o, "<backingStore/>"));
+        g_free(o); o = qv(0, NULL, "dumpxml", "probed", "--inactive", NULL);
+        g_assert_null(strstr(o, "backingStore"));
+        g_free(o); o = qv(0, NULL, "undefine", "probed", NULL, NULL);
+    }
+
+    /* a refused define keeps the old definition */
+    write_doc("bad.xml", "<domain type='qemu'><name>chained</name><memory>0</memory></domain>");
+    g_free(o); o = qv(1, &e, "define", bad, NULL, NULL);
+    g_assert_cmpstr(e, ==, "qvirt: error: domain 'chained': <memory> must be greater than 0\n");
+    g_free(e); e = NULL;
+    g_free(o); o = qv(0, NULL, "dominfo", "chained", NULL, NULL);
+    g_assert_nonnull(strstr(o, "Max memory:     131072 KiB\n"));
+
+    g_free(o); o = qv(0, NULL, "validate", path, NULL, NULL);
+    g_assert_cmpstr(o, ==, "@TMP@/vm.xml validates\n");
+    g_free(o); o = qv(1, &e, "validate", bad, NULL, NULL);
+    g_free(e); e = NULL;
+
+    g_free(o); o = qv(0, NULL, "undefine", "chained", NULL, NULL);
+    g_assert_cmpstr(o, ==, "Domain 'chained' has been undefined\n");
+    g_free(o); o = qv(1, &e, "dominfo", "chained", NULL, NULL);
+    g_assert_cmpstr(e, ==, "qvirt: error: domain 'chained' is not defined\n");
+}
+
+static void
+test_edit(void)
+{
+    g_autofree char *doc = chain_doc("mid.qcow2", "qcow2", "");
+    g_autofree char *path = P("ed.xml");
+    g_autofree char *editor = P("editor.sh");
+    g_autofree char *bad_editor = P("bad-editor.sh");
+    g_autofree char *o = NULL, *e = NULL;
+
+    write_doc("ed.xml", doc);
+    write_doc("editor.sh", "#!/bin/sh\nsed -i \"s/<memory unit='KiB'>131072</<memory unit='KiB'>262144</\" \"$1\"\n");
+    write_doc("bad-editor.sh", "#!/bin/sh\nsed -i \"s/<memory unit='KiB'>[0-9]*</<memory unit='KiB'>0</\" \"$1\"\n");
+    g_assert_cmpint(g_chmod(editor, 0755), ==, 0);
+    g_assert_cmpint(g_chmod(bad_editor, 0755), ==, 0);
+    g_free(o); o = qv(0, NULL, "define", path, NULL, NULL);
+
+    g_setenv("VISUAL", editor, TRUE);
+    g_free(o); o = qv(0, NULL, "edit", "chained", NULL, NULL);
+    g_assert_cmpstr(o, ==, "Domain 'chained' XML configuration edited.\n");
+    g_free(o); o = qv(0, NULL, "dominfo", "chained", NULL, NULL);
+    g_assert_nonnull(strstr(o, "Max memory:     262144 KiB\n"));
+
+    g_setenv("VISUAL", bad_editor, TRUE);
+    g_free(o); o = qv(1, &e, "edit", "chained", NULL, NULL);
+    g_assert_true(g_str_has_prefix(e, "qvirt: error: the definition of 'chained' is unchanged; your edit is kept in '"));
+    g_free(o); o = qv(0, NULL, "dominfo", "chained", NULL, NULL);
+    g_assert_nonnull(strstr(o, "Max memory:     262144 KiB\n"));
+    g_unsetenv("VISUAL");
+}
+
+int
+main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    dir = qv_test_mkdtemp();
+    g_assert_cmpint(chdir(dir), ==, 0);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "base.qcow2", "1M", NULL);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", "base.qcow2",
+                     "-F", "qcow2", "mid.qcow2", "1M", NULL);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", "mid.qcow2",
+                     "-F", "qcow2", "top.qcow2", "1M", NULL);
+    g_test_add_func("/domain/invalid-documents", test_invalid_documents);
+    g_test_add_func("/domain/validate-chains", test_validate_chains);
+    g_test_add_func("/domain/commands", test_commands);
+    g_test_add_func("/domain/edit", test_edit);
+    ret = g_test_run();
+    qv_test_rmtree(dir);
+    g_free(dir);
+    return ret;
+}
