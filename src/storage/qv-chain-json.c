@@ -8,42 +8,28 @@
 #include "qv-chain.h"
 
 static void
-add_str(struct json_object *o, const char *key, const char *val)
+write_hosts(QvJsonWriter *w, const QvStorageSource *src)
 {
-    json_object_object_add(o, key, val ? json_object_new_string(val) : NULL);
-}
-
-static void
-add_u64(struct json_object *o, const char *key, uint64_t val)
-{
-    json_object_object_add(o, key, json_object_new_uint64(val));
-}
-
-static struct json_object *
-hosts_to_json(const QvStorageSource *src)
-{
-    struct json_object *arr = json_object_new_array();
-
+    qv_json_begin_array(w, "hosts");
     for (size_t i = 0; i < src->nhosts; i++) {
         const QvStorageHost *h = &src->hosts[i];
-        struct json_object *o = json_object_new_object();
 
-        add_str(o, "transport", qv_transport_to_string(h->transport));
+        qv_json_begin_object(w, NULL);
+        qv_json_string(w, "transport", qv_transport_to_string(h->transport));
         if (h->transport == QV_TRANSPORT_UNIX) {
-            add_str(o, "socket", h->socket);
+            qv_json_string(w, "socket", h->socket);
         } else {
-            add_str(o, "name", h->name);
-            json_object_object_add(o, "port",
-                                   json_object_new_int64(h->port ? h->port :
-                                       qv_protocol_default_port(src->protocol)));
+            qv_json_string(w, "name", h->name);
+            qv_json_uint(w, "port", h->port ? h->port :
+                         qv_protocol_default_port(src->protocol));
         }
-        json_object_array_add(arr, o);
+        qv_json_end_object(w);
     }
-    return arr;
+    qv_json_end_array(w);
 }
 
 static void
-add_location(struct json_object *o, const QvStorageSource *src)
+write_location(QvJsonWriter *w, const QvStorageSource *src)
 {
     g_autofree char *desc = NULL;
 
@@ -51,31 +37,31 @@ add_location(struct json_object *o, const QvStorageSource *src)
     case QV_STORAGE_FILE:
     case QV_STORAGE_BLOCK:
     case QV_STORAGE_DIR:
-        add_str(o, "path", src->path);
+        qv_json_string(w, "path", src->path);
         if (src->relpath)
-            add_str(o, "relative-path", src->relpath);
+            qv_json_string(w, "relative-path", src->relpath);
         return;
     case QV_STORAGE_NETWORK:
         desc = qv_source_describe(src);
-        add_str(o, "address", desc);
-        add_str(o, "protocol", qv_protocol_to_string(src->protocol));
-        add_str(o, "name", src->path);
-        json_object_object_add(o, "hosts", hosts_to_json(src));
+        qv_json_string(w, "address", desc);
+        qv_json_string(w, "protocol", qv_protocol_to_string(src->protocol));
+        qv_json_string(w, "name", src->path);
+        write_hosts(w, src);
         if (src->query)
-            add_str(o, "query", src->query);
+            qv_json_string(w, "query", src->query);
         if (src->snapshot)
-            add_str(o, "snapshot", src->snapshot);
+            qv_json_string(w, "snapshot", src->snapshot);
         if (src->config)
-            add_str(o, "config", src->config);
+            qv_json_string(w, "config", src->config);
         if (src->user)
-            add_str(o, "user", src->user);
+            qv_json_string(w, "user", src->user);
         return;
     case QV_STORAGE_VOLUME:
-        add_str(o, "pool", src->pool);
-        add_str(o, "volume", src->path);
+        qv_json_string(w, "pool", src->pool);
+        qv_json_string(w, "volume", src->path);
         return;
     case QV_STORAGE_QUORUM:
-        add_u64(o, "threshold", src->threshold);
+        qv_json_uint(w, "threshold", src->threshold);
         return;
     case QV_STORAGE_NONE:
     case QV_STORAGE_LAST:
@@ -83,86 +69,63 @@ add_location(struct json_object *o, const QvStorageSource *src)
     }
 }
 
-struct json_object *
-qv_source_to_json(const QvStorageSource *src)
+void
+qv_source_write_json(QvJsonWriter *w, const QvStorageSource *src)
 {
-    struct json_object *o = json_object_new_object();
-
-    add_str(o, "type", qv_storage_type_to_string(src->type));
-    add_location(o, src);
+    qv_json_string(w, "type", qv_storage_type_to_string(src->type));
+    write_location(w, src);
     if (src->type != QV_STORAGE_QUORUM) {
-        add_str(o, "format", src->format == QV_FORMAT_NONE ? NULL :
-                qv_format_to_string(src->format));
-        json_object_object_add(o, "format-probed",
-                               json_object_new_boolean(src->format_probed));
+        qv_json_string(w, "format", src->format == QV_FORMAT_NONE ? NULL :
+                       qv_format_to_string(src->format));
+        qv_json_bool(w, "format-probed", src->format_probed);
     }
     if (src->format_version)
-        add_u64(o, "format-version", src->format_version);
+        qv_json_uint(w, "format-version", src->format_version);
     if (src->sizes_known) {
-        add_u64(o, "virtual-size", src->capacity);
-        add_u64(o, "allocation", src->allocation);
-        add_u64(o, "physical", src->physical);
+        qv_json_uint(w, "virtual-size", src->capacity);
+        qv_json_uint(w, "allocation", src->allocation);
+        qv_json_uint(w, "physical", src->physical);
     }
-    add_str(o, "backing-name", src->backing_name);
-    add_str(o, "backing-format", src->backing_format == QV_FORMAT_NONE ?
-            NULL : qv_format_to_string(src->backing_format));
+    qv_json_string(w, "backing-name", src->backing_name);
+    qv_json_string(w, "backing-format", src->backing_format == QV_FORMAT_NONE ?
+                   NULL : qv_format_to_string(src->backing_format));
     if (src->data_file) {
-        add_str(o, "data-file", src->data_file);
-        json_object_object_add(o, "data-file-raw",
-                               json_object_new_boolean(src->data_file_raw));
+        qv_json_string(w, "data-file", src->data_file);
+        qv_json_bool(w, "data-file-raw", src->data_file_raw);
     }
-    json_object_object_add(o, "encrypted",
-                           json_object_new_boolean(src->encrypted));
+    qv_json_bool(w, "encrypted", src->encrypted);
     if (src->encryption)
-        add_str(o, "encryption", src->encryption);
-    json_object_object_add(o, "read-only",
-                           json_object_new_boolean(src->readonly));
+        qv_json_string(w, "encryption", src->encryption);
+    qv_json_bool(w, "read-only", src->readonly);
     /* false: what lies below this element was not read (network) */
-    json_object_object_add(o, "backing-known",
-                           json_object_new_boolean(src->backing_known));
-    return o;
+    qv_json_bool(w, "backing-known", src->backing_known);
 }
 
 static void
-append_element(const QvStorageSource *src, size_t index, gssize parent,
-               unsigned int depth, void *opaque)
+write_element(const QvStorageSource *src, size_t index, gssize parent,
+              unsigned int depth, void *opaque)
 {
-    struct json_object *arr = opaque;
-    struct json_object *el = json_object_new_object();
-    struct json_object *body = qv_source_to_json(src);
+    QvJsonWriter *w = opaque;
 
-    json_object_object_add(el, "index", json_object_new_uint64(index));
-    json_object_object_add(el, "parent", parent < 0 ? NULL :
-                           json_object_new_uint64((uint64_t)parent));
-    {
-        json_object_object_foreach(body, key, val) {
-            json_object_object_add(el, key, json_object_get(val));
-        }
-    }
-    json_object_put(body);
-    json_object_array_add(arr, el);
-}
-
-struct json_object *
-qv_chain_to_json(const QvStorageSource *top)
-{
-    struct json_object *root = json_object_new_object();
-    struct json_object *arr = json_object_new_array();
-
-    qv_chain_foreach(top, append_element, arr);
-    json_object_object_add(root, "elements", arr);
-    return root;
+    qv_json_begin_object(w, NULL);
+    qv_json_uint(w, "index", index);
+    if (parent < 0)
+        qv_json_null(w, "parent");
+    else
+        qv_json_uint(w, "parent", (uint64_t)parent);
+    qv_source_write_json(w, src);
+    qv_json_end_object(w);
 }
 
 char *
 qv_chain_format_json(const QvStorageSource *top)
 {
-    struct json_object *root = qv_chain_to_json(top);
-    char *out = g_strdup_printf("%s\n",
-        json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                             JSON_C_TO_STRING_SPACED |
-                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+    g_autoptr(QvJsonWriter) w = qv_json_writer_new();
 
-    json_object_put(root);
-    return out;
+    qv_json_begin_object(w, NULL);
+    qv_json_begin_array(w, "elements");
+    qv_chain_foreach(top, write_element, w);
+    qv_json_end_array(w);
+    qv_json_end_object(w);
+    return qv_json_writer_finish(&w);
 }

@@ -6,19 +6,15 @@
  */
 #pragma once
 
-#include <json-c/json.h>
-
+#include "qv-json-writer.h"
 #include "qv-source.h"
 
 G_BEGIN_DECLS
 
-/* The JSON object for one element (no index/parent) */
-struct json_object *qv_source_to_json(const QvStorageSource *src);
+/* The members describing one element (inside an open object) */
+void qv_source_write_json(QvJsonWriter *w, const QvStorageSource *src);
 
-/* The whole tree, flat, as described above */
-struct json_object *qv_chain_to_json(const QvStorageSource *top);
-
-/* Serialised, pretty, with a final newline */
+/* The whole tree, flat, as described above, with a final newline */
 char *qv_chain_format_json(const QvStorageSource *top);
 
 G_END_DECLS

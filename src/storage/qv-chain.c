@@ -57,16 +57,19 @@ describe_element(const QvStorageSource *src, const QvStorageSource *parent)
                            parent->path);
 }
 
+/* The description of the element is built on the error paths only: a
+ * deep chain opens thousands of files */
 static bool
 element_open(QvStorageSource *src, const QvStorageSource *parent,
              int *fdp, struct stat *st, GError **error)
 {
-    g_autofree char *what = describe_element(src, parent);
+    g_autofree char *what = NULL;
     int fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int errsv;
 
     if (fd < 0) {
-        int errsv = errno;
-
+        errsv = errno;
+        what = describe_element(src, parent);
         if (errsv == ENOENT)
             g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
                         "%s does not exist", what);
@@ -75,24 +78,25 @@ element_open(QvStorageSource *src, const QvStorageSource *parent,
         return false;
     }
     if (fstat(fd, st) < 0) {
-        qv_error_set_errno(error, errno, "cannot stat %s", what);
+        errsv = errno;
         close(fd);
+        what = describe_element(src, parent);
+        qv_error_set_errno(error, errsv, "cannot stat %s", what);
         return false;
     }
-    if (S_ISDIR(st->st_mode)) {
+    if (S_ISREG(st->st_mode) || S_ISBLK(st->st_mode)) {
+        *fdp = fd;
+        return true;
+    }
+    close(fd);
+    what = describe_element(src, parent);
+    if (S_ISDIR(st->st_mode))
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
                     "%s is a directory, not a disk image", what);
-        close(fd);
-        return false;
-    }
-    if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode)) {
+    else
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
                     "%s is neither a regular file nor a block device", what);
-        close(fd);
-        return false;
-    }
-    *fdp = fd;
-    return true;
+    return false;
 }
 
 static bool

@@ -9,11 +9,17 @@
 
 #include "qv-error.h"
 
+/* Headers live at the start of an image: one read of this much serves
+ * the several small reads a probe makes, instead of one syscall each */
+#define QV_READER_HEAD 8192
+
 struct _QvReader {
     int fd;                 /* -1 for memory readers */
     const uint8_t *data;
     uint64_t size;
     char *name;
+    uint8_t *head;          /* fd readers: the first bytes, read once */
+    size_t head_len;
 };
 
 QvReader *
@@ -45,6 +51,7 @@ qv_reader_free(QvReader *r)
     if (!r)
         return;
     g_free(r->name);
+    g_free(r->head);
     g_free(r);
 }
 
@@ -60,12 +67,13 @@ qv_reader_name(const QvReader *r)
     return r->name;
 }
 
+static gssize qv_reader_pread(QvReader *r, uint64_t offset, void *buf,
+                              size_t len, GError **error);
+
 gssize
 qv_reader_read(QvReader *r, uint64_t offset, void *buf, size_t len,
                GError **error)
 {
-    size_t done = 0;
-
     if (offset >= r->size || len == 0)
         return 0;
     if (len > r->size - offset)
@@ -77,6 +85,31 @@ qv_reader_read(QvReader *r, uint64_t offset, void *buf, size_t len,
         memcpy(buf, r->data + offset, len);
         return (gssize)len;
     }
+
+    if (!r->head && offset + len <= QV_READER_HEAD) {
+        gssize n;
+
+        r->head = g_malloc(QV_READER_HEAD);
+        r->data = r->head;
+        n = qv_reader_pread(r, 0, r->head, MIN(r->size, QV_READER_HEAD), error);
+        if (n < 0) {
+            g_clear_pointer(&r->head, g_free);
+            return -1;
+        }
+        r->head_len = (size_t)n;
+    }
+    if (r->head && offset + len <= r->head_len) {
+        memcpy(buf, r->head + offset, len);
+        return (gssize)len;
+    }
+    return qv_reader_pread(r, offset, buf, len, error);
+}
+
+static gssize
+qv_reader_pread(QvReader *r, uint64_t offset, void *buf, size_t len,
+                GError **error)
+{
+    size_t done = 0;
 
     while (done < len) {
         ssize_t n = pread(r->fd, (uint8_t *)buf + done, len - done,
