@@ -13,7 +13,7 @@
 
 #include "qv-domain-xml.h"
 #include "qv-error.h"
-#include "qv-source-xml.h"
+#include "qv-source-xml-parse.h"
 #include "qv-xml-util.h"
 
 QV_XML_ENUM_PARSER(parse_storage_type, QvStorageType, qv_storage_type,

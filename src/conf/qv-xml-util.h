@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "qv-error.h"
+#include "qv-xml-write.h"
 
 G_BEGIN_DECLS
 
@@ -53,13 +54,6 @@ char *qv_xml_dump(xmlNodePtr node);
 bool qv_xml_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
 /* Formatting */
-void qv_xml_indent(GString *buf, unsigned int indent);
-void qv_xml_escape(GString *buf, const char *s, bool in_attribute);
-/* " name='value'", nothing when @value is NULL */
-void qv_xml_attr(GString *buf, const char *name, const char *value);
-/* "<name>text</name>\n" at @indent, nothing when @text is NULL */
-void qv_xml_text_element(GString *buf, unsigned int indent, const char *name,
-                         const char *text);
 
 /*
  * Define a static parser for one of the qvirt enums, which fails with

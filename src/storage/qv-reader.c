@@ -11,7 +11,7 @@
 
 /* Headers live at the start of an image: one read of this much serves
  * the several small reads a probe makes, instead of one syscall each */
-#define QV_READER_HEAD 8192
+#define QV_READER_HEAD 4096
 
 struct _QvReader {
     int fd;                 /* -1 for memory readers */

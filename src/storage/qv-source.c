@@ -340,6 +340,13 @@ qv_source_is_local(const QvStorageSource *src)
            src->type == QV_STORAGE_DIR;
 }
 
+bool
+qv_source_has_auth(const QvStorageSource *src)
+{
+    return src->auth_username || src->secret_type || src->secret_uuid ||
+           src->secret_usage;
+}
+
 char *
 qv_source_describe(const QvStorageSource *src)
 {

@@ -166,6 +166,9 @@ char *qv_source_describe(const QvStorageSource *src);
 
 bool qv_source_is_local(const QvStorageSource *src);
 
+/* True when any <auth> part is set */
+bool qv_source_has_auth(const QvStorageSource *src);
+
 /* String tables; *_from_string returns -1 when unknown */
 const char *qv_storage_type_to_string(QvStorageType t);
 int qv_storage_type_from_string(const char *s);

@@ -18,6 +18,13 @@
 
 #define QV_MAX_XML_SIZE (64 * 1024 * 1024)
 
+/* Defined at the end, with their help texts */
+static const QvCommand qv_cmd_define, qv_cmd_undefine, qv_cmd_list,
+    qv_cmd_dumpxml, qv_cmd_domblklist, qv_cmd_dominfo, qv_cmd_validate,
+    qv_cmd_edit;
+extern const QvCommand *const qv_conf_commands[];
+extern const size_t qv_conf_ncommands;
+
 static char *
 read_xml_file(const char *path, GError **error)
 {
@@ -347,51 +354,64 @@ run_edit(int argc, char **argv, GError **error)
     return 0;
 }
 
-const QvCommand qv_cmd_define = {
+static const QvCommand qv_cmd_define = {
     .name = "define", .args = "FILE [--validate-chains]",
     .summary = "define (or update) a domain from libvirt domain XML",
     .help = "Parses FILE ('-' for standard input), checks it against the schema and qvirt's rules, and stores it atomically. A <backingStore> chain given in the XML is trusted; with --validate-chains it is compared with the images first and a mismatch is refused, naming the first element that differs. Elements qvirt keeps but does not act on are listed once.",
     .run = run_define,
 };
-const QvCommand qv_cmd_undefine = {
+static const QvCommand qv_cmd_undefine = {
     .name = "undefine", .args = "DOMAIN",
     .summary = "remove the definition of a domain",
     .help = "DOMAIN is a name or uuid. Images are not touched.",
     .run = run_undefine,
 };
-const QvCommand qv_cmd_list = {
+static const QvCommand qv_cmd_list = {
     .name = "list", .args = "[--all] [--name] [--json]",
     .summary = "list domains",
     .help = "Running domains; with --all, defined ones that are shut off too. --name prints names only; --json prints [{\"name\", \"id\", \"state\"}].",
     .run = run_list,
 };
-const QvCommand qv_cmd_dumpxml = {
+static const QvCommand qv_cmd_dumpxml = {
     .name = "dumpxml", .args = "DOMAIN [--inactive] [--flat-chains]",
     .summary = "print the domain XML",
     .help = "Prints the definition with the backing chain of every disk: given chains as defined, other chains read from the images (an image that cannot be read leaves its chain open). --inactive prints the stored definition exactly. --flat-chains adds a <backingChain> per disk listing each element once with its index and its parent's index.",
     .run = run_dumpxml,
 };
-const QvCommand qv_cmd_domblklist = {
+static const QvCommand qv_cmd_domblklist = {
     .name = "domblklist", .args = "DOMAIN [--details]",
     .summary = "list the disks of a domain",
     .help = "One line per disk: target and source; --details adds the source type and the device.",
     .run = run_domblklist,
 };
-const QvCommand qv_cmd_dominfo = {
+static const QvCommand qv_cmd_dominfo = {
     .name = "dominfo", .args = "DOMAIN",
     .summary = "show basic information about a domain",
     .help = "Name, uuid, state, vcpus, memory, disks and leases.",
     .run = run_dominfo,
 };
-const QvCommand qv_cmd_validate = {
+static const QvCommand qv_cmd_validate = {
     .name = "validate", .args = "FILE [--validate-chains]",
     .summary = "check a domain XML document without defining it",
     .help = "Runs every check define runs (schema, semantics and, with --validate-chains, the given chains against the images) and stores nothing.",
     .run = run_validate,
 };
-const QvCommand qv_cmd_edit = {
+static const QvCommand qv_cmd_edit = {
     .name = "edit", .args = "DOMAIN",
     .summary = "edit a domain definition in $VISUAL or $EDITOR",
     .help = "Opens the stored definition in an editor, then checks and stores the result. When the result is refused the old definition stays and the edited file is kept; its path is in the error.",
     .run = run_edit,
 };
+
+/* What the executable looks up after loading this module */
+const QvCommand *const qv_conf_commands[] = {
+    &qv_cmd_define,
+    &qv_cmd_undefine,
+    &qv_cmd_list,
+    &qv_cmd_dumpxml,
+    &qv_cmd_domblklist,
+    &qv_cmd_dominfo,
+    &qv_cmd_validate,
+    &qv_cmd_edit,
+};
+const size_t qv_conf_ncommands = G_N_ELEMENTS(qv_conf_commands);

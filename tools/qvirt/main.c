@@ -32,25 +32,29 @@ char *qv_cli_root;
 
 static const QvCommand *const commands[] = {
     &qv_cmd_chain,
-    &qv_cmd_define,
-    &qv_cmd_undefine,
-    &qv_cmd_list,
-    &qv_cmd_dumpxml,
-    &qv_cmd_domblklist,
-    &qv_cmd_dominfo,
-    &qv_cmd_validate,
-    &qv_cmd_edit,
     &qv_cmd_help,
     &qv_cmd_version,
 };
 
+/* Built in first; then the module, loaded only when it is needed */
 static const QvCommand *
-find_command(const char *name)
+find_command(const char *name, GError **error)
 {
+    const QvCommand *const *mod;
+    size_t n = 0;
+
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
         if (strcmp(commands[i]->name, name) == 0)
             return commands[i];
     }
+    if (!(mod = qv_cli_module_commands(&n, error)))
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(mod[i]->name, name) == 0)
+            return mod[i];
+    }
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+                "unknown command '%s'; run 'qvirt help' for the list", name);
     return NULL;
 }
 
@@ -102,9 +106,23 @@ qv_cli_parse(const QvCommand *cmd, const GOptionEntry *entries, int *argc,
 static void
 print_overview(FILE *out)
 {
+    g_autoptr(GError) err = NULL;
+    const QvCommand *const *mod;
+    size_t n = 0;
+
     fprintf(out, "Usage: qvirt [--version] [--root DIR] COMMAND [ARGS...]\n\nCommands:\n");
-    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    /* the storage commands, the domain commands, then help and version */
+    fprintf(out, "  %-10s %s\n", qv_cmd_chain.name, qv_cmd_chain.summary);
+    if ((mod = qv_cli_module_commands(&n, &err))) {
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "  %-10s %s\n", mod[i]->name, mod[i]->summary);
+    } else {
+        fprintf(out, "  (domain commands unavailable: %s)\n", err->message);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (commands[i] != &qv_cmd_chain)
+            fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    }
     fprintf(out, "\nRun 'qvirt help COMMAND' for the options of one command; 'man qvirt' for the whole manual.\n");
 }
 
@@ -122,12 +140,8 @@ cmd_help(int argc, char **argv, GError **error)
                     "help takes at most one command name");
         return 1;
     }
-    if (!(cmd = find_command(argv[1]))) {
-        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
-                    "unknown command '%s'; run 'qvirt help' for the list",
-                    argv[1]);
+    if (!(cmd = find_command(argv[1], error)))
         return 1;
-    }
     qv_cli_print_command_help(cmd);
     return 0;
 }
@@ -169,9 +183,9 @@ main(int argc, char **argv)
         print_overview(stdout);
         return 0;
     }
-    if (!(cmd = find_command(argv[1]))) {
-        fprintf(stderr, "qvirt: error: unknown command '%s'; run 'qvirt help' for the list\n",
-                argv[1]);
+    if (!(cmd = find_command(argv[1], &error))) {
+        fprintf(stderr, "qvirt: error: %s\n", error->message);
+        g_free(qv_cli_root);
         return 1;
     }
     ret = cmd->run(argc - 1, argv + 1, &error);

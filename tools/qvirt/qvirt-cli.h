@@ -20,14 +20,17 @@ typedef struct {
 } QvCommand;
 
 extern const QvCommand qv_cmd_chain;
-extern const QvCommand qv_cmd_define;
-extern const QvCommand qv_cmd_undefine;
-extern const QvCommand qv_cmd_list;
-extern const QvCommand qv_cmd_dumpxml;
-extern const QvCommand qv_cmd_domblklist;
-extern const QvCommand qv_cmd_dominfo;
-extern const QvCommand qv_cmd_validate;
-extern const QvCommand qv_cmd_edit;
+
+/*
+ * Commands that read domain XML live in the qvirt-conf module, so that
+ * the executable does not load libxml2 for the others.  The module
+ * exports qv_conf_commands[] and qv_conf_ncommands; it calls back into
+ * the executable (qv_cli_parse, qv_cli_root), which exports them.
+ */
+#define QV_CONF_MODULE "qvirt-conf.so"
+
+/* The module's commands; NULL with @error set when it cannot be loaded */
+const QvCommand *const *qv_cli_module_commands(size_t *n, GError **error);
 
 /* --root DIR given before the command (or to it), NULL otherwise */
 extern char *qv_cli_root;
