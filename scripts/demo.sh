@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
-[ -d build ] || meson setup build >/dev/null
+[ -f build/build.ninja ] || { rm -rf build; meson setup build >/dev/null; }
 meson compile -C build >/dev/null
 
 QVIRT=$PWD/build/qvirt

@@ -12,11 +12,18 @@ FUZZ_SECONDS=${QV_FUZZ_SECONDS:-20}
 LOG=$(mktemp -d)
 trap 'rm -rf "$LOG"' EXIT
 
-if [ -d build ]; then
-    meson setup --reconfigure build -Dwerror=true >/dev/null
-else
-    meson setup build -Dwerror=true >/dev/null
-fi
+setup() {  # setup DIR ARGS...: configure, or reconfigure a valid tree
+    local dir=$1
+    shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson setup --reconfigure "$dir" "$@" >"$LOG/setup.log" || { cat "$LOG/setup.log"; return 1; }
+    else
+        rm -rf "$dir"
+        meson setup "$dir" "$@" >"$LOG/setup.log" || { cat "$LOG/setup.log"; return 1; }
+    fi
+}
+
+setup build -Dwerror=true
 meson compile -C build
 
 echo "== tests"
@@ -26,11 +33,7 @@ echo "== tests under valgrind"
 meson test -C build --setup=valgrind --print-errorlogs --num-processes 2 | tee "$LOG/valgrind"
 
 echo "== fuzzing (${FUZZ_SECONDS}s per target)"
-if [ -d build-fuzz ]; then
-    CC=clang meson setup --reconfigure build-fuzz -Dfuzzing=true -Db_lundef=false >/dev/null
-else
-    CC=clang meson setup build-fuzz -Dfuzzing=true -Db_lundef=false >/dev/null
-fi
+CC=clang setup build-fuzz -Dfuzzing=true -Db_lundef=false
 meson compile -C build-fuzz
 fuzz_ok=0
 for t in probe backing domain-xml; do
