@@ -42,6 +42,56 @@ say "a missing backing file is named, with the image that needs it"
 qemu-img create -q -f qcow2 -u -b snap1.qcow2 -F qcow2 snap2.qcow2 64M
 run "$QVIRT" chain --format qcow2 snap2.qcow2
 
+say "a domain from libvirt domain XML: a disk on that chain, a quorum of 3 replicas (one with a chain of its own), an empty cdrom"
+for r in r1 r2 r3; do qemu-img create -q -f raw $r.raw 64M; done
+qemu-img create -q -f qcow2 -b r3.raw -F raw r3-top.qcow2
+cat > vm1.xml <<XML
+<domain type='qemu'>
+  <name>vm1</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2' cache='none'/>
+      <source file='$DEMO/top.qcow2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='quorum' device='disk'>
+      <driver name='qemu' type='quorum'/>
+      <threshold value='2'/>
+      <backingStore type='file'><format type='raw'/><source file='$DEMO/r1.raw'/></backingStore>
+      <backingStore type='file'><format type='raw'/><source file='$DEMO/r2.raw'/></backingStore>
+      <backingStore type='file'>
+        <format type='qcow2'/><source file='$DEMO/r3-top.qcow2'/>
+        <backingStore type='file'><format type='raw'/><source file='$DEMO/r3.raw'/><backingStore/></backingStore>
+      </backingStore>
+      <target dev='vdb' bus='virtio'/>
+    </disk>
+    <disk type='file' device='cdrom'>
+      <source startupPolicy='optional'/>
+      <target dev='sda' bus='sata'/>
+      <readonly/>
+    </disk>
+    <interface type='network'><source network='default'/></interface>
+  </devices>
+</domain>
+XML
+ROOT=(--root "$DEMO/root")
+run "$QVIRT" "${ROOT[@]}" define vm1.xml --validate-chains
+run "$QVIRT" "${ROOT[@]}" list --all
+run "$QVIRT" "${ROOT[@]}" domblklist vm1 --details
+run "$QVIRT" "${ROOT[@]}" dumpxml vm1
+say "$QVIRT ${ROOT[*]} dumpxml vm1 --flat-chains | sed -n '/<backingChain/,/<\/backingChain>/p' | head -20"
+"$QVIRT" "${ROOT[@]}" dumpxml vm1 --flat-chains | sed -n '/<backingChain/,/<\/backingChain>/p' | head -20 || true
+
+say "a given chain that does not match the images is refused by --validate-chains"
+sed "s|$DEMO/r3.raw'/><backingStore/>|$DEMO/r2.raw'/><backingStore/>|" vm1.xml > vm1-wrong.xml
+run "$QVIRT" "${ROOT[@]}" define vm1-wrong.xml --validate-chains
+say "and errors point at the element"
+sed "s|<threshold value='2'/>|<threshold value='4'/>|" vm1.xml > vm1-bad.xml
+run "$QVIRT" "${ROOT[@]}" validate vm1-bad.xml
+
 say "a chain of 1,000 layers"
 qemu-img create -q -f qcow2 -o cluster_size=512 l0.qcow2 64M
 for i in $(seq 1 999); do

@@ -51,7 +51,7 @@ for t in probe backing domain-xml; do
     fuzz_ok=$((fuzz_ok + 1))
 done
 
-count() { sed -n "s/^$1: *\([0-9]*\)\$/\1/p" "$2" | head -1; }
+count() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" "$2" | head -1; }
 passed=$(( $(count Ok "$LOG/plain") + $(count Ok "$LOG/valgrind") + fuzz_ok ))
 failed=$(( $(count Fail "$LOG/plain") + $(count Fail "$LOG/valgrind") ))
 echo "$passed passed, $failed failed"

@@ -94,6 +94,9 @@ validate_startup_policy(const QvDiskDef *disk, const char *label,
 
     if (disk->startup_policy == QV_STARTUP_DEFAULT)
         return true;
+    /* an empty cdrom or floppy is a file disk without a path */
+    if (!disk->has_source || t == QV_STORAGE_NONE)
+        t = QV_STORAGE_FILE;
     if (t != QV_STORAGE_FILE && t != QV_STORAGE_BLOCK &&
         t != QV_STORAGE_DIR && t != QV_STORAGE_VOLUME)
         FAIL("%s: startupPolicy '%s' is not allowed for a disk of type '%s' (only local storage: file, block, dir, volume)",

@@ -133,7 +133,9 @@ qv_domain_probe_chains(QvDomainDef *def)
     for (size_t i = 0; i < def->ndisks; i++) {
         QvDiskDef *disk = def->disks[i];
 
-        if (disk->has_source && !disk->chain_given)
+        /* a quorum's children are given; their own chains may not be */
+        if (disk->has_source &&
+            (!disk->chain_given || disk->src->type == QV_STORAGE_QUORUM))
             probe_tree(disk->src);
     }
 }
