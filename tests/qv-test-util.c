@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -139,4 +140,46 @@ qv_test_replace(const char *s, const char *needle, const char *repl)
     g_auto(GStrv) parts = g_strsplit(s, needle, -1);
 
     return g_strjoinv(repl, parts);
+}
+
+void
+qv_test_run_self(const char *self, const char *path, const char *env_name)
+{
+    const char *argv[] = { self, "-p", path, NULL };
+    int status;
+    pid_t pid = fork();
+
+    g_assert_cmpint(pid, >=, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+
+        /* its TAP lines must not mix with ours; failures go to stderr */
+        if (null >= 0)
+            dup2(null, STDOUT_FILENO);
+        g_setenv(env_name, "1", TRUE);
+        execv(self, (char **)argv);
+        _exit(127);
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+char *
+qv_test_enter_tmpdir(void)
+{
+    char *dir = qv_test_mkdtemp();
+
+    g_assert_cmpint(chdir(dir), ==, 0);
+    return dir;
+}
+
+void
+qv_test_make_chain3(void)
+{
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "base.qcow2", "1M", NULL);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", "base.qcow2",
+                     "-F", "qcow2", "mid.qcow2", "1M", NULL);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", "mid.qcow2",
+                     "-F", "qcow2", "top.qcow2", "1M", NULL);
 }

@@ -31,5 +31,20 @@ void qv_test_write_at(const char *path, long offset, const void *data,
  */
 void qv_test_golden(const char *rel, const char *actual);
 
+/*
+ * Run test @path again in a fresh copy of the program @self (not a fork:
+ * caches and home folders must not carry over), with @env_name=1 in its
+ * environment, and require success.  g_test_trap_subprocess() would do,
+ * but leaves a helper thread behind that valgrind reports.
+ */
+void qv_test_run_self(const char *self, const char *path,
+                      const char *env_name);
+
+/* Make and enter a temporary folder (qv_test_rmtree() it at the end) */
+char *qv_test_enter_tmpdir(void);
+
+/* base.qcow2 <- mid.qcow2 <- top.qcow2 in the current folder */
+void qv_test_make_chain3(void);
+
 /* Replace every occurrence of @needle in @s by @repl (new string) */
 char *qv_test_replace(const char *s, const char *needle, const char *repl);

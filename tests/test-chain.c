@@ -355,8 +355,7 @@ main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    dir = qv_test_mkdtemp();
-    g_assert_cmpint(chdir(dir), ==, 0);
+    dir = qv_test_enter_tmpdir();
     g_test_add_func("/chain/three-layers", test_three_layers);
     g_test_add_func("/chain/guessed-top", test_guessed_top);
     g_test_add_func("/chain/unrecorded-backing-format", test_unrecorded_backing_format);

@@ -270,13 +270,8 @@ main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    dir = qv_test_mkdtemp();
-    g_assert_cmpint(chdir(dir), ==, 0);
-    qv_test_qemu_img("create", "-q", "-f", "qcow2", "base.qcow2", "1M", NULL);
-    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", "base.qcow2",
-                     "-F", "qcow2", "mid.qcow2", "1M", NULL);
-    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", "mid.qcow2",
-                     "-F", "qcow2", "top.qcow2", "1M", NULL);
+    dir = qv_test_enter_tmpdir();
+    qv_test_make_chain3();
     g_test_add_func("/domain/invalid-documents", test_invalid_documents);
     g_test_add_func("/domain/validate-chains", test_validate_chains);
     g_test_add_func("/domain/commands", test_commands);

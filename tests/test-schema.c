@@ -30,24 +30,7 @@ static const char *self_path;
 static void
 run_self(const char *path)
 {
-    const char *argv[] = { self_path, "-p", path, NULL };
-    int status;
-    pid_t pid = fork();
-
-    g_assert_cmpint(pid, >=, 0);
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-
-        /* its TAP lines must not mix with ours; failures go to stderr */
-        if (null >= 0)
-            dup2(null, STDOUT_FILENO);
-        g_setenv(CHILD_ENV, "1", TRUE);
-        execv(self_path, (char **)argv);
-        _exit(127);
-    }
-    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    qv_test_run_self(self_path, path, CHILD_ENV);
 }
 
 static const char *

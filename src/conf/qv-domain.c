@@ -5,31 +5,12 @@
 
 #include <string.h>
 
-static const char *
-table_get(const char *const *t, size_t n, unsigned int v)
-{
-    return v < n ? t[v] : NULL;
-}
-
-static int
-table_find(const char *const *t, size_t n, const char *s)
-{
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] && strcmp(t[i], s) == 0)
-            return (int)i;
-    }
-    return -1;
-}
+#include "qv-enum.h"
 
 #define QV_DOMAIN_ENUM_IMPL(prefix, type, last, ...) \
     static const char *const prefix##_names[] = { __VA_ARGS__ }; \
     G_STATIC_ASSERT(G_N_ELEMENTS(prefix##_names) == last); \
-    const char *prefix##_to_string(type v) \
-    { return table_get(prefix##_names, G_N_ELEMENTS(prefix##_names), (unsigned int)v); } \
-    int prefix##_from_string(const char *s) \
-    { return table_find(prefix##_names, G_N_ELEMENTS(prefix##_names), s); }
+    QV_ENUM_IMPL(prefix, type, prefix##_names)
 
 /* NULL entries are the "attribute absent" defaults: never parsed, never written */
 QV_DOMAIN_ENUM_IMPL(qv_disk_device, QvDiskDevice, QV_DISK_DEVICE_LAST,

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "qv-enum.h"
+
 static const char *const storage_type_names[] = {
     [QV_STORAGE_NONE] = "none",
     [QV_STORAGE_FILE] = "file",
@@ -73,34 +75,10 @@ static const char *const transport_names[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(transport_names) == QV_TRANSPORT_LAST);
 
-static const char *
-table_to_string(const char *const *table, size_t n, unsigned int v)
-{
-    return v < n ? table[v] : NULL;
-}
-
-static int
-table_from_string(const char *const *table, size_t n, const char *s)
-{
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (table[i] && strcmp(table[i], s) == 0)
-            return (int)i;
-    }
-    return -1;
-}
-
-#define QV_TABLE(prefix, type, table) \
-    const char *prefix##_to_string(type v) \
-    { return table_to_string(table, G_N_ELEMENTS(table), (unsigned int)v); } \
-    int prefix##_from_string(const char *s) \
-    { return table_from_string(table, G_N_ELEMENTS(table), s); }
-
-QV_TABLE(qv_storage_type, QvStorageType, storage_type_names)
-QV_TABLE(qv_format, QvFormat, format_names)
-QV_TABLE(qv_protocol, QvNetProtocol, protocol_names)
-QV_TABLE(qv_transport, QvTransport, transport_names)
+QV_ENUM_IMPL(qv_storage_type, QvStorageType, storage_type_names)
+QV_ENUM_IMPL(qv_format, QvFormat, format_names)
+QV_ENUM_IMPL(qv_protocol, QvNetProtocol, protocol_names)
+QV_ENUM_IMPL(qv_transport, QvTransport, transport_names)
 
 unsigned int
 qv_protocol_default_port(QvNetProtocol p)
