@@ -1,0 +1,59 @@
+/*
+ * qv-blockdev: the QEMU block graph of a disk, as blockdev-add arguments.
+ *
+ * Every element of a disk's chain gets two nodes, a protocol node (file,
+ * host_device, nbd, ...) and a format node (qcow2, raw, ...), each with a
+ * deterministic node name so that block jobs, queries and the start-up
+ * check can address any layer.  A quorum gets one node whose children
+ * are the top format nodes of their own chains.
+ *
+ * Node names: "<dst><prefix>-s<depth>" (protocol) and
+ * "<dst><prefix>-f<depth>" (format, or the quorum node itself); depth 0
+ * is the top.  The children of a quorum at depth 0 extend the prefix with
+ * "-c<i>" (i counts from 0, as QEMU's children.N), of a quorum at depth
+ * d > 0 with "-b<d>c<i>":
+ *     vda-f0 (qcow2) file vda-s0, backing vda-f1 (file vda-s1) ...
+ *     vdb-f0 (quorum) children vdb-c0-f0, vdb-c1-f0, vdb-c2-f0
+ *     vdb-c2-f0 (quorum) children vdb-c2-c0-f0, vdb-c2-c1-f0
+ * A disk with copy_on_read='on' gets a copy-on-read filter "<dst>-cor"
+ * above its top node.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "qv-domain.h"
+
+G_BEGIN_DECLS
+
+/* QEMU refuses node names longer than this */
+#define QV_BLOCKDEV_NODE_NAME_MAX 31
+
+/*
+ * The name of the node at @depth in the chain reached by @path_prefix
+ * ("" for the disk's own chain, "-c2" for quorum child 2, ...): the
+ * format node when @format, else the protocol node.
+ */
+char *qv_blockdev_node_name(const char *dst, const char *path_prefix,
+                            unsigned int depth, bool format);
+
+/*
+ * The node the disk's front end attaches to (drive=), or NULL for a disk
+ * without media (an empty cdrom or floppy).
+ */
+char *qv_blockdev_top_node(const QvDiskDef *disk);
+
+/* True when the disk has media to open (a source that is not empty) */
+bool qv_blockdev_disk_has_media(const QvDiskDef *disk);
+
+/*
+ * The blockdev-add arguments for the whole disk: a JSON array of objects
+ * in the order they must be added (every node after the nodes it refers
+ * to, so bottom-up).  An empty array for a disk without media.
+ */
+json_object *qv_blockdev_props(const QvDiskDef *disk, GError **error);
+
+/* The node names in @props (as returned above), in order (borrowed) */
+GPtrArray *qv_blockdev_node_names(json_object *props);
+
+G_END_DECLS

@@ -1,0 +1,407 @@
+/*
+ * qv-command: build QEMU's argument vector for a guest.
+ *
+ * This file owns the machine, console and monitor arguments and the disk
+ * front ends; the block graph of each disk comes from qv-blockdev.
+ * -blockdev and -device are written as JSON (QEMU 7.2 accepts both) so
+ * that paths and serial numbers need no comma escaping and the objects
+ * are the same ones QMP takes for hotplug.  -chardev and -name still use
+ * QEMU's option syntax, where a comma is written twice.
+ */
+#include "qv-command.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "qv-blockdev.h"
+#include "qv-error.h"
+#include "qv-json.h"
+
+#define QV_QEMU_DEFAULT_EMULATOR "qemu-system-x86_64"
+#define QV_QEMU_DEFAULT_MACHINE "q35"
+
+/* Controllers built into, or added to, the machine */
+typedef struct {
+    bool q35;            /* AHCI ide.0-ide.5 built in; no floppy controller */
+    bool need_scsi;      /* virtio-scsi-pci "scsi0" */
+    bool need_ahci;      /* pc with sata disks: ich9-ahci "sata0" */
+    bool need_fdc;       /* q35 with floppies: isa-fdc "fdc0" */
+} QvQemuBuses;
+
+static void
+qv_argv_add(GPtrArray *argv, const char *arg)
+{
+    g_ptr_array_add(argv, g_strdup(arg));
+}
+
+static void G_GNUC_PRINTF(2, 3)
+qv_argv_addf(GPtrArray *argv, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_ptr_array_add(argv, g_strdup_vprintf(fmt, ap));
+    va_end(ap);
+}
+
+/* A string member from printf-style arguments */
+static void G_GNUC_PRINTF(3, 4)
+qv_json_add_strf(json_object *obj, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *val = NULL;
+
+    va_start(ap, fmt);
+    val = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    json_object_object_add(obj, key, json_object_new_string(val));
+}
+
+static void
+qv_argv_add_json(GPtrArray *argv, const char *opt, json_object *obj)
+{
+    qv_argv_add(argv, opt);
+    qv_argv_add(argv, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* QEMU's option syntax: a comma inside a value is written ",," */
+static char *
+qv_qemu_escape(const char *s)
+{
+    g_auto(GStrv) parts = g_strsplit(s, ",", -1);
+
+    return g_strjoinv(",,", parts);
+}
+
+int
+qv_qemu_disk_index(const char *dst)
+{
+    static const char *const prefixes[] = { "fd", "hd", "vd", "sd", "xvd", "ubd" };
+    const char *p = NULL;
+    long idx = 0;
+    size_t i;
+
+    if (!dst)
+        return -1;
+    for (i = 0; i < G_N_ELEMENTS(prefixes) && !p; i++) {
+        if (g_str_has_prefix(dst, prefixes[i]))
+            p = dst + strlen(prefixes[i]);
+    }
+    if (!p || !*p)
+        return -1;
+    /* "a".."z", then "aa": like spreadsheet columns */
+    for (i = 0; p[i]; i++) {
+        if (p[i] < 'a' || p[i] > 'z' || idx > 100000)
+            return -1;
+        idx = (idx + (i == 0 ? 0 : 1)) * 26 + (p[i] - 'a');
+    }
+    return (int)idx;
+}
+
+static void
+qv_command_machine(GPtrArray *argv, const QvDomainDef *def,
+                   const QvQemuBuildOptions *opts)
+{
+    const char *machine = def->os_machine ? def->os_machine : QV_QEMU_DEFAULT_MACHINE;
+    g_autofree char *name = qv_qemu_escape(def->name ? def->name : "");
+
+    qv_argv_add(argv, "-name");
+    qv_argv_addf(argv, "guest=%s,debug-threads=on", name);
+    if (opts->paused)
+        qv_argv_add(argv, "-S");
+    qv_argv_add(argv, "-machine");
+    qv_argv_addf(argv, "%s,accel=%s,usb=off", machine,
+                 opts->accel ? opts->accel : "tcg");
+    qv_argv_add(argv, "-m");
+    qv_argv_addf(argv, "size=%" PRIu64 "k", def->memory_kib);
+    qv_argv_add(argv, "-smp");
+    qv_argv_addf(argv, "%u", def->vcpus ? def->vcpus : 1);
+    qv_argv_add(argv, "-uuid");
+    qv_argv_add(argv, def->uuid);
+    qv_argv_add(argv, "-no-user-config");
+    qv_argv_add(argv, "-nodefaults");
+    qv_argv_add(argv, "-display");
+    qv_argv_add(argv, "none");
+}
+
+static void
+qv_command_chardevs(GPtrArray *argv, const QvQemuBuildOptions *opts)
+{
+    if (opts->qmp_socket) {
+        g_autofree char *path = qv_qemu_escape(opts->qmp_socket);
+        qv_argv_add(argv, "-chardev");
+        qv_argv_addf(argv, "socket,id=charmonitor,path=%s,server=on,wait=off", path);
+        qv_argv_add(argv, "-mon");
+        qv_argv_add(argv, "chardev=charmonitor,id=monitor,mode=control");
+    }
+    if (opts->serial_log) {
+        g_autofree char *path = qv_qemu_escape(opts->serial_log);
+        qv_argv_add(argv, "-chardev");
+        qv_argv_addf(argv, "file,id=charserial0,path=%s,append=on", path);
+        qv_argv_add(argv, "-device");
+        qv_argv_add(argv, "{\"driver\":\"isa-serial\",\"chardev\":\"charserial0\",\"id\":\"serial0\"}");
+    }
+    if (opts->pidfile) {
+        qv_argv_add(argv, "-pidfile");
+        qv_argv_add(argv, opts->pidfile);
+    }
+}
+
+static bool
+qv_command_is_q35(const char *machine)
+{
+    return g_str_has_prefix(machine, "q35") || strstr(machine, "-q35") != NULL;
+}
+
+static void
+qv_command_scan_buses(const QvDomainDef *def, QvQemuBuses *b)
+{
+    const char *machine = def->os_machine ? def->os_machine : QV_QEMU_DEFAULT_MACHINE;
+    size_t i;
+
+    memset(b, 0, sizeof(*b));
+    b->q35 = qv_command_is_q35(machine);
+    for (i = 0; i < def->ndisks; i++) {
+        switch (def->disks[i]->bus) {
+        case QV_DISK_BUS_SCSI:
+            b->need_scsi = true;
+            break;
+        case QV_DISK_BUS_SATA:
+            b->need_ahci |= !b->q35;
+            break;
+        case QV_DISK_BUS_FDC:
+            b->need_fdc |= b->q35;
+            break;
+        case QV_DISK_BUS_NONE:
+        case QV_DISK_BUS_VIRTIO:
+        case QV_DISK_BUS_IDE:
+        case QV_DISK_BUS_USB:
+        case QV_DISK_BUS_LAST:
+            break;
+        }
+    }
+}
+
+static void
+qv_command_controllers(GPtrArray *argv, const QvQemuBuses *b)
+{
+    if (b->need_scsi) {
+        qv_argv_add(argv, "-device");
+        qv_argv_add(argv, "{\"driver\":\"virtio-scsi-pci\",\"id\":\"scsi0\"}");
+    }
+    if (b->need_ahci) {
+        qv_argv_add(argv, "-device");
+        qv_argv_add(argv, "{\"driver\":\"ich9-ahci\",\"id\":\"sata0\"}");
+    }
+    if (b->need_fdc) {
+        qv_argv_add(argv, "-device");
+        qv_argv_add(argv, "{\"driver\":\"isa-fdc\",\"id\":\"fdc0\"}");
+    }
+}
+
+static bool
+qv_command_disk_blockdevs(GPtrArray *argv, const QvDiskDef *disk,
+                          GError **error)
+{
+    g_autoptr(json_object) props = qv_blockdev_props(disk, error);
+    size_t i;
+
+    if (!props)
+        return false;
+    for (i = 0; i < json_object_array_length(props); i++)
+        qv_argv_add_json(argv, "-blockdev", json_object_array_get_idx(props, i));
+    return true;
+}
+
+/* ---- disk front ends ---- */
+
+/* The QEMU device model for a disk on its bus, or NULL when refused */
+static const char *
+qv_command_device_model(const QvDiskDef *disk)
+{
+    bool cd = disk->device == QV_DISK_DEVICE_CDROM;
+
+    switch (disk->bus) {
+    case QV_DISK_BUS_VIRTIO:
+        return disk->device == QV_DISK_DEVICE_DISK ? "virtio-blk-pci" : NULL;
+    case QV_DISK_BUS_SCSI:
+        if (disk->device == QV_DISK_DEVICE_LUN)
+            return "scsi-block";
+        return disk->device == QV_DISK_DEVICE_FLOPPY ? NULL : cd ? "scsi-cd" : "scsi-hd";
+    case QV_DISK_BUS_IDE:
+    case QV_DISK_BUS_SATA:
+        if (disk->device == QV_DISK_DEVICE_DISK)
+            return "ide-hd";
+        return cd ? "ide-cd" : NULL;
+    case QV_DISK_BUS_FDC:
+        return disk->device == QV_DISK_DEVICE_FLOPPY ? "floppy" : NULL;
+    case QV_DISK_BUS_NONE:
+    case QV_DISK_BUS_USB:
+    case QV_DISK_BUS_LAST:
+        break;
+    }
+    return NULL;
+}
+
+/* Where the device sits: bus, unit numbers, and its default id */
+static bool
+qv_command_device_address(json_object *dev, const QvDiskDef *disk,
+                          const QvQemuBuses *b, int idx, char **id,
+                          GError **error)
+{
+    int max = 0;
+
+    switch (disk->bus) {
+    case QV_DISK_BUS_VIRTIO:
+        *id = g_strdup_printf("virtio-disk%d", idx);
+        return true;
+    case QV_DISK_BUS_SCSI:
+        max = 256;
+        json_object_object_add(dev, "bus", json_object_new_string("scsi0.0"));
+        json_object_object_add(dev, "channel", json_object_new_int(0));
+        json_object_object_add(dev, "scsi-id", json_object_new_int(idx));
+        json_object_object_add(dev, "lun", json_object_new_int(0));
+        *id = g_strdup_printf("scsi0-0-%d-0", idx);
+        break;
+    case QV_DISK_BUS_IDE:
+    case QV_DISK_BUS_SATA:
+        if (b->q35 || disk->bus == QV_DISK_BUS_SATA) {
+            /* AHCI: one device per port */
+            const char *ctl = b->q35 ? "ide" : "sata0";
+            max = 6;
+            qv_json_add_strf(dev, "bus", "%s.%d", ctl, idx);
+            *id = g_strdup_printf("sata0-0-%d", idx);
+        } else {
+            /* PIIX: two buses, master and slave */
+            max = 4;
+            qv_json_add_strf(dev, "bus", "ide.%d", idx / 2);
+            json_object_object_add(dev, "unit", json_object_new_int(idx % 2));
+            *id = g_strdup_printf("ide0-%d-%d", idx / 2, idx % 2);
+        }
+        break;
+    case QV_DISK_BUS_FDC:
+        max = 2;
+        json_object_object_add(dev, "unit", json_object_new_int(idx));
+        *id = g_strdup_printf("fdc0-0-%d", idx);
+        break;
+    case QV_DISK_BUS_NONE:
+    case QV_DISK_BUS_USB:
+    case QV_DISK_BUS_LAST:
+        return false;
+    }
+    if (idx >= max) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': target '%s' is beyond the %d devices of bus '%s'", disk->dst, disk->dst, max, qv_disk_bus_to_string(disk->bus));
+        return false;
+    }
+    return true;
+}
+
+static const char *
+qv_command_write_cache(QvDiskCache cache)
+{
+    switch (cache) {
+    case QV_CACHE_DEFAULT:
+    case QV_CACHE_LAST:
+        return NULL;
+    case QV_CACHE_WRITETHROUGH:
+    case QV_CACHE_DIRECTSYNC:
+        return "off";
+    case QV_CACHE_NONE:
+    case QV_CACHE_WRITEBACK:
+    case QV_CACHE_UNSAFE:
+        return "on";
+    }
+    return NULL;
+}
+
+static bool
+qv_command_check_device(const QvDiskDef *disk, const char *model, int idx,
+                        GError **error)
+{
+    bool removable = disk->device == QV_DISK_DEVICE_CDROM ||
+                     disk->device == QV_DISK_DEVICE_FLOPPY;
+
+    if (!model) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device '%s' on bus '%s' is not supported", disk->dst, qv_disk_device_to_string(disk->device), disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
+        return false;
+    }
+    if (idx < 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the target name does not give a position on the bus (expected e.g. 'vda', 'sdb', 'hdc', 'fda')", disk->dst);
+        return false;
+    }
+    if (!removable && !qv_blockdev_disk_has_media(disk)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': only a cdrom or floppy can be empty", disk->dst);
+        return false;
+    }
+    if (disk->device == QV_DISK_DEVICE_LUN && disk->src->type != QV_STORAGE_BLOCK &&
+        !(disk->src->type == QV_STORAGE_NETWORK && disk->src->protocol == QV_PROTO_ISCSI)) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device 'lun' needs a block device or an iscsi source", disk->dst);
+        return false;
+    }
+    if (disk->serial && disk->bus == QV_DISK_BUS_FDC) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': a floppy has no serial number", disk->dst);
+        return false;
+    }
+    return true;
+}
+
+static json_object *
+qv_command_disk_device(const QvDiskDef *disk, const QvQemuBuses *b,
+                       GError **error)
+{
+    const char *model = qv_command_device_model(disk);
+    int idx = qv_qemu_disk_index(disk->dst);
+    g_autoptr(json_object) dev = json_object_new_object();
+    g_autofree char *id = NULL;
+    g_autofree char *node = qv_blockdev_top_node(disk);
+    const char *wce = qv_command_write_cache(disk->cache);
+    bool fixed = disk->device == QV_DISK_DEVICE_DISK;
+
+    if (!qv_command_check_device(disk, model, idx, error))
+        return NULL;
+    json_object_object_add(dev, "driver", json_object_new_string(model));
+    if (!qv_command_device_address(dev, disk, b, idx, &id, error))
+        return NULL;
+    if (node)
+        json_object_object_add(dev, "drive", json_object_new_string(node));
+    json_object_object_add(dev, "id", json_object_new_string(disk->alias ? disk->alias : id));
+    if (disk->serial)
+        json_object_object_add(dev, "serial", json_object_new_string(disk->serial));
+    if (disk->boot_order)
+        json_object_object_add(dev, "bootindex", json_object_new_int((int)disk->boot_order));
+    /* scsi-block passes the guest's cache commands through */
+    if (wce && fixed && !disk->readonly)
+        json_object_object_add(dev, "write-cache", json_object_new_string(wce));
+    if (disk->shareable)
+        json_object_object_add(dev, "share-rw", json_object_new_boolean(true));
+    return g_steal_pointer(&dev);
+}
+
+GPtrArray *
+qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
+                   GError **error)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    const char *emulator = opts->emulator ? opts->emulator :
+                           def->emulator ? def->emulator : QV_QEMU_DEFAULT_EMULATOR;
+    QvQemuBuses buses;
+    size_t i;
+
+    qv_argv_add(argv, emulator);
+    qv_command_machine(argv, def, opts);
+    qv_command_chardevs(argv, opts);
+    for (i = 0; i < def->ndisks; i++) {
+        if (!qv_command_disk_blockdevs(argv, def->disks[i], error))
+            return NULL;
+    }
+    qv_command_scan_buses(def, &buses);
+    qv_command_controllers(argv, &buses);
+    for (i = 0; i < def->ndisks; i++) {
+        g_autoptr(json_object) dev = qv_command_disk_device(def->disks[i], &buses, error);
+        if (!dev)
+            return NULL;
+        qv_argv_add_json(argv, "-device", dev);
+    }
+    g_ptr_array_add(argv, NULL);
+    return g_steal_pointer(&argv);
+}

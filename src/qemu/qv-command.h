@@ -1,0 +1,39 @@
+/*
+ * qv-command: the QEMU command line of a guest.
+ *
+ * From a domain definition whose chains are resolved, build the argument
+ * vector QEMU is started with: machine, memory, vcpus, a serial console to
+ * a log file, the QMP socket, every disk's -blockdev graph (qv-blockdev)
+ * and its front end.  Nothing is started here.
+ */
+#pragma once
+
+#include "qv-domain.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    const char *emulator;    /* NULL: def->emulator, else qemu-system-x86_64 */
+    const char *qmp_socket;  /* QMP unix socket path; NULL: no monitor */
+    const char *serial_log;  /* serial console output; NULL: no serial */
+    const char *pidfile;     /* NULL: none */
+    const char *accel;       /* "kvm" or "tcg"; NULL: "tcg" */
+    bool paused;             /* -S: CPUs stay stopped until "cont" */
+} QvQemuBuildOptions;
+
+/*
+ * The argument vector, NULL-terminated (argv[0] is the emulator), or NULL
+ * with @error set when a disk cannot be expressed.
+ */
+GPtrArray *qv_qemu_build_argv(const QvDomainDef *def,
+                              const QvQemuBuildOptions *opts,
+                              GError **error);
+
+/*
+ * The position of a disk on its bus from its target name, as libvirt
+ * counts ("vda" 0, "sdb" 1, "hdz" 25, "sdaa" 26), or -1 if the name has
+ * no such suffix.
+ */
+int qv_qemu_disk_index(const char *dst);
+
+G_END_DECLS
