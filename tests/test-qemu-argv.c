@@ -22,10 +22,7 @@
 #include "qv-json.h"
 #include "qv-test-util.h"
 
-#if __has_include("qv-qapi.h")
 #include "qv-qapi.h"
-#define QV_HAVE_QAPI 1
-#endif
 
 typedef struct {
     const char *name;
@@ -445,7 +442,6 @@ test_disk_index(void)
 
 /* ---- QEMU's QMP schema ---- */
 
-#ifdef QV_HAVE_QAPI
 static void
 test_schema(void)
 {
@@ -477,7 +473,6 @@ test_schema(void)
     qv_qapi_schema_free(schema);
     qv_test_rmtree(dir);
 }
-#endif
 
 int
 main(int argc, char **argv)
@@ -492,9 +487,7 @@ main(int argc, char **argv)
     g_test_add_func("/qemu-argv/deep-chain", test_deep_chain);
     g_test_add_func("/qemu-argv/errors", test_errors);
     g_test_add_func("/qemu-argv/disk-index", test_disk_index);
-#ifdef QV_HAVE_QAPI
     g_test_add_func("/qemu-argv/schema", test_schema);
-#endif
     g_test_add_func("/qemu-argv/qemu-accepts", test_qemu_accepts);
     return g_test_run();
 }
