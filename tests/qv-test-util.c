@@ -40,7 +40,9 @@ qv_test_run(const char *const *argv, char **out, char **err)
     g_autoptr(GError) error = NULL;
     int status = 0;
 
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH,
+    /* output nobody asked for must not reach the TAP stream on stdout */
+    if (!g_spawn_sync(NULL, (char **)argv, NULL,
+                      G_SPAWN_SEARCH_PATH | (out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL),
                       NULL, NULL, out, err, &status, &error))
         g_error("cannot run %s: %s", argv[0], error->message);
     if (WIFEXITED(status))

@@ -11,8 +11,16 @@
 
 #include "qvirt-cli.h"
 
-static const QvCommand *const *module_cmds;
-static size_t module_ncmds;
+/* The module's command tables, by symbol: they are joined in this order */
+static const struct {
+    const char *table;
+    const char *count;
+} module_tables[] = {
+    { "qv_conf_commands", "qv_conf_ncommands" },
+    { "qv_guest_commands", "qv_guest_ncommands" },
+};
+
+static GPtrArray *module_cmds;
 
 static char *
 exe_dir(void)
@@ -50,12 +58,11 @@ qv_cli_module_commands(size_t *n, GError **error)
 {
     g_autoptr(GString) tried = NULL;
     g_autofree char *here = NULL;
-    const size_t *count;
     void *h;
 
     if (module_cmds) {
-        *n = module_ncmds;
-        return module_cmds;
+        *n = module_cmds->len;
+        return (const QvCommand *const *)module_cmds->pdata;
     }
     tried = g_string_new(NULL);
     here = exe_dir();
@@ -67,17 +74,22 @@ qv_cli_module_commands(size_t *n, GError **error)
                     QV_CONF_MODULE, tried->str);
         return NULL;
     }
-    module_cmds = dlsym(h, "qv_conf_commands");
-    count = dlsym(h, "qv_conf_ncommands");
-    if (!module_cmds || !count) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                    "the qvirt module %s does not export its command table",
-                    QV_CONF_MODULE);
-        module_cmds = NULL;
-        return NULL;
+    module_cmds = g_ptr_array_new();
+    for (size_t t = 0; t < G_N_ELEMENTS(module_tables); t++) {
+        const QvCommand *const *cmds = dlsym(h, module_tables[t].table);
+        const size_t *count = dlsym(h, module_tables[t].count);
+
+        if (!cmds || !count) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                        "the qvirt module %s does not export its command table '%s'",
+                        QV_CONF_MODULE, module_tables[t].table);
+            g_clear_pointer(&module_cmds, g_ptr_array_unref);
+            return NULL;
+        }
+        for (size_t k = 0; k < *count; k++)
+            g_ptr_array_add(module_cmds, (gpointer)cmds[k]);
     }
     /* the module stays loaded until exit: its commands are running */
-    module_ncmds = *count;
-    *n = module_ncmds;
-    return module_cmds;
+    *n = module_cmds->len;
+    return (const QvCommand *const *)module_cmds->pdata;
 }

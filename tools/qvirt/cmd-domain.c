@@ -15,6 +15,7 @@
 #include "qv-domain-xml.h"
 #include "qv-error.h"
 #include "qv-file.h"
+#include "qv-status.h"
 
 #define QV_MAX_XML_SIZE (64 * 1024 * 1024)
 
@@ -107,6 +108,20 @@ run_undefine(int argc, char **argv, GError **error)
     return 0;
 }
 
+/* virsh shows a domain id; qvirt's is the pid of the guest's QEMU */
+static char *
+guest_id(QvConn *conn, const char *name, QvGuestState st)
+{
+    g_autoptr(QvGuestFiles) files = NULL;
+    g_autoptr(QvRuntime) rt = NULL;
+
+    if (st == QV_GUEST_SHUTOFF)
+        return g_strdup("-");
+    files = qv_guest_files_new(conn->paths, name);
+    rt = qv_runtime_load(files, NULL);
+    return rt ? g_strdup_printf("%d", (int)rt->qemu_pid) : g_strdup("-");
+}
+
 static int
 run_list(int argc, char **argv, GError **error)
 {
@@ -129,27 +144,36 @@ run_list(int argc, char **argv, GError **error)
         !(names = qv_conn_list(conn, error)))
         return 1;
 
-    /* Guests do not run yet: every defined domain is shut off, shown
-     * only with --all, as virsh does */
+    /* as virsh: running and paused guests, and with --all the others */
     if (json)
         arr = json_object_new_array();
     else if (!name_only)
-        printf(" %-4s %-30s %s\n%s\n", "Id", "Name", "State",
-               "----------------------------------------------");
-    for (guint i = 0; all && i < names->len; i++) {
+        printf(" %-8s %-30s %s\n%s\n", "Id", "Name", "State",
+               "--------------------------------------------------");
+    for (guint i = 0; i < names->len; i++) {
         const char *n = names->pdata[i];
+        g_autofree char *reason = NULL;
+        g_autofree char *id = NULL;
+        QvGuestState st = QV_GUEST_SHUTOFF;
 
+        if (!qv_guest_state(conn, n, &st, &reason, error))
+            return 1;
+        if (st == QV_GUEST_SHUTOFF && !all)
+            continue;
+        id = guest_id(conn, n, st);
         if (json) {
             struct json_object *o = json_object_new_object();
 
             json_object_object_add(o, "name", json_object_new_string(n));
-            json_object_object_add(o, "id", NULL);
-            json_object_object_add(o, "state", json_object_new_string("shut off"));
+            json_object_object_add(o, "id", strcmp(id, "-") ?
+                                   json_object_new_string(id) : NULL);
+            json_object_object_add(o, "state", json_object_new_string(qv_guest_state_to_string(st)));
+            json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
             json_object_array_add(arr, o);
         } else if (name_only) {
             printf("%s\n", n);
         } else {
-            printf(" %-4s %-30s %s\n", "-", n, "shut off");
+            printf(" %-8s %-30s %s\n", id, n, qv_guest_state_to_string(st));
         }
     }
     if (json) {
@@ -180,8 +204,23 @@ run_dumpxml(int argc, char **argv, GError **error)
     if (!(conn = qv_conn_open(qv_cli_root, error)) ||
         !(def = qv_conn_lookup(conn, argv[1], error)))
         return 1;
-    if (!inactive)
-        qv_domain_probe_chains(def);
+    if (!inactive) {
+        QvGuestState st = QV_GUEST_SHUTOFF;
+        g_autoptr(QvGuestFiles) files = NULL;
+        g_autoptr(QvDomainDef) live = NULL;
+
+        if (!qv_guest_state(conn, def->name, &st, NULL, error))
+            return 1;
+        /* a running guest: the definition it runs with, from its status */
+        files = qv_guest_files_new(conn->paths, def->name);
+        if (st != QV_GUEST_SHUTOFF &&
+            (live = qv_domain_parse_file(files->status, QV_DOMAIN_XML_STATUS, NULL))) {
+            qv_domain_def_free(def);
+            def = g_steal_pointer(&live);
+        } else {
+            qv_domain_probe_chains(def);
+        }
+    }
     out = qv_domain_format_xml(def, flat ? QV_DOMAIN_XML_FLAT_CHAINS : 0);
     fputs(out, stdout);
     return 0;
@@ -240,6 +279,9 @@ run_dominfo(int argc, char **argv, GError **error)
 {
     g_autoptr(QvConn) conn = NULL;
     g_autoptr(QvDomainDef) def = NULL;
+    g_autofree char *reason = NULL;
+    g_autofree char *id = NULL;
+    QvGuestState st = QV_GUEST_SHUTOFF;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_dominfo, NULL, &argc, &argv, 1, 1,
@@ -248,13 +290,19 @@ run_dominfo(int argc, char **argv, GError **error)
     if (!(conn = qv_conn_open(qv_cli_root, error)) ||
         !(def = qv_conn_lookup(conn, argv[1], error)))
         return 1;
-    printf("%-15s %s\n", "Id:", "-");
+    if (!qv_guest_state(conn, def->name, &st, &reason, error))
+        return 1;
+    id = guest_id(conn, def->name, st);
+    printf("%-15s %s\n", "Id:", id);
     printf("%-15s %s\n", "Name:", def->name);
     printf("%-15s %s\n", "UUID:", def->uuid);
     if (def->title)
         printf("%-15s %s\n", "Title:", def->title);
     printf("%-15s %s\n", "OS Type:", def->os_type ? def->os_type : "hvm");
-    printf("%-15s %s\n", "State:", "shut off");
+    if (reason)
+        printf("%-15s %s (%s)\n", "State:", qv_guest_state_to_string(st), reason);
+    else
+        printf("%-15s %s\n", "State:", qv_guest_state_to_string(st));
     printf("%-15s %u\n", "CPU(s):", def->vcpus);
     printf("%-15s %" G_GUINT64_FORMAT " KiB\n", "Max memory:", def->memory_kib);
     printf("%-15s %" G_GUINT64_FORMAT " KiB\n", "Used memory:",

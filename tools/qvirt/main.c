@@ -114,8 +114,10 @@ print_overview(FILE *out)
     /* the storage commands, the domain commands, then help and version */
     fprintf(out, "  %-10s %s\n", qv_cmd_chain.name, qv_cmd_chain.summary);
     if ((mod = qv_cli_module_commands(&n, &err))) {
-        for (size_t i = 0; i < n; i++)
-            fprintf(out, "  %-10s %s\n", mod[i]->name, mod[i]->summary);
+        for (size_t i = 0; i < n; i++) {
+            if (!g_str_has_prefix(mod[i]->name, "__"))  /* internal */
+                fprintf(out, "  %-10s %s\n", mod[i]->name, mod[i]->summary);
+        }
     } else {
         fprintf(out, "  (domain commands unavailable: %s)\n", err->message);
     }

@@ -1,0 +1,53 @@
+/*
+ * qv-launch: the CLI's side of the supervisor: start one (for `start`,
+ * or to take over a QEMU whose supervisor died) and wait for its report,
+ * and send it requests on its control socket.
+ *
+ * The supervisor is the qvirt executable run as `qvirt __supervise`,
+ * double-forked and in a session of its own, so that it outlives the CLI
+ * and signals to the CLI's process group never reach it.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "qv-conn.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+    QV_SUPERVISE_START,
+    QV_SUPERVISE_REATTACH,
+
+    QV_SUPERVISE_LAST
+} QvSuperviseMode;
+
+/* "start", "reattach" */
+const char *qv_supervise_mode_to_string(QvSuperviseMode mode);
+int qv_supervise_mode_from_string(const char *s);
+
+/*
+ * Spawn a supervisor for @name and wait for its report: the object the
+ * supervisor sent ({"state": ..., "dropped": [...]}, new reference) on
+ * success, NULL with its error otherwise.
+ */
+json_object *qv_guest_spawn_supervisor(QvConn *conn, const char *name,
+                                       QvSuperviseMode mode, bool paused,
+                                       GError **error);
+
+/* Make sure a supervisor watches @name's QEMU; fine when one already does */
+bool qv_guest_ensure_supervisor(QvConn *conn, const char *name,
+                                GError **error);
+
+/*
+ * Send @request (stolen) to the supervisor of @name, reattaching first
+ * when it is gone, and return its "return" value (new reference, NULL
+ * for null) or its error.  "domain 'x' is not running" when it is not.
+ */
+bool qv_guest_call(QvConn *conn, const char *name, json_object *request,
+                   unsigned int timeout_ms, json_object **ret,
+                   GError **error);
+
+G_END_DECLS

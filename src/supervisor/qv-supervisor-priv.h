@@ -1,0 +1,67 @@
+/*
+ * qv-supervisor-priv: the supervisor's state, shared by its files:
+ * qv-supervisor.c (life cycle), qv-sup-qemu.c (the QEMU process and its
+ * block graph), qv-sup-control.c (control requests and QMP events).
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <sys/types.h>
+
+#include "qv-conn.h"
+#include "qv-control.h"
+#include "qv-domain.h"
+#include "qv-qmp.h"
+#include "qv-status.h"
+#include "qv-supervisor.h"
+
+/* Grace period between SIGTERM and SIGKILL on destroy */
+#define QV_DESTROY_GRACE_S 10
+/* QMP command timeouts */
+#define QV_QMP_TIMEOUT_MS 30000
+/* QEMU may take long to reach its monitor with thousands of layers */
+#define QV_QMP_START_TIMEOUT_S 300
+
+typedef struct {
+    QvConn *conn;
+    QvGuestFiles *files;
+    GMainContext *ctx;
+    GMainLoop *loop;
+    int lock_fd;
+    int events_fd;
+
+    QvDomainDef *live;           /* the running definition, or NULL */
+    QvRuntime *rt;
+
+    pid_t qemu_pid;
+    bool qemu_is_child;          /* false after a reattach: watched by pidfd */
+    GSource *exit_source;
+    int pidfd;
+
+    QvQmp *qmp;
+    QvCtlServer *ctl;
+
+    bool destroying;
+    bool shutdown_seen;
+    guint kill_timer;
+    GList *exit_waiters;         /* QvCtlRequest answered when QEMU is gone */
+    int exit_status;
+} QvSupervisor;
+
+/* qv-sup-qemu.c */
+GPtrArray *qv_sup_build_argv(QvSupervisor *sup, GError **error);
+bool qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error);
+bool qv_sup_qmp_connect(QvSupervisor *sup, bool starting, GError **error);
+bool qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error);
+void qv_sup_kill_qemu(QvSupervisor *sup);
+char *qv_sup_log_tail(const char *path);
+
+/* qv-sup-control.c */
+void qv_sup_control_handle(QvCtlRequest *req, json_object *msg,
+                           gpointer opaque);
+void qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
+                      gint64 seconds, gint64 microseconds, gpointer opaque);
+void qv_sup_save_runtime(QvSupervisor *sup);
+
+/* qv-supervisor.c */
+void qv_sup_qemu_exited(QvSupervisor *sup, bool signalled);

@@ -1,0 +1,509 @@
+/*
+ * test-guest: guests run by real QEMU (TCG), through the qvirt binary:
+ * start/destroy, paused, chains of depth 1 and 1,000, quorum (with a
+ * child chain, nested), startup policies, supervisor kill and reattach,
+ * QEMU kill, concurrent starts.  Each test has its own --root; every QEMU
+ * a test started is killed by pid at the end, whatever happened.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "qv-test-util.h"
+
+static char *tmp;
+static GArray *qemu_pids;        /* every QEMU seen, killed at the end */
+
+typedef struct {
+    char *root;
+    char *dir;                   /* images */
+} Env;
+
+static void
+env_init(Env *e, const char *name)
+{
+    e->root = g_build_filename(tmp, name, NULL);
+    e->dir = g_build_filename(e->root, "img", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(e->dir, 0755), ==, 0);
+}
+
+static void
+env_clear(Env *e)
+{
+    g_free(e->root);
+    g_free(e->dir);
+}
+
+/* Run qvirt --root ROOT ARGS...; returns the exit status */
+static int
+qv(Env *e, char **out, char **err, const char *a1, const char *a2,
+   const char *a3)
+{
+    return qv_test_qvirt(out, err, "--root", e->root, a1, a2, a3, NULL);
+}
+
+static void
+qv_ok(Env *e, char **out, const char *a1, const char *a2, const char *a3)
+{
+    g_autofree char *err = NULL;
+    int rc = qv(e, out, &err, a1, a2, a3);
+
+    if (rc != 0)
+        g_error("qvirt %s %s failed (%d): %s", a1, a2, rc, err);
+}
+
+static void
+define(Env *e, const char *name, const char *devices)
+{
+    g_autofree char *xml = g_strdup_printf(
+        "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+        "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>%s</devices></domain>",
+        name, devices);
+    g_autofree char *abs = qv_test_replace(xml, "@DIR@", e->dir);
+    g_autofree char *path = g_build_filename(e->root, "def.xml", NULL);
+
+    g_assert_true(g_file_set_contents(path, abs, -1, NULL));
+    qv_ok(e, NULL, "define", path, NULL);
+}
+
+static char *
+file_disk(const char *dev, const char *file, const char *extra)
+{
+    return g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                           "<source file='@DIR@/%s'%s/><target dev='%s' bus='virtio'/></disk>",
+                           file, extra ? extra : "", dev);
+}
+
+static char *
+img(Env *e, const char *name)
+{
+    return g_build_filename(e->dir, name, NULL);
+}
+
+static void
+mkqcow(Env *e, const char *name, const char *backing)
+{
+    g_autofree char *p = img(e, name);
+
+    if (backing)
+        qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", backing,
+                         "-F", "qcow2", p, "1M", NULL);
+    else
+        qv_test_qemu_img("create", "-q", "-f", "qcow2", p, "1M", NULL);
+}
+
+static json_object *
+runtime(Env *e, const char *name)
+{
+    g_autofree char *file = g_strdup_printf("%s/var/lib/%s.runtime.json", e->root, name);
+    g_autofree char *data = NULL;
+
+    if (!g_file_get_contents(file, &data, NULL, NULL))
+        return NULL;
+    return json_tokener_parse(data);
+}
+
+static pid_t
+runtime_pid(Env *e, const char *name, const char *key)
+{
+    json_object *rt = runtime(e, name), *v = NULL;
+    pid_t pid;
+
+    g_assert_nonnull(rt);
+    g_assert_true(json_object_object_get_ex(rt, key, &v));
+    pid = (pid_t)json_object_get_int64(v);
+    json_object_put(rt);
+    if (strcmp(key, "qemu_pid") == 0)
+        g_array_append_val(qemu_pids, pid);
+    return pid;
+}
+
+static char *
+domstate(Env *e, const char *name)
+{
+    g_autofree char *out = NULL;
+
+    qv_ok(e, &out, "domstate", name, "--reason");
+    return g_strstrip(g_strdup(out));
+}
+
+static void
+assert_state(Env *e, const char *name, const char *want)
+{
+    g_autofree char *state = domstate(e, name);
+
+    g_assert_cmpstr(state, ==, want);
+}
+
+/* Poll (with a deadline, never a fixed sleep) until domstate says @want */
+static void
+wait_state(Env *e, const char *name, const char *want)
+{
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+    g_autofree char *last = NULL;
+
+    while (g_get_monotonic_time() < deadline) {
+        g_free(last);
+        last = domstate(e, name);
+        if (strcmp(last, want) == 0)
+            return;
+        g_usleep(50 * 1000);
+    }
+    g_error("domain '%s' stayed '%s', expected '%s'", name, last, want);
+}
+
+static void
+assert_run_files_gone(Env *e, const char *name)
+{
+    const char *const files[][2] = { { "var/lib/", ".runtime.json" }, { "var/lib/", ".status.xml" },
+                                     { "run/", ".sock" }, { "run/", ".qmp" } };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *p = g_strconcat(e->root, "/", files[i][0], name, files[i][1], NULL);
+
+        g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+    }
+}
+
+static void
+start_destroy(Env *e, const char *name, bool paused)
+{
+    g_autofree char *state = NULL;
+
+    qv_ok(e, NULL, "start", name, paused ? "--paused" : NULL);
+    runtime_pid(e, name, "qemu_pid");
+    state = domstate(e, name);
+    g_assert_cmpstr(state, ==, paused ? "paused (user)" : "running (booted)");
+    qv_ok(e, NULL, "destroy", name, NULL);
+    g_free(state);
+    state = domstate(e, name);
+    g_assert_cmpstr(state, ==, "shut off (destroyed)");
+    assert_run_files_gone(e, name);
+}
+
+static void
+test_start_destroy(void)
+{
+    Env e;
+    g_autofree char *d = NULL;
+    g_autofree char *status = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *base = NULL;
+
+    env_init(&e, "start-destroy");
+    mkqcow(&e, "base.qcow2", NULL);
+    base = img(&e, "base.qcow2");
+    mkqcow(&e, "top.qcow2", base);
+    d = file_disk("vda", "top.qcow2", NULL);
+    define(&e, "vm", d);
+    qv_ok(&e, NULL, "start", "vm", NULL);
+    runtime_pid(&e, "vm", "qemu_pid");
+    path = g_build_filename(e.root, "var/lib/vm.status.xml", NULL);
+    g_assert_true(g_file_get_contents(path, &status, NULL, NULL));
+    g_assert_nonnull(strstr(status, "base.qcow2"));
+    qv_ok(&e, NULL, "destroy", "vm", NULL);
+    assert_state(&e, "vm", "shut off (destroyed)");
+    assert_run_files_gone(&e, "vm");
+    env_clear(&e);
+}
+
+static void
+test_paused(void)
+{
+    Env e;
+    g_autofree char *d = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *events = NULL;
+
+    env_init(&e, "paused");
+    mkqcow(&e, "a.qcow2", NULL);
+    d = file_disk("vda", "a.qcow2", NULL);
+    define(&e, "vm", d);
+    qv_ok(&e, NULL, "start", "vm", "--paused");
+    runtime_pid(&e, "vm", "qemu_pid");
+    assert_state(&e, "vm", "paused (user)");
+    qv_ok(&e, NULL, "resume", "vm", NULL);
+    assert_state(&e, "vm", "running (unpaused)");
+    qv_ok(&e, NULL, "suspend", "vm", NULL);
+    assert_state(&e, "vm", "paused (user)");
+    qv_ok(&e, &out, "domblkinfo", "vm", "vda");
+    g_assert_nonnull(strstr(out, "Capacity:       1048576"));
+    qv_ok(&e, &events, "event", "vm", "--json");
+    g_assert_nonnull(strstr(events, "\"RESUME\""));
+    g_assert_nonnull(strstr(events, "\"STOP\""));
+    qv_ok(&e, NULL, "destroy", "vm", NULL);
+    env_clear(&e);
+}
+
+static void
+test_shutdown_timeout(void)
+{
+    Env e;
+    g_autofree char *d = NULL;
+    g_autofree char *err = NULL;
+
+    env_init(&e, "shutdown");
+    mkqcow(&e, "a.qcow2", NULL);
+    d = file_disk("vda", "a.qcow2", NULL);
+    define(&e, "vm", d);
+    qv_ok(&e, NULL, "start", "vm", NULL);
+    runtime_pid(&e, "vm", "qemu_pid");
+    /* no guest OS: nothing acts on the power button */
+    g_assert_cmpint(qv_test_qvirt(NULL, &err, "--root", e.root, "shutdown", "vm",
+                                  "--timeout", "1", NULL), ==, 1);
+    g_assert_nonnull(strstr(err, "did not shut down within 1 s"));
+    assert_state(&e, "vm", "running (booted)");
+    qv_ok(&e, NULL, "destroy", "vm", NULL);
+    env_clear(&e);
+}
+
+/* 1,000 layers: one qemu-img layer copied with its backing name patched.
+ * The names are absolute: with relative ones QEMU 7.2 rebuilds a json:
+ * filename per layer when every node is given explicitly (see
+ * qv-blockdev.c), which is quadratic in depth. */
+static void
+test_deep_chain(void)
+{
+    Env e;
+    g_autofree char *tmpl = NULL;
+    g_autofree char *data = NULL;
+    g_autofree char *d = NULL;
+    g_autofree char *ph = NULL;
+    gsize len = 0;
+    size_t phlen;
+    char *at;
+
+    env_init(&e, "deep");
+    tmpl = img(&e, "template.qcow2");
+    ph = img(&e, "l9999.qcow2");
+    phlen = strlen(ph);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-o", "cluster_size=512",
+                     "-u", "-b", ph, "-F", "qcow2", tmpl, "1M", NULL);
+    mkqcow(&e, "l0000.qcow2", NULL);
+    g_assert_true(g_file_get_contents(tmpl, &data, &len, NULL));
+    g_assert_nonnull((at = memmem(data, len, ph, phlen)));
+    for (int i = 1; i < 1000; i++) {
+        g_autofree char *name = g_strdup_printf("l%04d.qcow2", i);
+        g_autofree char *path = img(&e, name);
+        g_autofree char *bname = g_strdup_printf("l%04d.qcow2", i - 1);
+        g_autofree char *bpath = img(&e, bname);
+
+        g_assert_cmpuint(strlen(bpath), ==, phlen);
+        memcpy(at, bpath, phlen);
+        g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+    }
+    d = file_disk("vda", "l0999.qcow2", NULL);
+    define(&e, "deep", d);
+    start_destroy(&e, "deep", true);
+    env_clear(&e);
+}
+
+static char *
+child(const char *file, const char *tail)
+{
+    return g_strdup_printf("<backingStore type='file'><format type='qcow2'/><source file='@DIR@/%s'/>%s</backingStore>",
+                           file, tail);
+}
+
+static void
+test_quorum(void)
+{
+    Env e;
+    g_autofree char *base = NULL;
+    g_autofree char *devs = NULL;
+    g_autofree char *c1 = NULL, *c2 = NULL, *c3 = NULL, *n1 = NULL, *n2 = NULL;
+    g_autofree char *c5 = NULL;
+
+    env_init(&e, "quorum");
+    for (int i = 1; i <= 5; i++) {
+        g_autofree char *n = g_strdup_printf("q%d.qcow2", i);
+
+        mkqcow(&e, n, NULL);
+    }
+    base = img(&e, "base.qcow2");
+    mkqcow(&e, "base.qcow2", NULL);
+    mkqcow(&e, "top.qcow2", base);
+    c1 = child("q1.qcow2", "<backingStore/>");
+    c2 = child("q2.qcow2", "<backingStore/>");
+    /* the third child's chain is read from the images */
+    c3 = child("top.qcow2", "");
+    n1 = child("q3.qcow2", "<backingStore/>");
+    n2 = child("q4.qcow2", "<backingStore/>");
+    /* an image is written by one disk only: QEMU locks it */
+    c5 = child("q5.qcow2", "<backingStore/>");
+    devs = g_strdup_printf(
+        "<disk type='quorum' device='disk'><driver name='qemu' type='quorum'/><threshold value='2'/>%s%s%s<target dev='vda' bus='virtio'/></disk>"
+        "<disk type='quorum' device='disk'><driver name='qemu' type='quorum'/><threshold value='2'/>"
+        "<backingStore type='quorum'><format type='quorum'/><threshold value='1'/>%s%s</backingStore>%s"
+        "<target dev='vdb' bus='virtio'/></disk>",
+        c1, c2, c3, n1, n2, c5);
+    define(&e, "q", devs);
+    start_destroy(&e, "q", false);
+    env_clear(&e);
+}
+
+static void
+test_startup_policy(void)
+{
+    Env e;
+    g_autofree char *base = NULL, *mid = NULL, *devs = NULL, *out = NULL, *err = NULL;
+    g_autofree char *d1 = NULL, *d2 = NULL, *d3 = NULL, *cd = NULL;
+
+    env_init(&e, "policy");
+    base = img(&e, "base.qcow2");
+    mid = img(&e, "mid.qcow2");
+    mkqcow(&e, "base.qcow2", NULL);
+    mkqcow(&e, "mid.qcow2", base);
+    mkqcow(&e, "top.qcow2", mid);
+    mkqcow(&e, "ok.qcow2", NULL);
+    d1 = file_disk("vda", "ok.qcow2", NULL);
+    d2 = file_disk("vdb", "gone.qcow2", " startupPolicy='optional'");
+    cd = g_strdup("<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+                  "<source file='@DIR@/gone.iso' startupPolicy='optional'/>"
+                  "<target dev='hdc' bus='ide'/><readonly/></disk>");
+    devs = g_strconcat(d1, d2, cd, NULL);
+    define(&e, "opt", devs);
+    qv_ok(&e, &out, "start", "opt", NULL);
+    runtime_pid(&e, "opt", "qemu_pid");
+    g_assert_nonnull(strstr(out, "vdb"));
+    g_assert_nonnull(strstr(out, "hdc"));
+    qv_ok(&e, NULL, "destroy", "opt", NULL);
+
+    /* mandatory, middle of the chain missing: refused, naming it */
+    g_assert_cmpint(unlink(mid), ==, 0);
+    d3 = file_disk("vda", "top.qcow2", NULL);
+    define(&e, "mand", d3);
+    g_assert_cmpint(qv(&e, NULL, &err, "start", "mand", NULL), ==, 1);
+    g_assert_nonnull(strstr(err, "mid.qcow2"));
+    {
+        g_autofree char *state = domstate(&e, "mand");
+
+        g_assert_cmpstr(state, !=, "running (booted)");
+    }
+    env_clear(&e);
+}
+
+static void
+test_supervisor_kill(void)
+{
+    Env e;
+    g_autofree char *d = NULL, *out = NULL;
+    pid_t sup, sup2, qemu;
+
+    env_init(&e, "supkill");
+    mkqcow(&e, "a.qcow2", NULL);
+    d = file_disk("vda", "a.qcow2", NULL);
+    define(&e, "vm", d);
+    qv_ok(&e, NULL, "start", "vm", NULL);
+    qemu = runtime_pid(&e, "vm", "qemu_pid");
+    sup = runtime_pid(&e, "vm", "supervisor_pid");
+    g_assert_cmpint(kill(sup, SIGKILL), ==, 0);
+    g_assert_cmpint(kill(qemu, 0), ==, 0);
+    /* the next command reattaches */
+    assert_state(&e, "vm", "running (unpaused)");
+    sup2 = runtime_pid(&e, "vm", "supervisor_pid");
+    g_assert_cmpint(sup2, !=, sup);
+    g_assert_cmpint(runtime_pid(&e, "vm", "qemu_pid"), ==, qemu);
+    qv_ok(&e, &out, "domblklist", "vm", NULL);
+    g_assert_nonnull(strstr(out, "a.qcow2"));
+    qv_ok(&e, NULL, "dominfo", "vm", NULL);
+    /* killed again: destroy itself reattaches */
+    g_assert_cmpint(kill(sup2, SIGKILL), ==, 0);
+    qv_ok(&e, NULL, "destroy", "vm", NULL);
+    assert_state(&e, "vm", "shut off (destroyed)");
+    assert_run_files_gone(&e, "vm");
+    env_clear(&e);
+}
+
+static void
+test_qemu_kill(void)
+{
+    Env e;
+    g_autofree char *d = NULL, *out = NULL;
+    pid_t qemu;
+
+    env_init(&e, "qemukill");
+    mkqcow(&e, "a.qcow2", NULL);
+    d = file_disk("vda", "a.qcow2", NULL);
+    define(&e, "vm", d);
+    qv_ok(&e, NULL, "start", "vm", NULL);
+    qemu = runtime_pid(&e, "vm", "qemu_pid");
+    g_assert_cmpint(kill(qemu, SIGKILL), ==, 0);
+    wait_state(&e, "vm", "shut off (crashed)");
+    qv_ok(&e, &out, "list", "--all", NULL);
+    g_assert_nonnull(strstr(out, "shut off"));
+    assert_run_files_gone(&e, "vm");
+    env_clear(&e);
+}
+
+static void
+test_concurrent_start(void)
+{
+    Env e;
+    g_autofree char *d = NULL;
+    const char *bin = g_getenv("QVIRT_BIN");
+    GPid pids[2];
+    int errfd[2], ok = 0, already = 0;
+
+    env_init(&e, "concurrent");
+    mkqcow(&e, "a.qcow2", NULL);
+    d = file_disk("vda", "a.qcow2", NULL);
+    define(&e, "vm", d);
+    for (int i = 0; i < 2; i++) {
+        const char *argv[] = { bin, "--root", e.root, "start", "vm", NULL };
+
+        g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+                                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pids[i],
+                                               NULL, NULL, &errfd[i], NULL));
+    }
+    for (int i = 0; i < 2; i++) {
+        char buf[4096];
+        ssize_t n = read(errfd[i], buf, sizeof(buf) - 1);
+        int status;
+
+        buf[n > 0 ? n : 0] = '\0';
+        close(errfd[i]);
+        g_assert_cmpint(waitpid(pids[i], &status, 0), ==, pids[i]);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            ok++;
+        else if (strstr(buf, "domain 'vm' is already running"))
+            already++;
+        else
+            g_error("unexpected start failure: %s", buf);
+    }
+    g_assert_cmpint(ok, ==, 1);
+    g_assert_cmpint(already, ==, 1);
+    runtime_pid(&e, "vm", "qemu_pid");
+    qv_ok(&e, NULL, "destroy", "vm", NULL);
+    env_clear(&e);
+}
+
+int
+main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    tmp = qv_test_mkdtemp();
+    qemu_pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    g_test_add_func("/guest/start-destroy", test_start_destroy);
+    g_test_add_func("/guest/paused", test_paused);
+    g_test_add_func("/guest/shutdown-timeout", test_shutdown_timeout);
+    g_test_add_func("/guest/deep-1000", test_deep_chain);
+    g_test_add_func("/guest/quorum", test_quorum);
+    g_test_add_func("/guest/startup-policy", test_startup_policy);
+    g_test_add_func("/guest/supervisor-kill", test_supervisor_kill);
+    g_test_add_func("/guest/qemu-kill", test_qemu_kill);
+    g_test_add_func("/guest/concurrent-start", test_concurrent_start);
+    ret = g_test_run();
+    /* whatever failed, no QEMU outlives the test */
+    for (guint i = 0; i < qemu_pids->len; i++)
+        kill(g_array_index(qemu_pids, pid_t, i), SIGKILL);
+    g_array_unref(qemu_pids);
+    qv_test_rmtree(tmp);
+    g_free(tmp);
+    return ret;
+}
