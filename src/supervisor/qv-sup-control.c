@@ -83,8 +83,8 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
         sup->shutdown_seen = true;
 }
 
-static json_object *
-status_json(QvSupervisor *sup)
+json_object *
+qv_sup_status_json(QvSupervisor *sup)
 {
     json_object *o = json_object_new_object();
     json_object *dropped = json_object_new_array();
@@ -140,7 +140,7 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     } else if (strcmp(p->what, "resume") == 0) {
         set_state(sup, QV_GUEST_RUNNING, "unpaused");
     } else if (strcmp(p->what, "status") == 0) {
-        out = status_json(sup);
+        out = qv_sup_status_json(sup);
         json_object_object_add(out, "qemu", ret ? json_object_get(ret) : NULL);
     } else if (strcmp(p->what, "domblkinfo") == 0) {
         if (!(out = domblkinfo_from_nodes(sup, p->disk, ret, &err))) {

@@ -65,3 +65,7 @@ void qv_sup_save_runtime(QvSupervisor *sup);
 
 /* qv-supervisor.c */
 void qv_sup_qemu_exited(QvSupervisor *sup, bool signalled);
+
+/* qv-sup-control.c: state, reason, pids and dropped disks, the control
+ * socket's "status" answer and the report to the CLI that started us */
+json_object *qv_sup_status_json(QvSupervisor *sup);

@@ -203,22 +203,6 @@ start_qemu(QvSupervisor *sup, GPtrArray *dropped, bool paused, GError **error)
     return true;
 }
 
-static json_object *
-report_json(QvSupervisor *sup)
-{
-    json_object *o = json_object_new_object();
-    json_object *dropped = json_object_new_array();
-
-    json_object_object_add(o, "state",
-                           json_object_new_string(qv_guest_state_to_string(sup->rt->state)));
-    json_object_object_add(o, "reason",
-                           sup->rt->reason ? json_object_new_string(sup->rt->reason) : NULL);
-    for (guint i = 0; i < sup->rt->dropped->len; i++)
-        json_object_array_add(dropped, json_object_new_string(sup->rt->dropped->pdata[i]));
-    json_object_object_add(o, "dropped", dropped);
-    return o;
-}
-
 static void
 set_already_running(GError **error, const char *name)
 {
@@ -381,7 +365,7 @@ supervisor_setup(QvSupervisor *sup, const QvSuperviseArgs *args,
         g_autoptr(GError) err = NULL;
 
         if (do_start(sup, args->paused, &reattach, &err)) {
-            report(report_fd, report_json(sup), NULL);
+            report(report_fd, qv_sup_status_json(sup), NULL);
             return true;
         }
         g_printerr("domain '%s': %s\n", args->name, err->message);
@@ -391,7 +375,7 @@ supervisor_setup(QvSupervisor *sup, const QvSuperviseArgs *args,
     }
     if (!do_reattach(sup, error))
         return false;
-    report(report_fd, report_json(sup), NULL);
+    report(report_fd, qv_sup_status_json(sup), NULL);
     return true;
 }
 
