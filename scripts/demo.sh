@@ -53,7 +53,7 @@ cat > vm1.xml <<XML
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <devices>
     <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2' cache='none'/>
+      <driver name='qemu' type='qcow2'/>
       <source file='$DEMO/top.qcow2'/>
       <target dev='vda' bus='virtio'/>
     </disk>
@@ -91,6 +91,19 @@ run "$QVIRT" "${ROOT[@]}" define vm1-wrong.xml --validate-chains
 say "and errors point at the element"
 sed "s|<threshold value='2'/>|<threshold value='4'/>|" vm1.xml > vm1-bad.xml
 run "$QVIRT" "${ROOT[@]}" validate vm1-bad.xml
+
+say "running it: a supervisor per guest starts QEMU (TCG here) with one named node per chain element"
+run "$QVIRT" "${ROOT[@]}" start vm1
+run "$QVIRT" "${ROOT[@]}" list
+run "$QVIRT" "${ROOT[@]}" domblkinfo vm1 vda
+run "$QVIRT" "${ROOT[@]}" suspend vm1
+run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
+say "kill -9 of the supervisor: QEMU keeps running, the next command reattaches"
+kill -9 "$(jq -r .supervisor_pid "$DEMO/root/var/lib/vm1.runtime.json" 2>/dev/null || echo 0)" 2>/dev/null || true
+run "$QVIRT" "${ROOT[@]}" resume vm1
+run "$QVIRT" "${ROOT[@]}" event vm1
+run "$QVIRT" "${ROOT[@]}" destroy vm1
+run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
 
 say "a chain of 1,000 layers"
 qemu-img create -q -f qcow2 -o cluster_size=512 l0.qcow2 64M
