@@ -94,7 +94,9 @@ qv_conn_lookup(QvConn *conn, const char *name, GError **error)
     if (!xml)
         return NULL;
     origin = g_strdup_printf("definition of domain '%s'", real);
-    return qv_domain_parse_xml(xml, origin, 0, error);
+    /* stored definitions are qvirt's own output, checked against the
+     * schema when they were defined */
+    return qv_domain_parse_xml(xml, origin, QV_DOMAIN_XML_NO_SCHEMA, error);
 }
 
 GPtrArray *

@@ -627,7 +627,9 @@ qv_qmp_connect_unix(const char *path, GMainContext *ctx,
                     unsigned int timeout_ms, GError **error)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    gulong wait_us = 2000;
+    /* QEMU creates its socket after most of its start-up: poll finely,
+     * a coarse back-off costs tens of milliseconds of every start */
+    gulong wait_us = 1000;
 
     for (;;) {
         g_autoptr(GError) err = NULL;
@@ -646,7 +648,7 @@ qv_qmp_connect_unix(const char *path, GMainContext *ctx,
             return NULL;
         }
         g_usleep(MIN((gint64)wait_us, left));
-        wait_us = MIN(wait_us * 2, 50000);
+        wait_us = MIN(wait_us * 2, 4000);
     }
 }
 
