@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "qv-json.h"
 #include "qv-test-util.h"
 
 static char *tmp;
@@ -264,40 +265,96 @@ test_shutdown_timeout(void)
  * The names are absolute: with relative ones QEMU 7.2 rebuilds a json:
  * filename per layer when every node is given explicitly (see
  * qv-blockdev.c), which is quadratic in depth. */
+/* l0000.qcow2 <- ... <- l{n-1}.qcow2 in @e's folder, with absolute or
+ * relative backing names (a template image patched in place: qemu-img
+ * per layer would take minutes) */
 static void
-test_deep_chain(void)
+make_chain(Env *e, int n, bool relative)
 {
-    Env e;
-    g_autofree char *tmpl = NULL;
+    g_autofree char *tmpl = img(e, "template.qcow2");
+    g_autofree char *ph = relative ? g_strdup("l9999.qcow2") : img(e, "l9999.qcow2");
     g_autofree char *data = NULL;
-    g_autofree char *d = NULL;
-    g_autofree char *ph = NULL;
+    size_t phlen = strlen(ph);
     gsize len = 0;
-    size_t phlen;
     char *at;
 
-    env_init(&e, "deep");
-    tmpl = img(&e, "template.qcow2");
-    ph = img(&e, "l9999.qcow2");
-    phlen = strlen(ph);
     qv_test_qemu_img("create", "-q", "-f", "qcow2", "-o", "cluster_size=512",
                      "-u", "-b", ph, "-F", "qcow2", tmpl, "1M", NULL);
-    mkqcow(&e, "l0000.qcow2", NULL);
+    mkqcow(e, "l0000.qcow2", NULL);
     g_assert_true(g_file_get_contents(tmpl, &data, &len, NULL));
     g_assert_nonnull((at = memmem(data, len, ph, phlen)));
-    for (int i = 1; i < 1000; i++) {
+    for (int i = 1; i < n; i++) {
         g_autofree char *name = g_strdup_printf("l%04d.qcow2", i);
-        g_autofree char *path = img(&e, name);
+        g_autofree char *path = img(e, name);
         g_autofree char *bname = g_strdup_printf("l%04d.qcow2", i - 1);
-        g_autofree char *bpath = img(&e, bname);
+        g_autofree char *bpath = relative ? g_strdup(bname) : img(e, bname);
 
         g_assert_cmpuint(strlen(bpath), ==, phlen);
         memcpy(at, bpath, phlen);
         g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
     }
+}
+
+static void
+test_deep_chain(void)
+{
+    Env e;
+    g_autofree char *d = NULL;
+
+    env_init(&e, "deep");
+    make_chain(&e, 1000, false);
     d = file_disk("vda", "l0999.qcow2", NULL);
     define(&e, "deep", d);
     start_destroy(&e, "deep", true);
+    env_clear(&e);
+}
+
+/*
+ * Relative backing names: every layer is opened by the very string its
+ * overlay names, from QEMU's working folder, so no node gets a json:
+ * filename (the cost that makes explicit relative chains quadratic in
+ * QEMU) and the chain QEMU has is the one qvirt describes.
+ */
+static void
+test_relative_chain(void)
+{
+    Env e;
+    g_autofree char *d = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(json_object) reply = NULL;
+    json_object *nodes = NULL;
+    size_t nformat = 0;
+
+    env_init(&e, "relative");
+    make_chain(&e, 300, true);
+    d = file_disk("vda", "l0299.qcow2", NULL);
+    define(&e, "rel", d);
+    qv_ok(&e, NULL, "start", "rel", "--paused");
+    runtime_pid(&e, "rel", "qemu_pid");
+    qv_ok(&e, &out, "qemu-monitor-command", "rel",
+          "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}");
+    g_assert_nonnull((reply = json_tokener_parse(out)));
+    g_assert_true(json_object_object_get_ex(reply, "return", &nodes));
+    for (size_t i = 0; i < json_object_array_length(nodes); i++) {
+        json_object *n = json_object_array_get_idx(nodes, i), *v = NULL;
+        const char *name, *file;
+
+        g_assert_true(json_object_object_get_ex(n, "node-name", &v));
+        name = json_object_get_string(v);
+        g_assert_true(json_object_object_get_ex(n, "file", &v));
+        file = json_object_get_string(v);
+        if (!g_str_has_prefix(file, "/")) {
+            g_autofree char *full = img(&e, file);
+
+            g_assert_true(g_file_test(full, G_FILE_TEST_EXISTS));
+        }
+        if (g_str_has_prefix(file, "json:"))
+            g_error("node '%s' has a json: filename: %.200s", name, file);
+        if (strstr(name, "-f"))
+            nformat++;
+    }
+    g_assert_cmpuint(nformat, ==, 300);
+    qv_ok(&e, NULL, "destroy", "rel", NULL);
     env_clear(&e);
 }
 
@@ -493,6 +550,7 @@ main(int argc, char **argv)
     g_test_add_func("/guest/paused", test_paused);
     g_test_add_func("/guest/shutdown-timeout", test_shutdown_timeout);
     g_test_add_func("/guest/deep-1000", test_deep_chain);
+    g_test_add_func("/guest/relative-300", test_relative_chain);
     g_test_add_func("/guest/quorum", test_quorum);
     g_test_add_func("/guest/startup-policy", test_startup_policy);
     g_test_add_func("/guest/supervisor-kill", test_supervisor_kill);

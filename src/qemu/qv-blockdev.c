@@ -56,6 +56,7 @@
 typedef struct {
     const QvDiskDef *disk;
     json_object *list;       /* the result, in add order */
+    const char *cwd;         /* QEMU's working folder, or NULL */
 } QvBlockdevCtx;
 
 static bool qv_blockdev_add_chain(QvBlockdevCtx *ctx,
@@ -478,10 +479,46 @@ qv_blockdev_net_props(const QvDiskDef *disk, const QvStorageSource *src,
     return ok ? g_steal_pointer(&obj) : NULL;
 }
 
+/*
+ * The folder a relative backing string of @src was resolved against (the
+ * overlay's folder as it was named), or NULL when @src was not reached by
+ * a relative string.
+ */
+static char *
+qv_blockdev_rel_base(const QvStorageSource *src)
+{
+    size_t plen, rlen;
+
+    if (!src->relpath || !src->path || src->relpath[0] == '/' ||
+        (src->type != QV_STORAGE_FILE && src->type != QV_STORAGE_BLOCK))
+        return NULL;
+    plen = strlen(src->path);
+    rlen = strlen(src->relpath);
+    if (plen < rlen + 2 || strcmp(src->path + plen - rlen, src->relpath) != 0 ||
+        src->path[plen - rlen - 1] != '/')
+        return NULL;
+    return g_strndup(src->path, plen - rlen - 1);
+}
+
+/*
+ * The filename QEMU opens @src by: its backing string itself when it is
+ * relative to @cwd, QEMU's working folder (see qv_blockdev_pick_cwd),
+ * else the path.
+ */
+static const char *
+qv_blockdev_filename(const QvStorageSource *src, const char *cwd)
+{
+    g_autofree char *base = cwd ? qv_blockdev_rel_base(src) : NULL;
+
+    if (base && strcmp(base, cwd) == 0)
+        return src->relpath;
+    return src->path ? src->path : "";
+}
+
 /* The protocol node of a local or network element, without common keys */
 static json_object *
 qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
-                     GError **error)
+                     const char *cwd, GError **error)
 {
     g_autoptr(json_object) obj = json_object_new_object();
     const char *aio = qv_blockdev_aio_name(disk->io);
@@ -495,7 +532,7 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
             qv_blockdev_add_str(obj, "driver", "host_cdrom");
         else
             qv_blockdev_add_str(obj, "driver", "host_device");
-        qv_blockdev_add_str(obj, "filename", src->path ? src->path : "");
+        qv_blockdev_add_str(obj, "filename", qv_blockdev_filename(src, cwd));
         if (aio)
             qv_blockdev_add_str(obj, "aio", aio);
         return g_steal_pointer(&obj);
@@ -575,7 +612,7 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
     if (!qv_blockdev_check_name(disk, fname, error))
         return false;
 
-    if (!(proto = qv_blockdev_protocol(disk, src, error)))
+    if (!(proto = qv_blockdev_protocol(disk, src, ctx->cwd, error)))
         return false;
     qv_blockdev_add_str(proto, "node-name", pname);
     qv_blockdev_add_common(proto, disk, readonly, top);
@@ -709,11 +746,66 @@ qv_blockdev_add_cor(QvBlockdevCtx *ctx)
     json_object_array_add(ctx->list, obj);
 }
 
+/* Counts the folders relative backing strings of @top's chains are
+ * resolved against */
+static void
+qv_blockdev_count_bases(const QvStorageSource *top, GHashTable *count)
+{
+    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+
+    g_ptr_array_add(todo, (gpointer)top);
+    while (todo->len) {
+        const QvStorageSource *src = g_ptr_array_steal_index_fast(todo, todo->len - 1);
+        char *base = qv_blockdev_rel_base(src);
+
+        if (base) {
+            guint n = GPOINTER_TO_UINT(g_hash_table_lookup(count, base));
+
+            g_hash_table_insert(count, base, GUINT_TO_POINTER(n + 1));
+        }
+        for (size_t i = 0; i < src->nbacking; i++) {
+            if (src->backing[i])
+                g_ptr_array_add(todo, src->backing[i]);
+        }
+    }
+}
+
+char *
+qv_blockdev_pick_cwd(const QvDomainDef *def)
+{
+    g_autoptr(GHashTable) count = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTableIter it;
+    gpointer key, val;
+    const char *best = NULL;
+    guint most = 0;
+
+    for (size_t i = 0; i < def->ndisks; i++) {
+        if (qv_blockdev_disk_has_media(def->disks[i]))
+            qv_blockdev_count_bases(def->disks[i]->src, count);
+    }
+    g_hash_table_iter_init(&it, count);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        /* the smaller name on a tie, so that the choice is stable */
+        if (GPOINTER_TO_UINT(val) > most ||
+            (GPOINTER_TO_UINT(val) == most && best && strcmp(key, best) < 0)) {
+            most = GPOINTER_TO_UINT(val);
+            best = key;
+        }
+    }
+    return best && best[0] == '/' ? g_strdup(best) : NULL;
+}
+
 json_object *
 qv_blockdev_props(const QvDiskDef *disk, GError **error)
 {
+    return qv_blockdev_props_cwd(disk, NULL, error);
+}
+
+json_object *
+qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
+{
     g_autoptr(json_object) list = json_object_new_array();
-    QvBlockdevCtx ctx = { disk, list };
+    QvBlockdevCtx ctx = { disk, list, cwd };
     bool ro = disk->readonly || disk->device == QV_DISK_DEVICE_CDROM;
 
     if (!qv_blockdev_disk_has_media(disk))

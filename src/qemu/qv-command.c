@@ -201,9 +201,9 @@ qv_command_controllers(GPtrArray *argv, const QvQemuBuses *b)
 
 static bool
 qv_command_disk_blockdevs(GPtrArray *argv, const QvDiskDef *disk,
-                          GError **error)
+                          const char *cwd, GError **error)
 {
-    g_autoptr(json_object) props = qv_blockdev_props(disk, error);
+    g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, cwd, error);
     size_t i;
 
     if (!props)
@@ -391,7 +391,7 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     qv_command_machine(argv, def, opts);
     qv_command_chardevs(argv, opts);
     for (i = 0; i < def->ndisks; i++) {
-        if (!qv_command_disk_blockdevs(argv, def->disks[i], error))
+        if (!qv_command_disk_blockdevs(argv, def->disks[i], opts->cwd, error))
             return NULL;
     }
     qv_command_scan_buses(def, &buses);

@@ -35,6 +35,7 @@ typedef struct {
 
     pid_t qemu_pid;
     bool qemu_is_child;          /* false after a reattach: watched by pidfd */
+    char *qemu_cwd;              /* the folder QEMU runs in (qv_blockdev_pick_cwd) */
     GSource *exit_source;
     int pidfd;
 

@@ -329,6 +329,7 @@ supervisor_clear(QvSupervisor *sup)
     g_clear_pointer(&sup->qmp, qv_qmp_free);
     g_list_free(sup->exit_waiters);
     g_clear_pointer(&sup->live, qv_domain_def_free);
+    g_clear_pointer(&sup->qemu_cwd, g_free);
     g_clear_pointer(&sup->rt, qv_runtime_free);
     g_clear_pointer(&sup->files, qv_guest_files_free);
     g_clear_pointer(&sup->conn, qv_conn_free);

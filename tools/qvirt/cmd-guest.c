@@ -25,7 +25,7 @@
 
 static const QvCommand qv_cmd_start, qv_cmd_destroy, qv_cmd_shutdown,
     qv_cmd_suspend, qv_cmd_resume, qv_cmd_domstate, qv_cmd_domblkinfo,
-    qv_cmd_event, qv_cmd_supervise;
+    qv_cmd_event, qv_cmd_supervise, qv_cmd_monitor;
 extern const QvCommand *const qv_guest_commands[];
 extern const size_t qv_guest_ncommands;
 
@@ -336,6 +336,53 @@ run_event(int argc, char **argv, GError **error)
     return *error ? 1 : 0;
 }
 
+/* virsh qemu-monitor-command: one QMP command through the supervisor,
+ * which owns the monitor */
+static int
+run_monitor(int argc, char **argv, GError **error)
+{
+    gboolean pretty = FALSE;
+    const GOptionEntry entries[] = {
+        { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "indent the reply", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(QvConn) conn = NULL;
+    g_autoptr(json_object) cmd = NULL;
+    g_autoptr(json_object) ret = NULL;
+    g_autofree char *name = NULL;
+    json_object *req, *exec = NULL, *args = NULL;
+    bool help_shown;
+
+    if (!qv_cli_parse(&qv_cmd_monitor, entries, &argc, &argv, 2, 2, &help_shown, error))
+        return help_shown ? 0 : 1;
+    if (!(cmd = qv_json_parse_object(argv[2], error))) {
+        g_prefix_error(error, "qemu-monitor-command: ");
+        return 1;
+    }
+    if (!json_object_object_get_ex(cmd, "execute", &exec) ||
+        !json_object_is_type(exec, json_type_string)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "qemu-monitor-command: '%s' has no \"execute\" string", argv[2]);
+        return 1;
+    }
+    if (!(conn = open_guest(argv[1], &name, error)))
+        return 1;
+    req = json_object_new_object();
+    json_object_object_add(req, "cmd", json_object_new_string("qmp"));
+    json_object_object_add(req, "execute", json_object_get(exec));
+    if (json_object_object_get_ex(cmd, "arguments", &args))
+        json_object_object_add(req, "arguments", json_object_get(args));
+    if (!qv_guest_call(conn, name, req, QV_CALL_TIMEOUT_MS, &ret, error))
+        return 1;
+    {
+        g_autoptr(json_object) reply = json_object_new_object();
+
+        json_object_object_add(reply, "return", ret ? json_object_get(ret) : json_object_new_object());
+        printf("%s\n", json_object_to_json_string_ext(reply, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN));
+    }
+    return 0;
+}
+
 /* The supervisor: stdout and stderr are its log; nothing to print here */
 static int
 run_supervise(int argc, char **argv, GError **error)
@@ -418,6 +465,12 @@ static const QvCommand qv_cmd_event = {
     .help = "Prints the events QEMU sent during the domain's last run; with --loop follows new ones until interrupted or the domain stops. --json prints QEMU's event objects as recorded, one a line.",
     .run = run_event,
 };
+static const QvCommand qv_cmd_monitor = {
+    .name = "qemu-monitor-command", .args = "DOMAIN JSON [--pretty]",
+    .summary = "send one QMP command to a running domain's QEMU",
+    .help = "JSON is a QMP command, {\"execute\": NAME, \"arguments\": {...}}; it goes through the domain's supervisor, which holds the monitor. Prints {\"return\": ...}; a QMP error is reported as an error. Changes made this way are not tracked: a block graph changed by hand no longer matches what qvirt records.",
+    .run = run_monitor,
+};
 static const QvCommand qv_cmd_supervise = {
     .name = "__supervise", .args = "DOMAIN --mode start|reattach [--paused] --report-fd FD",
     .summary = "(internal) the per-domain supervisor process",
@@ -435,6 +488,7 @@ const QvCommand *const qv_guest_commands[] = {
     &qv_cmd_domstate,
     &qv_cmd_domblkinfo,
     &qv_cmd_event,
+    &qv_cmd_monitor,
     &qv_cmd_supervise,
 };
 const size_t qv_guest_ncommands = G_N_ELEMENTS(qv_guest_commands);
