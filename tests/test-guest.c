@@ -399,6 +399,30 @@ test_quorum(void)
         c1, c2, c3, n1, n2, c5);
     define(&e, "q", devs);
     start_destroy(&e, "q", false);
+    /* the live XML: an index on every element, unique, and the aliases */
+    qv_ok(&e, NULL, "start", "q", "--paused");
+    runtime_pid(&e, "q", "qemu_pid");
+    {
+        g_autofree char *xml = NULL;
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+        const char *p;
+        guint elements = 0;
+
+        qv_ok(&e, &xml, "dumpxml", "q", NULL);
+        for (p = xml; (p = strstr(p, "<backingStore type=")); p++)
+            elements++;
+        /* (both tops are quorums: they have no <source> to carry one) */
+        for (p = xml; (p = strstr(p, " index='")); p++) {
+            g_autofree char *n = g_strndup(p + 8, strcspn(p + 8, "'"));
+
+            g_assert_true(g_hash_table_add(seen, g_steal_pointer(&n)));
+        }
+        g_assert_cmpuint(g_hash_table_size(seen), ==, elements);
+        g_assert_nonnull(strstr(xml, "<alias name='virtio-disk0'/>"));
+        g_assert_nonnull(strstr(xml, "<alias name='virtio-disk1'/>"));
+        g_hash_table_foreach(seen, (GHFunc)(void (*)(void))g_free, NULL);
+    }
+    qv_ok(&e, NULL, "destroy", "q", NULL);
     env_clear(&e);
 }
 

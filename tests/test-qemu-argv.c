@@ -63,6 +63,10 @@ load_case(const char *name)
     QvDomainDef *def = qv_domain_parse_file(path, 0, &err);
 
     g_assert_no_error(err);
+    /* what the supervisor does before it builds the command line */
+    g_assert_true(qv_qemu_assign_aliases(def, &err));
+    g_assert_no_error(err);
+    qv_domain_assign_indexes(def, true);
     return def;
 }
 
@@ -337,20 +341,23 @@ check_deep_chain(unsigned int depth)
 {
     g_autoptr(QvDiskDef) disk = make_chain_disk(depth);
     g_autoptr(GError) err = NULL;
-    g_autoptr(json_object) props = qv_blockdev_props(disk, &err);
+    g_autoptr(json_object) props = NULL;
     json_object *bottom;
     json_object *v = NULL;
     unsigned int i;
 
+    /* indexes top-down from 1: element i is index i + 1 */
+    g_assert_cmpuint(qv_disk_assign_indexes(disk, 0), ==, depth);
+    props = qv_blockdev_props(disk, &err);
     g_assert_no_error(err);
     g_assert_cmpuint(json_object_array_length(props), ==, 2 * depth);
     /* bottom-up: element i from the top is at 2 * (depth - 1 - i) */
     for (i = 0; i < depth; i++) {
         json_object *proto = json_object_array_get_idx(props, 2 * (depth - 1 - i));
         json_object *fmt = json_object_array_get_idx(props, 2 * (depth - 1 - i) + 1);
-        g_autofree char *sname = g_strdup_printf("vda-s%u", i);
-        g_autofree char *fname = g_strdup_printf("vda-f%u", i);
-        g_autofree char *below = g_strdup_printf("vda-f%u", i + 1);
+        g_autofree char *sname = g_strdup_printf("vda-s%u", i + 1);
+        g_autofree char *fname = g_strdup_printf("vda-f%u", i + 1);
+        g_autofree char *below = g_strdup_printf("vda-f%u", i + 2);
 
         g_assert_cmpstr(node_str(proto, "node-name"), ==, sname);
         g_assert_cmpstr(node_str(fmt, "node-name"), ==, fname);
@@ -378,8 +385,10 @@ static void
 expect_error(QvDiskDef *disk, const char *message)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(json_object) props = qv_blockdev_props(disk, &err);
+    g_autoptr(json_object) props = NULL;
 
+    qv_disk_assign_indexes(disk, 0);
+    props = qv_blockdev_props(disk, &err);
     g_assert_null(props);
     g_assert_nonnull(err);
     g_assert_cmpstr(err->message, ==, message);
@@ -414,7 +423,7 @@ test_errors(void)
     g_free(disk->dst);
     disk->dst = g_strdup("vdaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     disk->src->type = QV_STORAGE_FILE;
-    expect_error(disk, "disk 'vdaaaaaaaaaaaaaaaaaaaaaaaaaaa': node name 'vdaaaaaaaaaaaaaaaaaaaaaaaaaaa-f1' is longer than QEMU's limit of 31 characters; use a shorter target name or fewer nested quorums");
+    expect_error(disk, "disk 'vdaaaaaaaaaaaaaaaaaaaaaaaaaaa': node name 'vdaaaaaaaaaaaaaaaaaaaaaaaaaaa-f2' is longer than QEMU's limit of 31 characters; use a shorter target name");
 
     g_free(fd->dst);
     fd->dst = g_strdup("fda");
@@ -423,6 +432,7 @@ test_errors(void)
     fd->serial = g_strdup("X");
     def->name = g_strdup("e");
     qv_domain_add_disk(def, &fd);
+    qv_domain_assign_indexes(def, true);
     argv = qv_qemu_build_argv(def, &opts, &err);
     g_assert_null(argv);
     g_assert_cmpstr(err->message, ==, "disk 'fda': a floppy has no serial number");

@@ -143,3 +143,104 @@ qv_domain_find_disk(const QvDomainDef *def, const char *dst)
     }
     return NULL;
 }
+
+/* Calls @fn on every element of @top's chains, top-down, children of a
+ * quorum in order; stops early when @fn returns false */
+static bool
+walk_sources(QvStorageSource *top, bool (*fn)(QvStorageSource *, void *), void *opaque)
+{
+    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+
+    g_ptr_array_add(todo, top);
+    while (todo->len) {
+        QvStorageSource *src = g_ptr_array_steal_index(todo, todo->len - 1);
+
+        if (!fn(src, opaque))
+            return false;
+        for (size_t i = src->nbacking; i-- > 0;) {
+            if (src->backing[i])
+                g_ptr_array_add(todo, src->backing[i]);
+        }
+    }
+    return true;
+}
+
+static bool
+index_max(QvStorageSource *src, void *opaque)
+{
+    unsigned int *max = opaque;
+
+    *max = MAX(*max, src->index);
+    return true;
+}
+
+static bool
+index_reset(QvStorageSource *src, void *opaque)
+{
+    src->index = 0;
+    return true;
+}
+
+static bool
+index_assign(QvStorageSource *src, void *opaque)
+{
+    unsigned int *next = opaque;
+
+    if (src->index == 0)
+        src->index = ++*next;
+    return true;
+}
+
+unsigned int
+qv_domain_assign_indexes(QvDomainDef *def, bool reset)
+{
+    unsigned int next = 0;
+
+    for (size_t i = 0; i < def->ndisks; i++) {
+        QvStorageSource *top = def->disks[i]->src;
+
+        if (top)
+            walk_sources(top, reset ? index_reset : index_max, &next);
+    }
+    for (size_t i = 0; i < def->ndisks; i++) {
+        QvStorageSource *top = def->disks[i]->src;
+
+        if (top && top->type != QV_STORAGE_NONE)
+            walk_sources(top, index_assign, &next);
+    }
+    return next;
+}
+
+unsigned int
+qv_disk_assign_indexes(QvDiskDef *disk, unsigned int last)
+{
+    if (disk->src && disk->src->type != QV_STORAGE_NONE)
+        walk_sources(disk->src, index_assign, &last);
+    return last;
+}
+
+typedef struct {
+    unsigned int index;
+    QvStorageSource *found;
+} FindIndex;
+
+static bool
+index_find(QvStorageSource *src, void *opaque)
+{
+    FindIndex *f = opaque;
+
+    if (src->index != f->index)
+        return true;
+    f->found = src;
+    return false;
+}
+
+QvStorageSource *
+qv_disk_find_index(const QvDiskDef *disk, unsigned int index)
+{
+    FindIndex f = { index, NULL };
+
+    if (disk->src && index)
+        walk_sources(disk->src, index_find, &f);
+    return f.found;
+}

@@ -214,6 +214,23 @@ void qv_domain_add_lease(QvDomainDef *def, QvLeaseDef **lease);
 /* Find a disk by target name ("vda"); NULL if none */
 QvDiskDef *qv_domain_find_disk(const QvDomainDef *def, const char *dst);
 
+/*
+ * Indexes of storage sources (libvirt's index, the N of vda[N]): every
+ * element of every disk's chain gets one, unique in the domain.  With
+ * @reset all are numbered afresh (a cold start), else only elements
+ * without one get the next free numbers (a snapshot's new top, a copy's
+ * destination).  Numbering is top-down, disk by disk, quorum children in
+ * order.  Returns the highest index in use.
+ */
+unsigned int qv_domain_assign_indexes(QvDomainDef *def, bool reset);
+
+/* The same for one disk: elements without an index get @last + 1, ...;
+ * returns the last one given */
+unsigned int qv_disk_assign_indexes(QvDiskDef *disk, unsigned int last);
+
+/* The element of @disk's chains with @index, or NULL */
+QvStorageSource *qv_disk_find_index(const QvDiskDef *disk, unsigned int index);
+
 /* String tables: *_to_string(0) may be NULL for "absent" defaults;
  * *_from_string returns -1 when unknown */
 #define QV_DOMAIN_ENUM_DECL(prefix, type) \

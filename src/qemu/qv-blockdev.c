@@ -61,15 +61,12 @@ typedef struct {
 
 static bool qv_blockdev_add_chain(QvBlockdevCtx *ctx,
                                   const QvStorageSource *top,
-                                  const char *prefix, bool top_readonly,
-                                  GError **error);
+                                  bool top_readonly, GError **error);
 
 char *
-qv_blockdev_node_name(const char *dst, const char *path_prefix,
-                      unsigned int depth, bool format)
+qv_blockdev_node_name(const char *dst, unsigned int index, bool format)
 {
-    return g_strdup_printf("%s%s-%c%u", dst, path_prefix ? path_prefix : "",
-                           format ? 'f' : 's', depth);
+    return g_strdup_printf("%s-%c%u", dst, format ? 'f' : 's', index);
 }
 
 bool
@@ -85,7 +82,7 @@ qv_blockdev_top_node(const QvDiskDef *disk)
         return NULL;
     if (disk->copy_on_read == QV_TRISTATE_ON)
         return g_strdup_printf("%s-cor", disk->dst);
-    return qv_blockdev_node_name(disk->dst, "", 0, true);
+    return qv_blockdev_node_name(disk->dst, disk->src->index, true);
 }
 
 GPtrArray *
@@ -111,7 +108,7 @@ qv_blockdev_check_name(const QvDiskDef *disk, const char *name,
     const char *p;
 
     if (strlen(name) > QV_BLOCKDEV_NODE_NAME_MAX) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': node name '%s' is longer than QEMU's limit of %d characters; use a shorter target name or fewer nested quorums", disk->dst, name, QV_BLOCKDEV_NODE_NAME_MAX);
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': node name '%s' is longer than QEMU's limit of %d characters; use a shorter target name", disk->dst, name, QV_BLOCKDEV_NODE_NAME_MAX);
         return false;
     }
     for (p = name; *p; p++) {
@@ -584,17 +581,17 @@ qv_blockdev_format_driver(QvFormat f, bool *cow)
  */
 static bool
 qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
-                      const char *prefix, unsigned int depth, bool readonly,
-                      const char *below, bool known_end, GError **error)
+                      bool readonly, const char *below, bool known_end,
+                      GError **error)
 {
     const QvDiskDef *disk = ctx->disk;
-    g_autofree char *pname = qv_blockdev_node_name(disk->dst, prefix, depth, false);
-    g_autofree char *fname = qv_blockdev_node_name(disk->dst, prefix, depth, true);
+    g_autofree char *pname = qv_blockdev_node_name(disk->dst, src->index, false);
+    g_autofree char *fname = qv_blockdev_node_name(disk->dst, src->index, true);
     g_autoptr(json_object) proto = NULL;
     g_autoptr(json_object) fmt = NULL;
     bool cow;
     const char *drv = qv_blockdev_format_driver(src->format, &cow);
-    bool top = depth == 0 && prefix[0] == '\0';
+    bool top = src == disk->src;
 
     if (!drv) {
         g_autofree char *what = qv_source_describe(src);
@@ -635,14 +632,13 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
     return true;
 }
 
-/* A quorum at @depth of the chain at @prefix: its children, then itself */
+/* A quorum: its children's chains, then itself */
 static bool
 qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
-                       const char *prefix, unsigned int depth, bool readonly,
-                       GError **error)
+                       bool readonly, GError **error)
 {
     const QvDiskDef *disk = ctx->disk;
-    g_autofree char *name = qv_blockdev_node_name(disk->dst, prefix, depth, true);
+    g_autofree char *name = qv_blockdev_node_name(disk->dst, src->index, true);
     g_autoptr(json_object) obj = json_object_new_object();
     json_object *children = json_object_new_array();
     size_t i;
@@ -659,12 +655,9 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
         return false;
     }
     for (i = 0; i < src->nbacking; i++) {
-        g_autofree char *cprefix = depth == 0 ?
-            g_strdup_printf("%s-c%zu", prefix, i) :
-            g_strdup_printf("%s-b%uc%zu", prefix, depth, i);
-        g_autofree char *ctop = qv_blockdev_node_name(disk->dst, cprefix, 0, true);
+        g_autofree char *ctop = qv_blockdev_node_name(disk->dst, src->backing[i]->index, true);
 
-        if (!qv_blockdev_add_chain(ctx, src->backing[i], cprefix, readonly, error))
+        if (!qv_blockdev_add_chain(ctx, src->backing[i], readonly, error))
             return false;
         json_object_array_add(children, json_object_new_string(ctop));
     }
@@ -680,7 +673,7 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
  */
 static bool
 qv_blockdev_add_chain(QvBlockdevCtx *ctx, const QvStorageSource *top,
-                      const char *prefix, bool top_readonly, GError **error)
+                      bool top_readonly, GError **error)
 {
     g_autoptr(GPtrArray) elems = g_ptr_array_new();
     const QvStorageSource *cur = top;
@@ -698,7 +691,7 @@ qv_blockdev_add_chain(QvBlockdevCtx *ctx, const QvStorageSource *top,
         g_autofree char *below = NULL;
 
         if (src->type == QV_STORAGE_QUORUM) {
-            if (!qv_blockdev_add_quorum(ctx, src, prefix, (unsigned int)d, ro, error))
+            if (!qv_blockdev_add_quorum(ctx, src, ro, error))
                 return false;
             continue;
         }
@@ -707,10 +700,39 @@ qv_blockdev_add_chain(QvBlockdevCtx *ctx, const QvStorageSource *top,
             return false;
         }
         if (d + 1 < elems->len)
-            below = qv_blockdev_node_name(ctx->disk->dst, prefix, (unsigned int)d + 1, true);
-        if (!qv_blockdev_add_layer(ctx, src, prefix, (unsigned int)d, ro, below,
+            below = qv_blockdev_node_name(ctx->disk->dst,
+                                          ((QvStorageSource *)elems->pdata[d + 1])->index, true);
+        if (!qv_blockdev_add_layer(ctx, src, ro, below,
                                    src->backing_known, error))
             return false;
+    }
+    return true;
+}
+
+/* Node names come from the indexes (qv_domain_assign_indexes): every
+ * element must have one, distinct within the disk */
+static bool
+qv_blockdev_check_indexes(const QvDiskDef *disk, GError **error)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+
+    g_ptr_array_add(todo, disk->src);
+    while (todo->len) {
+        const QvStorageSource *src = g_ptr_array_steal_index_fast(todo, todo->len - 1);
+
+        if (src->index == 0 ||
+            !g_hash_table_add(seen, GUINT_TO_POINTER(src->index))) {
+            if (src->index)
+                g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': index %u is given to two elements of its chain", disk->dst, src->index);
+            else
+                g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': an element of its chain has no index yet", disk->dst);
+            return false;
+        }
+        for (size_t i = 0; i < src->nbacking; i++) {
+            if (src->backing[i])
+                g_ptr_array_add(todo, src->backing[i]);
+        }
     }
     return true;
 }
@@ -737,7 +759,7 @@ static void
 qv_blockdev_add_cor(QvBlockdevCtx *ctx)
 {
     json_object *obj = json_object_new_object();
-    g_autofree char *below = qv_blockdev_node_name(ctx->disk->dst, "", 0, true);
+    g_autofree char *below = qv_blockdev_node_name(ctx->disk->dst, ctx->disk->src->index, true);
     g_autofree char *name = g_strdup_printf("%s-cor", ctx->disk->dst);
 
     qv_blockdev_add_str(obj, "driver", "copy-on-read");
@@ -816,7 +838,8 @@ qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
     }
     if (!qv_blockdev_check_options(disk, error))
         return NULL;
-    if (!qv_blockdev_add_chain(&ctx, disk->src, "", ro, error))
+    if (!qv_blockdev_check_indexes(disk, error) ||
+        !qv_blockdev_add_chain(&ctx, disk->src, ro, error))
         return NULL;
     if (disk->copy_on_read == QV_TRISTATE_ON)
         qv_blockdev_add_cor(&ctx);

@@ -7,14 +7,13 @@
  * check can address any layer.  A quorum gets one node whose children
  * are the top format nodes of their own chains.
  *
- * Node names: "<dst><prefix>-s<depth>" (protocol) and
- * "<dst><prefix>-f<depth>" (format, or the quorum node itself); depth 0
- * is the top.  The children of a quorum at depth 0 extend the prefix with
- * "-c<i>" (i counts from 0, as QEMU's children.N), of a quorum at depth
- * d > 0 with "-b<d>c<i>":
- *     vda-f0 (qcow2) file vda-s0, backing vda-f1 (file vda-s1) ...
- *     vdb-f0 (quorum) children vdb-c0-f0, vdb-c1-f0, vdb-c2-f0
- *     vdb-c2-f0 (quorum) children vdb-c2-c0-f0, vdb-c2-c1-f0
+ * Node names: "<dst>-s<index>" (protocol) and "<dst>-f<index>" (format,
+ * or the quorum node itself), where index is the element's index in the
+ * domain (qv_domain_assign_indexes: unique, assigned top-down at start,
+ * kept for the life of the guest, the N of libvirt's vda[N]), so a name
+ * never changes when a snapshot or a job moves the element in its chain:
+ *     vda-f1 (qcow2) file vda-s1, backing vda-f2 (file vda-s2) ...
+ *     vdb-f4 (quorum) children vdb-f5, vdb-f7, vdb-f8
  * A disk with copy_on_read='on' gets a copy-on-read filter "<dst>-cor"
  * above its top node.
  */
@@ -29,13 +28,9 @@ G_BEGIN_DECLS
 /* QEMU refuses node names longer than this */
 #define QV_BLOCKDEV_NODE_NAME_MAX 31
 
-/*
- * The name of the node at @depth in the chain reached by @path_prefix
- * ("" for the disk's own chain, "-c2" for quorum child 2, ...): the
- * format node when @format, else the protocol node.
- */
-char *qv_blockdev_node_name(const char *dst, const char *path_prefix,
-                            unsigned int depth, bool format);
+/* The name of the node of the element with @index: the format node
+ * when @format, else the protocol node */
+char *qv_blockdev_node_name(const char *dst, unsigned int index, bool format);
 
 /*
  * The node the disk's front end attaches to (drive=), or NULL for a disk

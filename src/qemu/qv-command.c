@@ -377,6 +377,29 @@ qv_command_disk_device(const QvDiskDef *disk, const QvQemuBuses *b,
     return g_steal_pointer(&dev);
 }
 
+bool
+qv_qemu_assign_aliases(QvDomainDef *def, GError **error)
+{
+    QvQemuBuses buses;
+
+    qv_command_scan_buses(def, &buses);
+    for (size_t i = 0; i < def->ndisks; i++) {
+        QvDiskDef *disk = def->disks[i];
+        const char *model = qv_command_device_model(disk);
+        int idx = qv_qemu_disk_index(disk->dst);
+        g_autoptr(json_object) dev = json_object_new_object();
+        char *id = NULL;
+
+        if (disk->alias)
+            continue;
+        if (!qv_command_check_device(disk, model, idx, error) ||
+            !qv_command_device_address(dev, disk, &buses, idx, &id, error))
+            return false;
+        disk->alias = id;
+    }
+    return true;
+}
+
 GPtrArray *
 qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
                    GError **error)

@@ -26,6 +26,12 @@ typedef struct {
  * The argument vector, NULL-terminated (argv[0] is the emulator), or NULL
  * with @error set when a disk cannot be expressed.
  */
+/*
+ * Give every disk without an alias the id of its QEMU device, as libvirt
+ * names them (virtio-disk0, sata0-0-0, ...): the <alias> of the live XML.
+ */
+bool qv_qemu_assign_aliases(QvDomainDef *def, GError **error);
+
 GPtrArray *qv_qemu_build_argv(const QvDomainDef *def,
                               const QvQemuBuildOptions *opts,
                               GError **error);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "qv-file.h"
 #include "qv-json.h"
 #include "qv-status.h"
+#include "qv-supervisor.h"
 
 /* How long a start may take: QEMU opening a chain of thousands of
  * layers on a loaded machine is slow, and a start is not retried */
@@ -41,6 +43,14 @@ qv_supervise_mode_from_string(const char *s)
             return i;
     }
     return -1;
+}
+
+static bool launch_in_process;
+
+void
+qv_launch_fork_in_process(bool on)
+{
+    launch_in_process = on;
 }
 
 /* The qvirt executable: this one when we are qvirt, else $QVIRT_BIN or
@@ -130,16 +140,44 @@ exec_detached(char **argv, int devnull, int logfd, int report)
     _exit(127);
 }
 
+/*
+ * The supervisor as a fork of this process (see qv_launch_fork_in_process):
+ * the same detaching as exec_detached, then the supervisor's main.
+ */
+G_GNUC_NORETURN static void
+run_detached(QvSuperviseArgs *args, int devnull, int logfd)
+{
+    pid_t pid = fork();
+
+    if (pid != 0)
+        _exit(pid < 0 ? 127 : 0);
+    setsid();
+    if (dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+        _exit(127);
+    /* nothing of the caller's stays open but the report pipe */
+    if (args->report_fd > 3)
+        close_range(3, (unsigned int)args->report_fd - 1, 0);
+    close_range((unsigned int)args->report_fd + 1, ~0U, 0);
+    fcntl(args->report_fd, F_SETFD, FD_CLOEXEC);
+    _exit(qv_supervisor_main(args));
+}
+
 static bool
-fork_supervisor(char **argv, const char *log, int report, GError **error)
+fork_supervisor(char **argv, QvSuperviseArgs *args, const char *log,
+                int report, GError **error)
 {
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     int status = 0;
     pid_t pid = -1;
 
-    if (devnull >= 0 && logfd >= 0 && (pid = fork()) == 0)
+    /* buffered output must not be written twice */
+    fflush(NULL);
+    if (devnull >= 0 && logfd >= 0 && (pid = fork()) == 0) {
+        if (args)
+            run_detached(args, devnull, logfd);
         exec_detached(argv, devnull, logfd, report);
+    }
     if (pid < 0)
         qv_error_set_errno(error, errno, "cannot start a supervisor (log '%s')", log);
     if (devnull >= 0)
@@ -175,7 +213,14 @@ qv_guest_spawn_supervisor(QvConn *conn, const char *name,
         return NULL;
     }
     argv = supervisor_argv(conn, exe, name, mode, paused);
-    ok = fork_supervisor((char **)argv->pdata, files->sup_log, fds[1], error);
+    if (launch_in_process) {
+        g_autofree char *root = conn_root(conn);
+        QvSuperviseArgs args = { root, name, mode, paused, fds[1] };
+
+        ok = fork_supervisor(NULL, &args, files->sup_log, fds[1], error);
+    } else {
+        ok = fork_supervisor((char **)argv->pdata, NULL, files->sup_log, fds[1], error);
+    }
     close(fds[1]);
     if (!ok) {
         close(fds[0]);

@@ -204,8 +204,10 @@ static json_object *
 domblkinfo_from_nodes(QvSupervisor *sup, const char *dst, json_object *nodes,
                       GError **error)
 {
-    g_autofree char *fmt = qv_blockdev_node_name(dst, "", 0, true);
-    g_autofree char *proto = qv_blockdev_node_name(dst, "", 0, false);
+    QvDiskDef *disk = sup->live ? qv_domain_find_disk(sup->live, dst) : NULL;
+    unsigned int index = disk && disk->src ? disk->src->index : 0;
+    g_autofree char *fmt = qv_blockdev_node_name(dst, index, true);
+    g_autofree char *proto = qv_blockdev_node_name(dst, index, false);
     json_object *out = json_object_new_object();
     bool have_fmt = false;
 

@@ -22,6 +22,7 @@
 #include "qv-error.h"
 #include "qv-file.h"
 #include "qv-json.h"
+#include "qv-command.h"
 #include "qv-supervisor-priv.h"
 
 static void
@@ -232,8 +233,10 @@ do_start(QvSupervisor *sup, bool paused, bool *reattach, GError **error)
         qv_guest_record_crash(sup->files);
     }
     if (!(sup->live = qv_conn_lookup(sup->conn, name, error)) ||
-        !qv_disks_prepare(sup->live, QV_START_COLD, dropped, error))
+        !qv_disks_prepare(sup->live, QV_START_COLD, dropped, error) ||
+        !qv_qemu_assign_aliases(sup->live, error))
         return false;
+    qv_domain_assign_indexes(sup->live, true);
     sup->events_fd = open(sup->files->events, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (start_qemu(sup, dropped, paused, error) &&
         (sup->ctl = qv_ctl_server_new(sup->files->sock, sup->ctx,

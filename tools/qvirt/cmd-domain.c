@@ -197,6 +197,7 @@ run_dumpxml(int argc, char **argv, GError **error)
     g_autoptr(QvDomainDef) def = NULL;
     g_autofree char *out = NULL;
     bool help_shown;
+    unsigned int xml_flags = 0;
 
     if (!qv_cli_parse(&qv_cmd_dumpxml, entries, &argc, &argv, 1, 1,
                       &help_shown, error))
@@ -217,11 +218,13 @@ run_dumpxml(int argc, char **argv, GError **error)
             (live = qv_domain_parse_file(files->status, QV_DOMAIN_XML_STATUS, NULL))) {
             qv_domain_def_free(def);
             def = g_steal_pointer(&live);
+            /* the live XML shows what runs: aliases, <mirror> */
+            xml_flags |= QV_DOMAIN_XML_STATUS;
         } else {
             qv_domain_probe_chains(def);
         }
     }
-    out = qv_domain_format_xml(def, flat ? QV_DOMAIN_XML_FLAT_CHAINS : 0);
+    out = qv_domain_format_xml(def, xml_flags | (flat ? QV_DOMAIN_XML_FLAT_CHAINS : 0));
     fputs(out, stdout);
     return 0;
 }

@@ -39,6 +39,8 @@ open_guest(const char *domain, char **name, GError **error)
     if (!(conn = qv_conn_open(qv_cli_root, error)) ||
         !(def = qv_conn_lookup(conn, domain, error)))
         return NULL;
+    /* the CLI runs no threads: a supervisor can be a fork of it */
+    qv_launch_fork_in_process(true);
     *name = g_strdup(def->name);
     return g_steal_pointer(&conn);
 }
