@@ -13,177 +13,7 @@
 #include <json-c/json.h>
 
 #include "qv-json.h"
-#include "qv-test-util.h"
-
-static char *tmp;
-static GArray *qemu_pids;        /* every QEMU seen, killed at the end */
-
-typedef struct {
-    char *root;
-    char *dir;                   /* images */
-} Env;
-
-static void
-env_init(Env *e, const char *name)
-{
-    e->root = g_build_filename(tmp, name, NULL);
-    e->dir = g_build_filename(e->root, "img", NULL);
-    g_assert_cmpint(g_mkdir_with_parents(e->dir, 0755), ==, 0);
-}
-
-static void
-env_clear(Env *e)
-{
-    g_free(e->root);
-    g_free(e->dir);
-}
-
-/* Run qvirt --root ROOT ARGS...; returns the exit status */
-static int
-qv(Env *e, char **out, char **err, const char *a1, const char *a2,
-   const char *a3)
-{
-    return qv_test_qvirt(out, err, "--root", e->root, a1, a2, a3, NULL);
-}
-
-static void
-qv_ok(Env *e, char **out, const char *a1, const char *a2, const char *a3)
-{
-    g_autofree char *err = NULL;
-    int rc = qv(e, out, &err, a1, a2, a3);
-
-    if (rc != 0)
-        g_error("qvirt %s %s failed (%d): %s", a1, a2, rc, err);
-}
-
-static void
-define(Env *e, const char *name, const char *devices)
-{
-    g_autofree char *xml = g_strdup_printf(
-        "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-        "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>%s</devices></domain>",
-        name, devices);
-    g_autofree char *abs = qv_test_replace(xml, "@DIR@", e->dir);
-    g_autofree char *path = g_build_filename(e->root, "def.xml", NULL);
-
-    g_assert_true(g_file_set_contents(path, abs, -1, NULL));
-    qv_ok(e, NULL, "define", path, NULL);
-}
-
-static char *
-file_disk(const char *dev, const char *file, const char *extra)
-{
-    return g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
-                           "<source file='@DIR@/%s'%s/><target dev='%s' bus='virtio'/></disk>",
-                           file, extra ? extra : "", dev);
-}
-
-static char *
-img(Env *e, const char *name)
-{
-    return g_build_filename(e->dir, name, NULL);
-}
-
-static void
-mkqcow(Env *e, const char *name, const char *backing)
-{
-    g_autofree char *p = img(e, name);
-
-    if (backing)
-        qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", backing,
-                         "-F", "qcow2", p, "1M", NULL);
-    else
-        qv_test_qemu_img("create", "-q", "-f", "qcow2", p, "1M", NULL);
-}
-
-static json_object *
-runtime(Env *e, const char *name)
-{
-    g_autofree char *file = g_strdup_printf("%s/var/lib/%s.runtime.json", e->root, name);
-    g_autofree char *data = NULL;
-
-    if (!g_file_get_contents(file, &data, NULL, NULL))
-        return NULL;
-    return json_tokener_parse(data);
-}
-
-static pid_t
-runtime_pid(Env *e, const char *name, const char *key)
-{
-    json_object *rt = runtime(e, name), *v = NULL;
-    pid_t pid;
-
-    g_assert_nonnull(rt);
-    g_assert_true(json_object_object_get_ex(rt, key, &v));
-    pid = (pid_t)json_object_get_int64(v);
-    json_object_put(rt);
-    if (strcmp(key, "qemu_pid") == 0)
-        g_array_append_val(qemu_pids, pid);
-    return pid;
-}
-
-static char *
-domstate(Env *e, const char *name)
-{
-    g_autofree char *out = NULL;
-
-    qv_ok(e, &out, "domstate", name, "--reason");
-    return g_strstrip(g_strdup(out));
-}
-
-static void
-assert_state(Env *e, const char *name, const char *want)
-{
-    g_autofree char *state = domstate(e, name);
-
-    g_assert_cmpstr(state, ==, want);
-}
-
-/* Poll (with a deadline, never a fixed sleep) until domstate says @want */
-static void
-wait_state(Env *e, const char *name, const char *want)
-{
-    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
-    g_autofree char *last = NULL;
-
-    while (g_get_monotonic_time() < deadline) {
-        g_free(last);
-        last = domstate(e, name);
-        if (strcmp(last, want) == 0)
-            return;
-        g_usleep(50 * 1000);
-    }
-    g_error("domain '%s' stayed '%s', expected '%s'", name, last, want);
-}
-
-static void
-assert_run_files_gone(Env *e, const char *name)
-{
-    const char *const files[][2] = { { "var/lib/", ".runtime.json" }, { "var/lib/", ".status.xml" },
-                                     { "run/", ".sock" }, { "run/", ".qmp" } };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
-        g_autofree char *p = g_strconcat(e->root, "/", files[i][0], name, files[i][1], NULL);
-
-        g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
-    }
-}
-
-static void
-start_destroy(Env *e, const char *name, bool paused)
-{
-    g_autofree char *state = NULL;
-
-    qv_ok(e, NULL, "start", name, paused ? "--paused" : NULL);
-    runtime_pid(e, name, "qemu_pid");
-    state = domstate(e, name);
-    g_assert_cmpstr(state, ==, paused ? "paused (user)" : "running (booted)");
-    qv_ok(e, NULL, "destroy", name, NULL);
-    g_free(state);
-    state = domstate(e, name);
-    g_assert_cmpstr(state, ==, "shut off (destroyed)");
-    assert_run_files_gone(e, name);
-}
+#include "qv-test-guest.h"
 
 static void
 test_start_destroy(void)
@@ -568,8 +398,7 @@ main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    tmp = qv_test_mkdtemp();
-    qemu_pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    qv_test_guest_init();
     g_test_add_func("/guest/start-destroy", test_start_destroy);
     g_test_add_func("/guest/paused", test_paused);
     g_test_add_func("/guest/shutdown-timeout", test_shutdown_timeout);
@@ -582,10 +411,6 @@ main(int argc, char **argv)
     g_test_add_func("/guest/concurrent-start", test_concurrent_start);
     ret = g_test_run();
     /* whatever failed, no QEMU outlives the test */
-    for (guint i = 0; i < qemu_pids->len; i++)
-        kill(g_array_index(qemu_pids, pid_t, i), SIGKILL);
-    g_array_unref(qemu_pids);
-    qv_test_rmtree(tmp);
-    g_free(tmp);
+    qv_test_guest_cleanup();
     return ret;
 }

@@ -2,8 +2,10 @@
  * qv-domain: life cycle and string tables of the domain model.
  */
 #include "qv-domain.h"
+#include "qv-error.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "qv-enum.h"
 
@@ -243,4 +245,137 @@ qv_disk_find_index(const QvDiskDef *disk, unsigned int index)
     if (disk->src && index)
         walk_sources(disk->src, index_find, &f);
     return f.found;
+}
+
+typedef struct {
+    const char *path;
+    struct stat st;
+    bool have_st;
+    QvStorageSource *found;
+} FindPath;
+
+static bool
+path_find(QvStorageSource *src, void *opaque)
+{
+    FindPath *f = opaque;
+    struct stat st;
+
+    if (!src->path || (src->type != QV_STORAGE_FILE && src->type != QV_STORAGE_BLOCK))
+        return true;
+    if (strcmp(src->path, f->path) == 0 ||
+        (f->have_st && stat(src->path, &st) == 0 &&
+         st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino)) {
+        f->found = src;
+        return false;
+    }
+    return true;
+}
+
+/* "vda[12]": the target name and the index; false when @spec is not so */
+static bool
+split_indexed(const char *spec, char **dst, unsigned int *index)
+{
+    const char *open = strchr(spec, '[');
+    char *end = NULL;
+    guint64 n;
+
+    if (!open || open == spec || !g_str_has_suffix(spec, "]"))
+        return false;
+    n = g_ascii_strtoull(open + 1, &end, 10);
+    if (end != spec + strlen(spec) - 1 || end == open + 1 || n == 0 || n > G_MAXUINT)
+        return false;
+    *dst = g_strndup(spec, (gsize)(open - spec));
+    *index = (unsigned int)n;
+    return true;
+}
+
+QvStorageSource *
+qv_disk_lookup_element(const QvDomainDef *def, const QvDiskDef *disk,
+                       const char *spec, GError **error)
+{
+    g_autofree char *dst = NULL;
+    unsigned int index = 0;
+    FindPath f = { spec, { 0 }, false, NULL };
+
+    if (split_indexed(spec, &dst, &index)) {
+        QvStorageSource *src = NULL;
+
+        if (strcmp(dst, disk->dst) == 0)
+            src = qv_disk_find_index(disk, index);
+        if (!src)
+            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
+                        "domain '%s': disk '%s' has no element '%s' in its chain",
+                        def->name, disk->dst, spec);
+        return src;
+    }
+    if (strcmp(spec, disk->dst) == 0)
+        return disk->src;
+    f.have_st = stat(spec, &f.st) == 0;
+    if (disk->src)
+        walk_sources(disk->src, path_find, &f);
+    if (!f.found)
+        g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
+                    "domain '%s': '%s' is not in the chain of disk '%s'",
+                    def->name, spec, disk->dst);
+    return f.found;
+}
+
+QvDiskDef *
+qv_domain_lookup_disk(const QvDomainDef *def, const char *spec,
+                      QvStorageSource **elem, GError **error)
+{
+    g_autofree char *dst = NULL;
+    unsigned int index = 0;
+    FindPath f = { spec, { 0 }, false, NULL };
+    QvDiskDef *disk;
+
+    if (split_indexed(spec, &dst, &index) && (disk = qv_domain_find_disk(def, dst))) {
+        if (!(*elem = qv_disk_lookup_element(def, disk, spec, error)))
+            return NULL;
+        return disk;
+    }
+    if ((disk = qv_domain_find_disk(def, spec))) {
+        *elem = disk->src;
+        return disk;
+    }
+    f.have_st = stat(spec, &f.st) == 0;
+    for (size_t i = 0; i < def->ndisks; i++) {
+        if (!def->disks[i]->src)
+            continue;
+        walk_sources(def->disks[i]->src, path_find, &f);
+        if (f.found) {
+            *elem = f.found;
+            return def->disks[i];
+        }
+    }
+    g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
+                "domain '%s' has no disk '%s' (give a target name such as 'vda', 'vda[N]', or the path of an image of a disk's chain)",
+                def->name, spec);
+    return NULL;
+}
+
+unsigned int
+qv_source_tree_assign_indexes(QvStorageSource *top, unsigned int last)
+{
+    walk_sources(top, index_assign, &last);
+    return last;
+}
+
+QvStorageSource *
+qv_source_find_index(QvStorageSource *top, unsigned int index)
+{
+    FindIndex f = { index, NULL };
+
+    if (top && index)
+        walk_sources(top, index_find, &f);
+    return f.found;
+}
+
+void
+qv_domain_clear_indexes(QvDomainDef *def)
+{
+    for (size_t i = 0; i < def->ndisks; i++) {
+        if (def->disks[i]->src)
+            walk_sources(def->disks[i]->src, index_reset, NULL);
+    }
 }

@@ -224,12 +224,36 @@ QvDiskDef *qv_domain_find_disk(const QvDomainDef *def, const char *dst);
  */
 unsigned int qv_domain_assign_indexes(QvDomainDef *def, bool reset);
 
+/* Drop every index: a persistent definition has none */
+void qv_domain_clear_indexes(QvDomainDef *def);
+
 /* The same for one disk: elements without an index get @last + 1, ...;
  * returns the last one given */
 unsigned int qv_disk_assign_indexes(QvDiskDef *disk, unsigned int last);
 
+/* The same for a chain not (yet) in a disk: a copy's destination */
+unsigned int qv_source_tree_assign_indexes(QvStorageSource *top, unsigned int last);
+
+/* The element of the tree at @top with @index, or NULL */
+QvStorageSource *qv_source_find_index(QvStorageSource *top, unsigned int index);
+
 /* The element of @disk's chains with @index, or NULL */
 QvStorageSource *qv_disk_find_index(const QvDiskDef *disk, unsigned int index);
+
+/*
+ * DISK as the block job calls take it: a target name ("vda"), libvirt's
+ * "vda[N]" (the element with index N), or the path of any image of a
+ * disk's chain.  Returns the disk and sets *elem to the element named
+ * (its top for a target name); NULL with an error naming @spec.
+ */
+QvDiskDef *qv_domain_lookup_disk(const QvDomainDef *def, const char *spec,
+                                 QvStorageSource **elem, GError **error);
+
+/* An element of @disk's chain named by @spec ("vda[N]", a path, or the
+ * target name for its top) */
+QvStorageSource *qv_disk_lookup_element(const QvDomainDef *def,
+                                        const QvDiskDef *disk,
+                                        const char *spec, GError **error);
 
 /* String tables: *_to_string(0) may be NULL for "absent" defaults;
  * *_from_string returns -1 when unknown */

@@ -57,6 +57,8 @@ typedef struct {
     const QvDiskDef *disk;
     json_object *list;       /* the result, in add order */
     const char *cwd;         /* QEMU's working folder, or NULL */
+    const QvStorageSource *top;  /* the element the front end sees */
+    const QvStorageSource *stop; /* an element QEMU has already, or NULL */
 } QvBlockdevCtx;
 
 static bool qv_blockdev_add_chain(QvBlockdevCtx *ctx,
@@ -591,7 +593,7 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
     g_autoptr(json_object) fmt = NULL;
     bool cow;
     const char *drv = qv_blockdev_format_driver(src->format, &cow);
-    bool top = src == disk->src;
+    bool top = src == ctx->top;
 
     if (!drv) {
         g_autofree char *what = qv_source_describe(src);
@@ -612,7 +614,15 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
     if (!(proto = qv_blockdev_protocol(disk, src, ctx->cwd, error)))
         return false;
     qv_blockdev_add_str(proto, "node-name", pname);
-    qv_blockdev_add_common(proto, disk, readonly, top);
+    /* a backing layer's file is opened as libvirt does: writable on
+     * demand (auto-read-only) under a read-only format node, so that a
+     * commit can reopen the format node read-write and write into it */
+    if (readonly && !top && (src->type == QV_STORAGE_FILE || src->type == QV_STORAGE_BLOCK)) {
+        qv_blockdev_add_common(proto, disk, false, top);
+        json_object_object_add(proto, "auto-read-only", json_object_new_boolean(1));
+    } else {
+        qv_blockdev_add_common(proto, disk, readonly, top);
+    }
 
     fmt = json_object_new_object();
     qv_blockdev_add_str(fmt, "driver", drv);
@@ -676,6 +686,7 @@ qv_blockdev_add_chain(QvBlockdevCtx *ctx, const QvStorageSource *top,
                       bool top_readonly, GError **error)
 {
     g_autoptr(GPtrArray) elems = g_ptr_array_new();
+    g_autofree char *stop_below = NULL;
     const QvStorageSource *cur = top;
     size_t d;
 
@@ -684,6 +695,11 @@ qv_blockdev_add_chain(QvBlockdevCtx *ctx, const QvStorageSource *top,
         if (cur->type == QV_STORAGE_QUORUM || cur->nbacking != 1)
             break;
         cur = cur->backing[0];
+        /* the rest of the chain is in QEMU already: link to it */
+        if (cur == ctx->stop) {
+            stop_below = qv_blockdev_node_name(ctx->disk->dst, cur->index, true);
+            break;
+        }
     }
     for (d = elems->len; d-- > 0;) {
         const QvStorageSource *src = elems->pdata[d];
@@ -702,6 +718,8 @@ qv_blockdev_add_chain(QvBlockdevCtx *ctx, const QvStorageSource *top,
         if (d + 1 < elems->len)
             below = qv_blockdev_node_name(ctx->disk->dst,
                                           ((QvStorageSource *)elems->pdata[d + 1])->index, true);
+        else if (stop_below)
+            below = g_strdup(stop_below);
         if (!qv_blockdev_add_layer(ctx, src, ro, below,
                                    src->backing_known, error))
             return false;
@@ -827,7 +845,7 @@ json_object *
 qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
 {
     g_autoptr(json_object) list = json_object_new_array();
-    QvBlockdevCtx ctx = { disk, list, cwd };
+    QvBlockdevCtx ctx = { disk, list, cwd, disk->src, NULL };
     bool ro = disk->readonly || disk->device == QV_DISK_DEVICE_CDROM;
 
     if (!qv_blockdev_disk_has_media(disk))
@@ -844,4 +862,48 @@ qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
     if (disk->copy_on_read == QV_TRISTATE_ON)
         qv_blockdev_add_cor(&ctx);
     return g_steal_pointer(&list);
+}
+
+json_object *
+qv_blockdev_chain_props(const QvDiskDef *disk, const QvStorageSource *top,
+                        const QvStorageSource *stop, const char *cwd,
+                        GError **error)
+{
+    g_autoptr(json_object) list = json_object_new_array();
+    QvBlockdevCtx ctx = { disk, list, cwd, top, stop };
+
+    if (!qv_blockdev_add_chain(&ctx, top, false, error))
+        return NULL;
+    return g_steal_pointer(&list);
+}
+
+json_object *
+qv_blockdev_del_list(const QvDiskDef *disk, const QvStorageSource *top,
+                     const QvStorageSource *stop)
+{
+    json_object *names = json_object_new_array();
+    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+
+    g_ptr_array_add(todo, (gpointer)top);
+    while (todo->len) {
+        const QvStorageSource *src = g_ptr_array_steal_index(todo, 0);
+
+        if (src == stop)
+            continue;
+        {
+            g_autofree char *f = qv_blockdev_node_name(disk->dst, src->index, true);
+
+            json_object_array_add(names, json_object_new_string(f));
+        }
+        if (src->type != QV_STORAGE_QUORUM) {
+            g_autofree char *p = qv_blockdev_node_name(disk->dst, src->index, false);
+
+            json_object_array_add(names, json_object_new_string(p));
+        }
+        for (size_t i = 0; i < src->nbacking; i++) {
+            if (src->backing[i])
+                g_ptr_array_add(todo, src->backing[i]);
+        }
+    }
+    return names;
 }

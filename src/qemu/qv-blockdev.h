@@ -72,6 +72,27 @@ json_object *qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd,
  */
 char *qv_blockdev_pick_cwd(const QvDomainDef *def);
 
+/*
+ * The blockdev-add arguments for the chain from @top down, for a disk
+ * QEMU runs already (a copy's destination, a snapshot's overlay): @top is
+ * opened writable as the disk's new top; at @stop (an element QEMU has
+ * open already, or NULL) the walk ends and the element above it links to
+ * its node.
+ */
+json_object *qv_blockdev_chain_props(const QvDiskDef *disk,
+                                     const QvStorageSource *top,
+                                     const QvStorageSource *stop,
+                                     const char *cwd, GError **error);
+
+/*
+ * The node names to blockdev-del, in order, to drop the elements from
+ * @top down to @stop (excluded; NULL: the whole chain): each format node
+ * before its protocol node, an overlay before its backing.
+ */
+json_object *qv_blockdev_del_list(const QvDiskDef *disk,
+                                  const QvStorageSource *top,
+                                  const QvStorageSource *stop);
+
 /* The node names in @props (as returned above), in order (borrowed) */
 GPtrArray *qv_blockdev_node_names(json_object *props);
 

@@ -55,6 +55,7 @@ qv_guest_files_new(const QvPaths *paths, const char *name)
     f->qemu_log = g_strdup_printf("%s/%s.log", s, name);
     f->serial_log = g_strdup_printf("%s/%s.serial.log", s, name);
     f->sup_log = g_strdup_printf("%s/%s.supervisor.log", s, name);
+    f->jobs = g_strdup_printf("%s/%s.jobs.json", s, name);
     return f;
 }
 
@@ -65,6 +66,7 @@ qv_guest_files_free(QvGuestFiles *f)
         return;
     g_free(f->name);
     g_free(f->lock);
+    g_free(f->jobs);
     g_free(f->sock);
     g_free(f->qmp);
     g_free(f->runtime);
@@ -237,6 +239,7 @@ qv_guest_files_remove_run(const QvGuestFiles *files)
     /* the runtime file first: from then on the guest reads as shut off */
     unlink(files->runtime);
     unlink(files->status);
+    unlink(files->jobs);
     unlink(files->sock);
     unlink(files->qmp);
 }

@@ -48,6 +48,7 @@ typedef struct {
     char *qemu_log;    /* state/NAME.log: QEMU's stdout and stderr */
     char *serial_log;  /* state/NAME.serial.log */
     char *sup_log;     /* state/NAME.supervisor.log */
+    char *jobs;        /* state/NAME.jobs.json: the block jobs QEMU runs for us */
 } QvGuestFiles;
 
 QvGuestFiles *qv_guest_files_new(const QvPaths *paths, const char *name);

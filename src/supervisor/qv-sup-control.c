@@ -81,6 +81,8 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
         set_state(sup, QV_GUEST_RUNNING, "unpaused");
     else if (strcmp(name, "SHUTDOWN") == 0)
         sup->shutdown_seen = true;
+    else if (strcmp(name, "JOB_STATUS_CHANGE") == 0 && data)
+        qv_sup_job_status_event(sup, data);
 }
 
 json_object *
@@ -308,6 +310,17 @@ qv_sup_control_handle(QvCtlRequest *req, json_object *msg, gpointer opaque)
         do_domblkinfo(sup, req, msg);
     } else if (strcmp(cmd, "qmp") == 0) {
         do_qmp(sup, req, msg);
+    } else if (g_str_has_prefix(cmd, "block-") &&
+               (strcmp(cmd, "block-copy") == 0 || strcmp(cmd, "block-pull") == 0 ||
+                strcmp(cmd, "block-commit") == 0 || strcmp(cmd, "block-job-info") == 0 ||
+                strcmp(cmd, "block-job-speed") == 0 || strcmp(cmd, "block-job-abort") == 0)) {
+        if (!sup->live) {
+            g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
+                        "domain '%s': the supervisor has no status document", sup->files->name);
+            qv_ctl_reply_error(req, err);
+        } else {
+            qv_sup_blockjob_request(sup, req, cmd, msg);
+        }
     } else {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG,
                     "domain '%s': unknown control command '%s'", sup->files->name, cmd);

@@ -256,11 +256,17 @@ expected_graph(GPtrArray *argv, QvGraphWant *want, GError **error)
     return true;
 }
 
+static gint
+qv_sup_cmp_strp(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
 /* "'a', 'b' and 3 more" */
 static void
 append_names(GString *out, GPtrArray *names)
 {
-    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_strcmp0);
+    g_ptr_array_sort(names, qv_sup_cmp_strp);
     for (guint i = 0; i < names->len && i < 8; i++)
         g_string_append_printf(out, "%s'%s'", i ? ", " : "", (char *)names->pdata[i]);
     if (names->len > 8)

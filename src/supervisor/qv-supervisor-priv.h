@@ -22,6 +22,21 @@
 /* QEMU may take long to reach its monitor with thousands of layers */
 #define QV_QMP_START_TIMEOUT_S 300
 
+/* A block job QEMU runs for us (qv-sup-jobs.c) */
+typedef struct {
+    char *disk;                  /* target name; one job per disk */
+    char *id;                    /* QEMU's job id */
+    int type;                    /* QvirtDomainBlockJobType */
+    unsigned int flags;          /* the caller's flags */
+    unsigned int top, base;      /* pull/commit: element indexes (0: none) */
+    unsigned int stop;           /* copy: the element the destination shares, 0: none */
+    bool ready;                  /* copy/active commit: mirroring */
+    bool ending;                 /* pivot or abort asked */
+    bool pivot;                  /* what was asked */
+    char *created;               /* a file qvirt created for the job, or NULL */
+    GList *waiters;              /* QvCtlRequest answered when it ends */
+} QvSupJob;
+
 typedef struct {
     QvConn *conn;
     QvGuestFiles *files;
@@ -41,6 +56,9 @@ typedef struct {
 
     QvQmp *qmp;
     QvCtlServer *ctl;
+
+    GHashTable *jobs;            /* disk -> QvSupJob */
+    GHashTable *job_failures;    /* disk -> why its last job failed, told once */
 
     bool destroying;
     bool shutdown_seen;
@@ -66,6 +84,33 @@ void qv_sup_save_runtime(QvSupervisor *sup);
 
 /* qv-supervisor.c */
 void qv_sup_qemu_exited(QvSupervisor *sup, bool signalled);
+bool qv_sup_save_status(QvSupervisor *sup, GError **error);
+
+/* qv-sup-jobs.c */
+const char *qv_job_type_to_string(int type);
+void qv_sup_job_free(QvSupJob *job);
+QvSupJob *qv_sup_job_find(QvSupervisor *sup, const char *disk);
+QvSupJob *qv_sup_job_by_id(QvSupervisor *sup, const char *id);
+bool qv_sup_jobs_save(QvSupervisor *sup, GError **error);
+void qv_sup_jobs_load(QvSupervisor *sup);
+bool qv_sup_blockdev_add_all(QvSupervisor *sup, json_object *props, GError **error);
+void qv_sup_blockdev_del_all(QvSupervisor *sup, json_object *names);
+QvStorageSource *qv_sup_find_parent(QvStorageSource *top, const QvStorageSource *child,
+                                    size_t *slot);
+QvStorageSource *qv_sup_cut_above(QvStorageSource *top, QvStorageSource *keep);
+GPtrArray *qv_sup_live_blockdevs(QvSupervisor *sup, GError **error);
+bool qv_sup_check_live_graph(QvSupervisor *sup, GError **error);
+bool qv_sup_save_all(QvSupervisor *sup, GError **error);
+void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);
+
+/* qv-sup-blockjob.c */
+void qv_sup_blockjob_request(QvSupervisor *sup, QvCtlRequest *req, const char *cmd,
+                             json_object *msg);
+void qv_sup_job_status_event(QvSupervisor *sup, json_object *data);
+void qv_sup_jobs_reattach(QvSupervisor *sup);
+
+/* qv-sup-snapshot.c */
+void qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg);
 
 /* qv-sup-control.c: state, reason, pids and dropped disks, the control
  * socket's "status" answer and the report to the CLI that started us */

@@ -101,6 +101,7 @@ qv_sup_qemu_exited(QvSupervisor *sup, bool signalled)
     if (sup->kill_timer)
         g_source_remove(sup->kill_timer);
     sup->kill_timer = 0;
+    qv_sup_jobs_gone(sup, reason);
     finish(sup, reason);
 }
 
@@ -140,8 +141,8 @@ watch_qemu(QvSupervisor *sup, GError **error)
     return true;
 }
 
-static bool
-save_status(QvSupervisor *sup, GError **error)
+bool
+qv_sup_save_status(QvSupervisor *sup, GError **error)
 {
     g_autofree char *xml = qv_domain_format_xml(sup->live, QV_DOMAIN_XML_STATUS);
 
@@ -197,7 +198,7 @@ start_qemu(QvSupervisor *sup, GPtrArray *dropped, bool paused, GError **error)
         !qv_sup_qmp_connect(sup, true, error) ||
         !qv_sup_verify_graph(sup, argv, error) ||
         !cont_or_stay(sup, paused, error) ||
-        !save_status(sup, error) ||
+        !qv_sup_save_status(sup, error) ||
         !qv_runtime_save(sup->files, sup->rt, error) ||
         !watch_qemu(sup, error))
         return false;
@@ -300,6 +301,13 @@ do_reattach(QvSupervisor *sup, GError **error)
     sup->rt->reason = g_strdup(reason);
     sup->rt->sup_pid = getpid();
     qv_proc_start_time(getpid(), &sup->rt->sup_start);
+    {
+        g_autofree char *link = g_strdup_printf("/proc/%d/cwd", (int)sup->qemu_pid);
+
+        sup->qemu_cwd = g_file_read_link(link, NULL);
+    }
+    if (sup->live)
+        qv_sup_jobs_reattach(sup);
     if (!(sup->ctl = qv_ctl_server_new(sup->files->sock, sup->ctx,
                                        qv_sup_control_handle, sup, error)))
         return false;
@@ -333,6 +341,8 @@ supervisor_clear(QvSupervisor *sup)
     g_list_free(sup->exit_waiters);
     g_clear_pointer(&sup->live, qv_domain_def_free);
     g_clear_pointer(&sup->qemu_cwd, g_free);
+    g_clear_pointer(&sup->jobs, g_hash_table_unref);
+    g_clear_pointer(&sup->job_failures, g_hash_table_unref);
     g_clear_pointer(&sup->rt, qv_runtime_free);
     g_clear_pointer(&sup->files, qv_guest_files_free);
     g_clear_pointer(&sup->conn, qv_conn_free);

@@ -18,6 +18,7 @@ static const struct {
 } module_tables[] = {
     { "qv_conf_commands", "qv_conf_ncommands" },
     { "qv_guest_commands", "qv_guest_ncommands" },
+    { "qv_block_commands", "qv_block_ncommands" },
 };
 
 static GPtrArray *module_cmds;

@@ -1,0 +1,1123 @@
+/*
+ * qv-sup-blockjob: the control requests for block jobs (block-copy,
+ * block-pull, block-commit, block-job-info, block-job-abort,
+ * block-job-speed), QEMU's job events, and the end of a job: the chain
+ * the live definition (and, when it should, the persistent one) records
+ * becomes the one QEMU uses, and nodes no longer used leave QEMU.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "qvirt/qvirt.h"
+#include "qv-blockdev.h"
+#include "qv-chain.h"
+#include "qv-domain-xml.h"
+#include "qv-error.h"
+#include "qv-json.h"
+#include "qv-probe.h"
+#include "qv-reader.h"
+#include "qv-supervisor-priv.h"
+
+#define COPY_FLAGS (QVIRT_DOMAIN_BLOCK_COPY_SHALLOW | QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT | \
+                    QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB | QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
+#define COMMIT_FLAGS (QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW | QVIRT_DOMAIN_BLOCK_COMMIT_DELETE | \
+                      QVIRT_DOMAIN_BLOCK_COMMIT_ACTIVE | QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE | \
+                      QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES)
+
+static void
+reply_error(QvCtlRequest *req, GError *err)
+{
+    qv_ctl_reply_error(req, err);
+}
+
+static char *
+fmt_node(const QvDiskDef *disk, const QvStorageSource *src)
+{
+    return qv_blockdev_node_name(disk->dst, src->index, true);
+}
+
+/* The disk a request names, with no job running on it */
+static QvDiskDef *
+request_disk(QvSupervisor *sup, json_object *msg, QvStorageSource **elem,
+             bool want_idle, GError **error)
+{
+    const char *spec = NULL;
+    QvDiskDef *disk;
+    QvSupJob *job;
+
+    if (!qv_json_require_string(msg, "disk", &spec, error))
+        return NULL;
+    if (!(disk = qv_domain_lookup_disk(sup->live, spec, elem, error)))
+        return NULL;
+    job = qv_sup_job_find(sup, disk->dst);
+    if (want_idle && job) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "domain '%s': disk '%s' already has a block job: %s job '%s'%s",
+                    sup->files->name, disk->dst, qv_job_type_to_string(job->type), job->id,
+                    job->ready ? " (ready)" : "");
+        return NULL;
+    }
+    if (!want_idle && !job) {
+        g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
+                    "domain '%s': no block job is running on disk '%s'",
+                    sup->files->name, disk->dst);
+        return NULL;
+    }
+    return disk;
+}
+
+static QvSupJob *
+job_new(QvSupervisor *sup, QvDiskDef *disk, int type, unsigned int flags)
+{
+    QvSupJob *job = g_new0(QvSupJob, 1);
+
+    job->disk = g_strdup(disk->dst);
+    job->id = g_strdup_printf("qvirt-%s-%s", qv_job_type_to_string(type), disk->dst);
+    job->type = type;
+    job->flags = flags;
+    if (!sup->jobs)
+        sup->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify)qv_sup_job_free);
+    g_hash_table_replace(sup->jobs, job->disk, job);
+    return job;
+}
+
+static void
+job_forget(QvSupervisor *sup, QvSupJob *job)
+{
+    g_hash_table_remove(sup->jobs, job->disk);
+}
+
+/* Start the QEMU job; on failure the record goes */
+static bool
+job_start(QvSupervisor *sup, QvSupJob *job, const char *command, json_object *args,
+          GError **error)
+{
+    g_autoptr(json_object) ret = NULL;
+
+    json_object_object_add(args, "job-id", json_object_new_string(job->id));
+    json_object_object_add(args, "auto-dismiss", json_object_new_boolean(0));
+    json_object_object_add(args, "auto-finalize", json_object_new_boolean(1));
+    if (!qv_sup_jobs_save(sup, error) ||
+        (!(ret = qv_qmp_command_sync(sup->qmp, command, args, QV_QMP_TIMEOUT_MS, error)) &&
+         error && *error)) {
+        job_forget(sup, job);
+        qv_sup_jobs_save(sup, NULL);
+        return false;
+    }
+    return true;
+}
+
+static void
+add_speed(json_object *args, json_object *msg)
+{
+    uint64_t bw = 0;
+    bool found = false;
+
+    qv_json_get_uint64(msg, "bandwidth", &bw, &found, NULL);
+    if (found && bw)
+        json_object_object_add(args, "speed", json_object_new_int64((int64_t)bw));
+}
+
+/* The backing string to write into an overlay that gets @base as its
+ * backing: @base's path, or with @relative the name relative to the
+ * overlay's folder */
+static char *
+backing_string(const QvStorageSource *overlay, const QvStorageSource *base, bool relative)
+{
+    g_autofree char *dir = NULL;
+
+    if (!base->path)
+        return NULL;
+    if (!relative || !overlay->path)
+        return g_strdup(base->path);
+    dir = g_path_get_dirname(overlay->path);
+    if (g_str_has_prefix(base->path, dir) && base->path[strlen(dir)] == '/')
+        return g_strdup(base->path + strlen(dir) + 1);
+    return g_strdup(base->path);
+}
+
+/* ---- copy ---- */
+
+static bool
+run_qemu_img(char **argv, GError **error)
+{
+    g_autofree char *out = NULL;
+    gint status = 0;
+
+    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                      NULL, NULL, NULL, &out, &status, error))
+        return false;
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_set_error(error, QV_ERROR, QV_ERR_IO, "qemu-img create failed: %s",
+                    out ? g_strstrip(out) : "(no output)");
+        return false;
+    }
+    return true;
+}
+
+/* A new qcow2/raw image at @path for @disk's data; @backing (may be NULL)
+ * becomes its backing file */
+static bool
+create_image(const char *path, QvFormat fmt, uint64_t size,
+             const QvStorageSource *backing, GError **error)
+{
+    g_autofree char *sz = g_strdup_printf("%" G_GUINT64_FORMAT, size);
+    const char *argv[16];
+    int n = 0;
+
+    argv[n++] = "qemu-img";
+    argv[n++] = "create";
+    argv[n++] = "-q";
+    argv[n++] = "-f";
+    argv[n++] = qv_format_to_string(fmt);
+    if (backing) {
+        argv[n++] = "-u";
+        argv[n++] = "-b";
+        argv[n++] = backing->path;
+        argv[n++] = "-F";
+        argv[n++] = qv_format_to_string(backing->format);
+    }
+    argv[n++] = path;
+    argv[n++] = sz;
+    argv[n] = NULL;
+    if (!run_qemu_img((char **)argv, error)) {
+        g_prefix_error(error, "cannot create '%s': ", path);
+        return false;
+    }
+    return true;
+}
+
+/* Capacity of @src from its header (QEMU has it open; reading is safe) */
+static bool
+image_capacity(const QvStorageSource *src, uint64_t *size, GError **error)
+{
+    g_autoptr(QvStorageSource) probe = NULL;
+
+    if (src->capacity) {
+        *size = src->capacity;
+        return true;
+    }
+    if (!(probe = qv_source_new(QV_STORAGE_FILE)))
+        return false;
+    probe->path = g_strdup(src->path);
+    probe->format = src->format;
+    probe->nbacking = 0;
+    {
+        QvReader *r;
+        QvProbeInfo info = { 0 };
+        int fd = open(src->path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        bool ok;
+
+        if (fd < 0 || fstat(fd, &st) < 0) {
+            qv_error_set_errno(error, errno, "cannot read '%s'", src->path);
+            if (fd >= 0)
+                close(fd);
+            return false;
+        }
+        r = qv_reader_new_fd(fd, (uint64_t)st.st_size, src->path);
+        ok = qv_probe_image(r, src->format, &info, error);
+        *size = info.capacity;
+        qv_probe_info_clear(&info);
+        qv_reader_free(r);
+        close(fd);
+        return ok;
+    }
+}
+
+/* The format of an existing destination, from its header; raw when no
+ * format matches (then it is never read for a backing file) */
+static QvFormat
+probe_format(const char *path, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    QvReader *r;
+    QvFormat fmt;
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        qv_error_set_errno(error, errno, "cannot open the destination '%s'", path);
+        if (fd >= 0)
+            close(fd);
+        return QV_FORMAT_NONE;
+    }
+    r = qv_reader_new_fd(fd, (uint64_t)st.st_size, path);
+    fmt = qv_probe_guess_format(r, error);
+    qv_reader_free(r);
+    close(fd);
+    return fmt;
+}
+
+typedef struct {
+    const char *path;
+    const char *format;          /* NULL: the source's, or probed with reuse */
+    bool block;                  /* a block device */
+    bool raw;                    /* --raw: never probed */
+} CopyDest;
+
+/* The destination chain of a copy, per the flags (see the issue table) */
+static QvStorageSource *
+copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
+                 unsigned int flags, char **created, GError **error)
+{
+    bool shallow = flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW;
+    bool reuse = flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT;
+    QvStorageSource *top = disk->src;
+    QvStorageSource *below = top->nbacking == 1 ? top->backing[0] : NULL;
+    g_autoptr(QvStorageSource) dest = qv_source_new(d->block ? QV_STORAGE_BLOCK : QV_STORAGE_FILE);
+    int fmt;
+
+    if (reuse && !g_file_test(d->path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
+                    "domain '%s': disk '%s': the destination '%s' does not exist (--reuse-external needs an existing file)",
+                    sup->files->name, disk->dst, d->path);
+        return NULL;
+    }
+    dest->path = g_strdup(d->path);
+    if (d->raw) {
+        fmt = QV_FORMAT_RAW;
+    } else if (d->format) {
+        if ((fmt = qv_format_from_string(d->format)) < 0 || fmt == QV_FORMAT_NONE) {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "unknown destination format '%s'", d->format);
+            return NULL;
+        }
+    } else if (reuse) {
+        if ((fmt = probe_format(d->path, error)) == QV_FORMAT_NONE)
+            return NULL;
+    } else {
+        fmt = top->format;
+    }
+    dest->format = fmt;
+    if (shallow && fmt == QV_FORMAT_RAW && below) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "domain '%s': disk '%s': a shallow copy to a raw destination needs a source without a backing file ('%s' has one); copy it whole or use a format that can have a backing file",
+                    sup->files->name, disk->dst, top->path);
+        return NULL;
+    }
+    if (!reuse && !d->block && g_file_test(d->path, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "domain '%s': disk '%s': the destination '%s' exists already; use --reuse-external to copy into it",
+                    sup->files->name, disk->dst, d->path);
+        return NULL;
+    }
+    if (!reuse && !d->block) {
+        uint64_t size = 0;
+
+        if (!image_capacity(top, &size, error) ||
+            !create_image(d->path, (QvFormat)fmt, size,
+                          shallow && fmt != QV_FORMAT_RAW ? below : NULL, error))
+            return NULL;
+        *created = g_strdup(d->path);
+    }
+    if (shallow && below && !reuse) {
+        /* the destination shares the source's backing chain: a copy of
+         * those elements, same indexes, same nodes */
+        QvStorageSource *chain = qv_source_copy(below);
+
+        qv_source_add_backing(dest, &chain);
+        dest->backing_known = true;
+    } else if (shallow && reuse && fmt != QV_FORMAT_RAW) {
+        /* the destination's own chain, read from its images: the recipe
+         * for moving a whole chain to new storage */
+        if (!qv_chain_discover(dest, error)) {
+            g_prefix_error(error, "domain '%s': disk '%s': the destination's chain: ",
+                           sup->files->name, disk->dst);
+            return NULL;
+        }
+    } else {
+        dest->backing_known = true;      /* "backing": null */
+    }
+    return g_steal_pointer(&dest);
+}
+
+static bool
+parse_copy_dest(json_object *msg, CopyDest *d, GError **error)
+{
+    json_object *o = NULL;
+    const char *type = NULL;
+
+    if (!json_object_object_get_ex(msg, "dest", &o) ||
+        !qv_json_require_string(o, "path", &d->path, error) ||
+        !qv_json_get_string(o, "format", &d->format, error) ||
+        !qv_json_get_string(o, "type", &type, error))
+        return false;
+    if (!d->path) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: no destination");
+        return false;
+    }
+    d->block = g_strcmp0(type, "block") == 0;
+    d->raw = g_strcmp0(d->format, "raw") == 0;
+    return true;
+}
+
+static void
+do_copy(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) props = NULL;
+    g_autoptr(QvStorageSource) dest = NULL;
+    g_autofree char *created = NULL;
+    g_autofree char *src_node = NULL, *dst_node = NULL;
+    QvStorageSource *elem = NULL, *stop = NULL;
+    CopyDest d = { 0 };
+    QvDiskDef *disk;
+    QvSupJob *job;
+    json_object *args;
+    uint64_t flags = 0, v = 0;
+    bool found = false;
+
+    qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
+    if (!(disk = request_disk(sup, msg, &elem, true, &err)) ||
+        !parse_copy_dest(msg, &d, &err))
+        goto fail;
+    if (flags & ~(uint64_t)COPY_FLAGS) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: unsupported flags 0x%" G_GINT64_MODIFIER "x", flags & ~(uint64_t)COPY_FLAGS);
+        goto fail;
+    }
+    if (elem != disk->src || disk->src->type == QV_STORAGE_QUORUM ||
+        !qv_source_is_local(disk->src)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED,
+                    "domain '%s': disk '%s': a copy starts from the disk's top image, a local file or block device",
+                    sup->files->name, disk->dst);
+        goto fail;
+    }
+    if (!(dest = copy_destination(sup, disk, &d, (unsigned int)flags, &created, &err)))
+        goto fail;
+    qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
+    if (!(props = qv_blockdev_chain_props(disk, dest,
+                                          (flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) &&
+                                          !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
+                                          dest->nbacking ? dest->backing[0] : NULL,
+                                          sup->qemu_cwd, &err)) ||
+        !qv_sup_blockdev_add_all(sup, props, &err))
+        goto fail_created;
+
+    job = job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, (unsigned int)flags);
+    job->created = g_strdup(created);
+    if ((flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) && !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
+        dest->nbacking)
+        job->stop = dest->backing[0]->index;
+    src_node = fmt_node(disk, disk->src);
+    dst_node = fmt_node(disk, dest);
+    args = json_object_new_object();
+    json_object_object_add(args, "device", json_object_new_string(src_node));
+    json_object_object_add(args, "target", json_object_new_string(dst_node));
+    json_object_object_add(args, "sync", json_object_new_string(
+        flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW ? "top" : "full"));
+    add_speed(args, msg);
+    if (qv_json_get_uint64(msg, "granularity", &v, &found, NULL) && found && v)
+        json_object_object_add(args, "granularity", json_object_new_int64((int64_t)v));
+    if (qv_json_get_uint64(msg, "buf-size", &v, &found, NULL) && found && v)
+        json_object_object_add(args, "buf-size", json_object_new_int64((int64_t)v));
+    if (flags & QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
+        json_object_object_add(args, "copy-mode", json_object_new_string("write-blocking"));
+    /* the destination is the disk's <mirror> from now on */
+    disk->mirror = g_new0(QvDiskMirror, 1);
+    disk->mirror->job = QV_MIRROR_JOB_COPY;
+    disk->mirror->src = g_steal_pointer(&dest);
+    stop = job->stop ? qv_source_find_index(disk->mirror->src, job->stop) : NULL;
+    if (!qv_sup_save_status(sup, &err) ||
+        !job_start(sup, job, "blockdev-mirror", args, &err)) {
+        g_autoptr(json_object) names = qv_blockdev_del_list(disk, disk->mirror->src, stop);
+
+        qv_sup_blockdev_del_all(sup, names);
+        g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+        qv_sup_save_status(sup, NULL);
+        goto fail_created;
+    }
+    qv_ctl_reply(req, NULL);
+    return;
+
+ fail_created:
+    if (created)
+        unlink(created);
+ fail:
+    g_prefix_error(&err, "block copy: ");
+    reply_error(req, err);
+}
+
+/* ---- pull and commit ---- */
+
+/* An element of @disk's chain named by @msg's @key, or NULL when absent */
+static bool
+request_element(QvSupervisor *sup, QvDiskDef *disk, json_object *msg,
+                const char *key, QvStorageSource **out, GError **error)
+{
+    const char *spec = NULL;
+
+    *out = NULL;
+    if (!qv_json_get_string(msg, key, &spec, error))
+        return false;
+    if (!spec)
+        return true;
+    return (*out = qv_disk_lookup_element(sup->live, disk, spec, error)) != NULL;
+}
+
+/* Is @below in the single chain under @above (excluded)? */
+static bool
+chain_below(const QvStorageSource *above, const QvStorageSource *below)
+{
+    for (const QvStorageSource *s = above; s->nbacking == 1 && s->type != QV_STORAGE_QUORUM;) {
+        s = s->backing[0];
+        if (s == below)
+            return true;
+    }
+    return false;
+}
+
+static QvStorageSource *
+chain_bottom(QvStorageSource *top)
+{
+    QvStorageSource *s = top;
+
+    while (s->nbacking == 1 && s->type != QV_STORAGE_QUORUM && s->backing[0])
+        s = s->backing[0];
+    return s;
+}
+
+static void
+do_pull(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *top_node = NULL;
+    QvStorageSource *elem = NULL, *base = NULL;
+    QvDiskDef *disk;
+    QvSupJob *job;
+    json_object *args;
+    uint64_t flags = 0;
+    bool found;
+
+    qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
+    if (!(disk = request_disk(sup, msg, &elem, true, &err)) ||
+        !request_element(sup, disk, msg, "base", &base, &err))
+        goto fail;
+    if (elem != disk->src || disk->src->type == QV_STORAGE_QUORUM) {
+        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s': a pull streams into the disk's top image", sup->files->name, disk->dst);
+        goto fail;
+    }
+    if (base && !chain_below(disk->src, base)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': the base '%s' is not below the top of the chain", sup->files->name, disk->dst, base->path ? base->path : "?");
+        goto fail;
+    }
+    if (disk->src->nbacking == 0 || base == disk->src->backing[0]) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': nothing to pull: the top image has no backing file%s", sup->files->name, disk->dst, base ? " above the base" : "");
+        goto fail;
+    }
+    job = job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL, (unsigned int)flags);
+    job->top = disk->src->index;
+    job->base = base ? base->index : 0;
+    top_node = fmt_node(disk, disk->src);
+    args = json_object_new_object();
+    json_object_object_add(args, "device", json_object_new_string(top_node));
+    if (base) {
+        g_autofree char *bnode = fmt_node(disk, base);
+        g_autofree char *bstr = backing_string(disk->src, base, flags & QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE);
+
+        json_object_object_add(args, "base-node", json_object_new_string(bnode));
+        if (bstr)
+            json_object_object_add(args, "backing-file", json_object_new_string(bstr));
+    }
+    add_speed(args, msg);
+    if (!job_start(sup, job, "block-stream", args, &err))
+        goto fail;
+    qv_ctl_reply(req, NULL);
+    return;
+ fail:
+    g_prefix_error(&err, "block pull: ");
+    reply_error(req, err);
+}
+
+/* blockdev-reopen the format node of @src with read-only @ro: a commit
+ * writes into its base (and rewrites the backing name in the overlay) */
+static bool
+reopen_rw(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src, bool ro, GError **error)
+{
+    g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, error);
+    g_autoptr(json_object) ret = NULL;
+    g_autofree char *name = fmt_node(disk, src);
+    json_object *found = NULL, *args, *opts;
+
+    if (!props)
+        return false;
+    for (size_t i = 0; i < json_object_array_length(props); i++) {
+        json_object *o = json_object_array_get_idx(props, i), *nn = NULL;
+
+        if (json_object_object_get_ex(o, "node-name", &nn) &&
+            g_strcmp0(json_object_get_string(nn), name) == 0)
+            found = o;
+    }
+    if (!found) {
+        g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "no node '%s' to reopen", name);
+        return false;
+    }
+    json_object_object_add(found, "read-only", json_object_new_boolean(ro));
+    opts = json_object_new_array();
+    json_object_array_add(opts, json_object_get(found));
+    args = json_object_new_object();
+    json_object_object_add(args, "options", opts);
+    ret = qv_qmp_command_sync(sup->qmp, "blockdev-reopen", args, QV_QMP_TIMEOUT_MS, error);
+    return ret || !(error && *error);
+}
+
+static void
+do_commit(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *root = NULL, *tnode = NULL, *bnode = NULL;
+    QvStorageSource *elem = NULL, *top = NULL, *base = NULL;
+    QvDiskDef *disk;
+    QvSupJob *job;
+    json_object *args;
+    uint64_t flags = 0;
+    bool found, active;
+
+    qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
+    if (!(disk = request_disk(sup, msg, &elem, true, &err)) ||
+        !request_element(sup, disk, msg, "top", &top, &err) ||
+        !request_element(sup, disk, msg, "base", &base, &err))
+        goto fail;
+    if (flags & ~(uint64_t)COMMIT_FLAGS) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "unsupported flags 0x%" G_GINT64_MODIFIER "x", flags & ~(uint64_t)COMMIT_FLAGS);
+        goto fail;
+    }
+    if (disk->src->type == QV_STORAGE_QUORUM) {
+        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s' is a quorum: commit inside a child's chain is not supported", sup->files->name, disk->dst);
+        goto fail;
+    }
+    if (!top)
+        top = disk->src;
+    active = top == disk->src;
+    if (active && !(flags & QVIRT_DOMAIN_BLOCK_COMMIT_ACTIVE)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': the top '%s' is the active layer: committing it needs --active", sup->files->name, disk->dst, top->path ? top->path : disk->dst);
+        goto fail;
+    }
+    if (top != disk->src && !chain_below(disk->src, top)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': '%s' is not in the disk's chain", sup->files->name, disk->dst, top->path ? top->path : "?");
+        goto fail;
+    }
+    if (top->nbacking != 1 || !top->backing[0]) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': '%s' has no backing file to commit into", sup->files->name, disk->dst, top->path ? top->path : "?");
+        goto fail;
+    }
+    if (!base)
+        base = (flags & QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW) ? top->backing[0] : chain_bottom(top);
+    if (!chain_below(top, base)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': the base '%s' is not below the top '%s'", sup->files->name, disk->dst, base->path ? base->path : "?", top->path ? top->path : "?");
+        goto fail;
+    }
+    if ((flags & QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW) && base != top->backing[0]) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': --shallow commits into the image right below the top; the base given is further down", sup->files->name, disk->dst);
+        goto fail;
+    }
+    job = job_new(sup, disk, active ? QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT
+                                    : QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT, (unsigned int)flags);
+    job->top = top->index;
+    job->base = base->index;
+    root = fmt_node(disk, disk->src);
+    tnode = fmt_node(disk, top);
+    bnode = fmt_node(disk, base);
+    args = json_object_new_object();
+    json_object_object_add(args, "device", json_object_new_string(root));
+    json_object_object_add(args, "top-node", json_object_new_string(tnode));
+    json_object_object_add(args, "base-node", json_object_new_string(bnode));
+    if (!active) {
+        QvStorageSource *over = qv_sup_find_parent(disk->src, top, NULL);
+        g_autofree char *bstr = over ? backing_string(over, base, flags & QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE) : NULL;
+
+        if (bstr)
+            json_object_object_add(args, "backing-file", json_object_new_string(bstr));
+    } else {
+        disk->mirror = g_new0(QvDiskMirror, 1);
+        disk->mirror->job = QV_MIRROR_JOB_ACTIVE_COMMIT;
+        disk->mirror->src = qv_source_copy(base);
+        if (!qv_sup_save_status(sup, &err)) {
+            job_forget(sup, job);
+            goto fail;
+        }
+    }
+    add_speed(args, msg);
+    {
+        QvStorageSource *over = active ? NULL : qv_sup_find_parent(disk->src, top, NULL);
+
+        if (!reopen_rw(sup, disk, base, false, &err) ||
+            (over && over != disk->src && !reopen_rw(sup, disk, over, false, &err))) {
+            json_object_put(args);
+            job_forget(sup, job);
+            if (active) {
+                g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+                qv_sup_save_status(sup, NULL);
+            }
+            goto fail;
+        }
+    }
+    if (!job_start(sup, job, "block-commit", args, &err)) {
+        if (active) {
+            g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+            qv_sup_save_status(sup, NULL);
+        }
+        goto fail;
+    }
+    qv_ctl_reply(req, NULL);
+    return;
+ fail:
+    g_prefix_error(&err, "block commit: ");
+    reply_error(req, err);
+}
+
+/* ---- info, speed, abort/pivot ---- */
+
+typedef struct {
+    QvSupervisor *sup;
+    QvCtlRequest *req;
+    char *disk;
+} InfoCall;
+
+static void
+info_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
+{
+    InfoCall *c = opaque;
+    QvSupJob *job = qv_sup_job_find(c->sup, c->disk);
+    json_object *out;
+
+    if (qerr) {
+        GError *err = g_error_copy(qerr);
+
+        reply_error(c->req, err);
+        g_error_free(err);
+        goto out;
+    }
+    if (!job) {
+        const char *failed = c->sup->job_failures ?
+                             g_hash_table_lookup(c->sup->job_failures, c->disk) : NULL;
+
+        if (failed) {
+            GError *err = g_error_new_literal(QV_ERROR, QV_ERR_IO, failed);
+
+            reply_error(c->req, err);
+            g_error_free(err);
+            g_hash_table_remove(c->sup->job_failures, c->disk);
+        } else {
+            qv_ctl_reply(c->req, NULL);
+        }
+        goto out;
+    }
+    out = json_object_new_object();
+    json_object_object_add(out, "type", json_object_new_string(qv_job_type_to_string(job->type)));
+    json_object_object_add(out, "id", json_object_new_string(job->id));
+    json_object_object_add(out, "ready", json_object_new_boolean(job->ready));
+    for (size_t i = 0; ret && i < json_object_array_length(ret); i++) {
+        json_object *j = json_object_array_get_idx(ret, i), *v = NULL;
+
+        if (!json_object_object_get_ex(j, "device", &v) ||
+            g_strcmp0(json_object_get_string(v), job->id) != 0)
+            continue;
+        if (json_object_object_get_ex(j, "offset", &v))
+            json_object_object_add(out, "cur", json_object_get(v));
+        if (json_object_object_get_ex(j, "len", &v))
+            json_object_object_add(out, "end", json_object_get(v));
+        if (json_object_object_get_ex(j, "speed", &v))
+            json_object_object_add(out, "bandwidth", json_object_get(v));
+        if (json_object_object_get_ex(j, "status", &v))
+            json_object_object_add(out, "status", json_object_get(v));
+    }
+    qv_ctl_reply(c->req, out);
+ out:
+    g_free(c->disk);
+    g_free(c);
+}
+
+static void
+do_info(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    QvStorageSource *elem = NULL;
+    const char *spec = NULL;
+    QvDiskDef *disk;
+    InfoCall *c;
+
+    if (!qv_json_require_string(msg, "disk", &spec, &err) ||
+        !(disk = qv_domain_lookup_disk(sup->live, spec, &elem, &err))) {
+        reply_error(req, err);
+        return;
+    }
+    c = g_new0(InfoCall, 1);
+    c->sup = sup;
+    c->req = req;
+    c->disk = g_strdup(disk->dst);
+    qv_qmp_command(sup->qmp, "query-block-jobs", NULL, QV_QMP_TIMEOUT_MS, info_done, c);
+}
+
+static void
+do_speed(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) ret = NULL;
+    QvStorageSource *elem = NULL;
+    QvDiskDef *disk;
+    QvSupJob *job;
+    json_object *args;
+    uint64_t bw = 0;
+    bool found = false;
+
+    if (!(disk = request_disk(sup, msg, &elem, false, &err)) ||
+        !qv_json_get_uint64(msg, "bandwidth", &bw, &found, &err)) {
+        reply_error(req, err);
+        return;
+    }
+    job = qv_sup_job_find(sup, disk->dst);
+    args = json_object_new_object();
+    json_object_object_add(args, "device", json_object_new_string(job->id));
+    json_object_object_add(args, "speed", json_object_new_int64((int64_t)bw));
+    if (!(ret = qv_qmp_command_sync(sup->qmp, "block-job-set-speed", args, QV_QMP_TIMEOUT_MS, &err)) && err) {
+        reply_error(req, err);
+        return;
+    }
+    qv_ctl_reply(req, NULL);
+}
+
+static void
+do_abort(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) ret = NULL;
+    QvStorageSource *elem = NULL;
+    QvDiskDef *disk;
+    QvSupJob *job;
+    json_object *args;
+    uint64_t flags = 0;
+    bool found, pivot;
+
+    qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
+    pivot = flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT;
+    if (!(disk = request_disk(sup, msg, &elem, false, &err))) {
+        reply_error(req, err);
+        return;
+    }
+    job = qv_sup_job_find(sup, disk->dst);
+    if (job->ending) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': the %s job on disk '%s' is ending already (%s)", sup->files->name, qv_job_type_to_string(job->type), disk->dst, job->pivot ? "pivot" : "abort");
+        reply_error(req, err);
+        return;
+    }
+    if (pivot && job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY &&
+        job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': a %s job on disk '%s' cannot pivot; only a copy or an active commit can", sup->files->name, qv_job_type_to_string(job->type), disk->dst);
+        reply_error(req, err);
+        return;
+    }
+    if (pivot && !job->ready) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': the %s job on disk '%s' is not ready yet: it can pivot once it has copied everything and mirrors writes", sup->files->name, qv_job_type_to_string(job->type), disk->dst);
+        reply_error(req, err);
+        return;
+    }
+    args = json_object_new_object();
+    if (pivot) {
+        json_object_object_add(args, "id", json_object_new_string(job->id));
+    } else {
+        json_object_object_add(args, "device", json_object_new_string(job->id));
+        json_object_object_add(args, "force", json_object_new_boolean(1));
+    }
+    job->ending = true;
+    job->pivot = pivot;
+    if (disk->mirror)
+        disk->mirror->ready = pivot ? QV_MIRROR_READY_PIVOT : QV_MIRROR_READY_ABORT;
+    qv_sup_save_all(sup, NULL);
+    if (!(ret = qv_qmp_command_sync(sup->qmp, pivot ? "job-complete" : "block-job-cancel",
+                                    args, QV_QMP_TIMEOUT_MS, &err)) && err) {
+        job->ending = false;
+        if (disk->mirror)
+            disk->mirror->ready = job->ready ? QV_MIRROR_READY_YES : QV_MIRROR_READY_NONE;
+        qv_sup_save_all(sup, NULL);
+        reply_error(req, err);
+        return;
+    }
+    if (flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC)
+        qv_ctl_reply(req, NULL);
+    else
+        job->waiters = g_list_append(job->waiters, req);
+}
+
+/* ---- the end of a job ---- */
+
+static void
+unlink_chain(QvStorageSource *top, const QvStorageSource *stop)
+{
+    for (QvStorageSource *s = top; s && s != stop;) {
+        if (s->path && s->type == QV_STORAGE_FILE && unlink(s->path) < 0)
+            g_printerr("cannot delete '%s': %s\n", s->path, g_strerror(errno));
+        s = s->nbacking == 1 ? s->backing[0] : NULL;
+    }
+}
+
+/* The persistent definition follows a pivot unless the job is transient */
+static void
+update_definition(QvSupervisor *sup, QvDiskDef *live_disk)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_conn_lookup(sup->conn, sup->files->name, &err);
+    g_autofree char *xml = NULL;
+    QvDiskDef *disk;
+
+    if (!def || !(disk = qv_domain_find_disk(def, live_disk->dst)))
+        goto out;
+    qv_source_free(disk->src);
+    disk->src = qv_source_copy(live_disk->src);
+    if (!disk->chain_given) {
+        /* the chain stays discovered from the images at each start */
+        for (size_t i = 0; i < disk->src->nbacking; i++)
+            qv_source_free(disk->src->backing[i]);
+        disk->src->nbacking = 0;
+        disk->src->backing_known = false;
+    }
+    qv_domain_clear_indexes(def);
+    xml = qv_domain_format_xml(def, 0);
+    qv_conn_define_xml(sup->conn, xml, "the definition after a block job", 0, NULL, &err);
+ out:
+    if (err)
+        g_printerr("domain '%s': cannot update the definition after the block job: %s\n",
+                   sup->files->name, err->message);
+}
+
+/* Make the live definition what QEMU has now that @job ended; @error is
+ * QEMU's error when the job failed */
+static void
+job_bookkeeping(QvSupervisor *sup, QvSupJob *job, const char *error)
+{
+    QvDiskDef *disk = qv_domain_find_disk(sup->live, job->disk);
+    g_autoptr(json_object) names = NULL;
+    bool ok = !error;
+
+    if (!disk)
+        return;
+    switch ((QvirtDomainBlockJobType)job->type) {
+    case QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY: {
+        QvStorageSource *dest = disk->mirror ? disk->mirror->src : NULL;
+        QvStorageSource *stop = dest && job->stop ? qv_source_find_index(dest, job->stop) : NULL;
+
+        if (!dest)
+            break;
+        if (ok && job->pivot) {
+            QvStorageSource *old = disk->src;
+            QvStorageSource *old_stop = job->stop ? qv_source_find_index(old, job->stop) : NULL;
+
+            names = qv_blockdev_del_list(disk, old, old_stop);
+            disk->src = dest;
+            disk->mirror->src = NULL;
+            qv_source_free(old);
+            if (!(job->flags & QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB))
+                update_definition(sup, disk);
+        } else {
+            names = qv_blockdev_del_list(disk, dest, stop);
+        }
+        g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+        break;
+    }
+    case QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL: {
+        QvStorageSource *top = qv_disk_find_index(disk, job->top);
+        QvStorageSource *base = job->base ? qv_disk_find_index(disk, job->base) : NULL;
+        QvStorageSource *gone;
+
+        if (!ok || !top || top->nbacking != 1)
+            break;
+        gone = top->backing[0];
+        names = qv_blockdev_del_list(disk, gone, base);
+        qv_sup_cut_above(gone, base);
+        top->backing[0] = base;
+        if (!base)
+            top->nbacking = 0;
+        top->backing_known = true;
+        qv_source_free(gone);
+        update_definition(sup, disk);
+        break;
+    }
+    case QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT:
+    case QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT: {
+        QvStorageSource *top = qv_disk_find_index(disk, job->top);
+        QvStorageSource *base = qv_disk_find_index(disk, job->base);
+        bool active = job->type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT;
+        size_t slot = 0;
+        QvStorageSource *over;
+
+        g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+        if (!ok || !top || !base || (active && !job->pivot))
+            break;
+        over = active ? NULL : qv_sup_find_parent(disk->src, top, &slot);
+        names = qv_blockdev_del_list(disk, top, base);
+        qv_sup_cut_above(top, base);
+        if (over)
+            over->backing[slot] = base;
+        else
+            disk->src = base;
+        if (job->flags & QVIRT_DOMAIN_BLOCK_COMMIT_DELETE)
+            unlink_chain(top, NULL);
+        qv_source_free(top);
+        update_definition(sup, disk);
+        break;
+    }
+    case QVIRT_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN:
+    case QVIRT_DOMAIN_BLOCK_JOB_TYPE_LAST:
+        break;
+    }
+    if (names)
+        qv_sup_blockdev_del_all(sup, names);
+}
+
+static void
+job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) ret = NULL;
+    json_object *args = json_object_new_object();
+    GList *waiters = g_steal_pointer(&job->waiters);
+    bool asked_abort = job->ending && !job->pivot;
+
+    /* a concluded job still holds its nodes: dismiss it first */
+    json_object_object_add(args, "id", json_object_new_string(job->id));
+    ret = qv_qmp_command_sync(sup->qmp, "job-dismiss", args, QV_QMP_TIMEOUT_MS, NULL);
+    job_bookkeeping(sup, job, error);
+    g_printerr("domain '%s': %s job on disk '%s' ended%s%s\n", sup->files->name,
+               qv_job_type_to_string(job->type), job->disk, error ? ": " : "", error ? error : "");
+    if (error && !asked_abort)
+        g_set_error(&err, QV_ERROR, QV_ERR_IO, "domain '%s': the %s job on disk '%s' failed: %s",
+                    sup->files->name, qv_job_type_to_string(job->type), job->disk, error);
+    if (err) {
+        if (!sup->job_failures)
+            sup->job_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_hash_table_replace(sup->job_failures, g_strdup(job->disk), g_strdup(err->message));
+    }
+    job_forget(sup, job);
+    if (!qv_sup_save_all(sup, err ? NULL : &err) || !qv_sup_check_live_graph(sup, err ? NULL : &err))
+        g_printerr("domain '%s': after the block job: %s\n", sup->files->name, err->message);
+    for (GList *l = waiters; l; l = l->next) {
+        if (err)
+            reply_error(l->data, err);
+        else
+            qv_ctl_reply(l->data, NULL);
+    }
+    g_list_free(waiters);
+}
+
+typedef struct {
+    QvSupervisor *sup;
+    char *id;
+} ConcludedCall;
+
+static void
+concluded_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
+{
+    ConcludedCall *c = opaque;
+    QvSupJob *job = qv_sup_job_by_id(c->sup, c->id);
+    const char *error = NULL;
+
+    for (size_t i = 0; ret && i < json_object_array_length(ret); i++) {
+        json_object *j = json_object_array_get_idx(ret, i), *v = NULL;
+
+        if (json_object_object_get_ex(j, "id", &v) &&
+            g_strcmp0(json_object_get_string(v), c->id) == 0 &&
+            json_object_object_get_ex(j, "error", &v))
+            error = json_object_get_string(v);
+    }
+    if (job)
+        job_finish(c->sup, job, error ? error : (qerr ? qerr->message : NULL));
+    g_free(c->id);
+    g_free(c);
+}
+
+static void
+job_concluded(QvSupervisor *sup, QvSupJob *job)
+{
+    ConcludedCall *c = g_new0(ConcludedCall, 1);
+
+    c->sup = sup;
+    c->id = g_strdup(job->id);
+    qv_qmp_command(sup->qmp, "query-jobs", NULL, QV_QMP_TIMEOUT_MS, concluded_done, c);
+}
+
+/* JOB_STATUS_CHANGE {"id", "status"} */
+void
+qv_sup_job_status_event(QvSupervisor *sup, json_object *data)
+{
+    const char *id = NULL, *status = NULL;
+    QvSupJob *job;
+    QvDiskDef *disk;
+
+    if (!qv_json_get_string(data, "id", &id, NULL) ||
+        !qv_json_get_string(data, "status", &status, NULL) ||
+        !(job = qv_sup_job_by_id(sup, id)) || !status)
+        return;
+    disk = qv_domain_find_disk(sup->live, job->disk);
+    if (strcmp(status, "ready") == 0) {
+        job->ready = true;
+        if (disk && disk->mirror && !job->ending)
+            disk->mirror->ready = QV_MIRROR_READY_YES;
+        qv_sup_save_all(sup, NULL);
+    } else if (strcmp(status, "concluded") == 0) {
+        job_concluded(sup, job);
+    }
+}
+
+/* A new supervisor: the jobs QEMU still has, and the ones that ended
+ * while nobody listened */
+void
+qv_sup_jobs_reattach(QvSupervisor *sup)
+{
+    g_autoptr(json_object) ret = NULL;
+    g_autoptr(GPtrArray) gone = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer val;
+
+    qv_sup_jobs_load(sup);
+    if (!g_hash_table_size(sup->jobs))
+        return;
+    ret = qv_qmp_command_sync(sup->qmp, "query-jobs", NULL, QV_QMP_TIMEOUT_MS, NULL);
+    g_hash_table_iter_init(&it, sup->jobs);
+    while (g_hash_table_iter_next(&it, NULL, &val)) {
+        QvSupJob *job = val;
+        const char *status = NULL;
+
+        for (size_t i = 0; ret && i < json_object_array_length(ret); i++) {
+            json_object *j = json_object_array_get_idx(ret, i), *v = NULL;
+
+            if (json_object_object_get_ex(j, "id", &v) &&
+                g_strcmp0(json_object_get_string(v), job->id) == 0 &&
+                json_object_object_get_ex(j, "status", &v))
+                status = json_object_get_string(v);
+        }
+        if (!status)
+            g_ptr_array_add(gone, job);
+        else if (strcmp(status, "ready") == 0)
+            job->ready = true;
+        else if (strcmp(status, "concluded") == 0)
+            job_concluded(sup, job);
+    }
+    for (guint i = 0; i < gone->len; i++) {
+        QvSupJob *job = gone->pdata[i];
+
+        g_printerr("domain '%s': QEMU no longer has the %s job on disk '%s'; forgetting it\n",
+                   sup->files->name, qv_job_type_to_string(job->type), job->disk);
+        job_forget(sup, job);
+    }
+    qv_sup_jobs_save(sup, NULL);
+}
+
+void
+qv_sup_blockjob_request(QvSupervisor *sup, QvCtlRequest *req, const char *cmd,
+                        json_object *msg)
+{
+    if (strcmp(cmd, "block-copy") == 0)
+        do_copy(sup, req, msg);
+    else if (strcmp(cmd, "block-pull") == 0)
+        do_pull(sup, req, msg);
+    else if (strcmp(cmd, "block-commit") == 0)
+        do_commit(sup, req, msg);
+    else if (strcmp(cmd, "block-job-info") == 0)
+        do_info(sup, req, msg);
+    else if (strcmp(cmd, "block-job-speed") == 0)
+        do_speed(sup, req, msg);
+    else
+        do_abort(sup, req, msg);
+}

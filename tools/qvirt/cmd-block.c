@@ -1,0 +1,428 @@
+/*
+ * Block job commands, with virsh's names and options: blockcopy,
+ * blockjob, blockpull, blockcommit.  They go through the public API
+ * (include/qvirt/qvirt.h); --wait follows the job by polling its info,
+ * so killing the CLI never stops the job.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qvirt/qvirt.h"
+#include "qvirt-cli.h"
+#include "qv-error.h"
+#include "qv-launch.h"
+
+static const QvCommand qv_cmd_blockcopy, qv_cmd_blockjob, qv_cmd_blockpull, qv_cmd_blockcommit;
+extern const QvCommand *const qv_block_commands[];
+extern const size_t qv_block_ncommands;
+
+#define POLL_US (100 * 1000)
+
+static const char *const job_titles[] = {
+    "Block Job", "Block Pull", "Block Copy", "Block Commit", "Active Block Commit",
+};
+
+static QvirtDomain *
+open_dom(QvirtConnect **conn, const char *name, GError **error)
+{
+    if (!(*conn = qvirt_connect_open(qv_cli_root, error)))
+        return NULL;
+    qv_launch_fork_in_process(true);
+    return qvirt_domain_lookup(*conn, name, error);
+}
+
+static const char *
+title(int type)
+{
+    return type >= 0 && type < (int)G_N_ELEMENTS(job_titles) ? job_titles[type] : "Block Job";
+}
+
+static void
+progress(const QvirtDomainBlockJobInfo *info, bool verbose, bool json)
+{
+    unsigned int pct = info->end ? (unsigned int)(info->cur * 100 / info->end) : 0;
+
+    if (json) {
+        printf("{\"event\":\"progress\",\"type\":%d,\"cur\":%llu,\"end\":%llu}\n",
+               info->type, info->cur, info->end);
+        fflush(stdout);
+    } else if (verbose) {
+        fprintf(stderr, "\r%s: [%3u %%]", title(info->type), pct);
+        if (!isatty(2))
+            fputc('\n', stderr);
+    }
+}
+
+typedef enum { WAIT_READY, WAIT_END } WaitFor;
+
+/*
+ * Poll until the job is ready (a copy or active commit) or gone.
+ * Returns 1 when ready, 0 when ended, -1 on error or timeout (the job is
+ * then aborted, as virsh does).
+ */
+static int
+wait_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeout_s,
+         GError **error)
+{
+    gint64 deadline = timeout_s > 0 ? g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC : 0;
+
+    for (;;) {
+        QvirtDomainBlockJobInfo info;
+        int r = qvirt_domain_get_block_job_info(dom, disk, &info, QVIRT_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES, error);
+
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            if (verbose && !json)
+                fputc('\n', stderr);
+            return 0;
+        }
+        progress(&info, verbose, json);
+        if ((info.type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY ||
+             info.type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) && info.cur == info.end) {
+            if (verbose && !json)
+                fputc('\n', stderr);
+            return 1;
+        }
+        if (deadline && g_get_monotonic_time() > deadline) {
+            qvirt_domain_block_job_abort(dom, disk, 0, NULL);
+            g_set_error(error, QV_ERROR, QV_ERR_IO, "%s on disk '%s' did not end within %d s; it was aborted",
+                        title(info.type), disk, timeout_s);
+            return -1;
+        }
+        g_usleep(POLL_US);
+    }
+}
+
+static void
+say(bool json, const char *event, const char *text)
+{
+    if (json)
+        printf("{\"event\":\"%s\"}\n", event);
+    else
+        printf("%s\n", text);
+}
+
+/* After the job has started: --wait, --pivot / --finish */
+static int
+follow(QvirtDomain *dom, const char *disk, const char *what, bool wait, bool pivot,
+       bool finish, bool verbose, bool json, int timeout, bool async, GError **error)
+{
+    g_autofree char *started = g_strdup_printf("%s started", what);
+    int r;
+
+    if (!wait) {
+        say(json, "started", started);
+        return 0;
+    }
+    if ((r = wait_job(dom, disk, verbose, json, timeout, error)) < 0)
+        return 1;
+    if (r == 0) {
+        g_autofree char *done = g_strdup_printf("%s complete", what);
+
+        say(json, "completed", done);
+        return 0;
+    }
+    if (pivot || finish) {
+        if (qvirt_domain_block_job_abort(dom, disk, (pivot ? QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT : 0) |
+                                         (async ? QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0), error) < 0)
+            return 1;
+        say(json, pivot ? "pivoted" : "finished",
+            pivot ? "Successfully pivoted" : (strcmp(what, "Block Copy") == 0 ?
+                                              "Successfully copied" : "Commit complete, overlay image kept"));
+        return 0;
+    }
+    say(json, "ready", "Now in mirroring phase");
+    return 0;
+}
+
+static int
+run_blockcopy(int argc, char **argv, GError **error)
+{
+    gboolean shallow = FALSE, reuse = FALSE, raw = FALSE, bytes = FALSE, wait = FALSE;
+    gboolean pivot = FALSE, finish = FALSE, verbose = FALSE, async = FALSE, transient = FALSE;
+    gboolean syncw = FALSE, json = FALSE;
+    gchar *format = NULL, *xmlfile = NULL;
+    gint64 bandwidth = 0, granularity = 0, bufsize = 0;
+    gint timeout = 0;
+    const GOptionEntry entries[] = {
+        { "shallow", 0, 0, G_OPTION_ARG_NONE, &shallow, "copy only the top image; the copy gets the same backing chain", NULL },
+        { "reuse-external", 0, 0, G_OPTION_ARG_NONE, &reuse, "copy into an existing destination", NULL },
+        { "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "the destination is raw (never probed)", NULL },
+        { "format", 0, 0, G_OPTION_ARG_STRING, &format, "the destination's format", "FMT" },
+        { "xml", 0, 0, G_OPTION_ARG_FILENAME, &xmlfile, "the destination as a <disk> XML file", "FILE" },
+        { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "limit, in MiB/s (bytes/s with --bytes)", "N" },
+        { "bytes", 0, 0, G_OPTION_ARG_NONE, &bytes, "--bandwidth is in bytes/s", NULL },
+        { "granularity", 0, 0, G_OPTION_ARG_INT64, &granularity, "dirty bitmap granularity, bytes", "N" },
+        { "buf-size", 0, 0, G_OPTION_ARG_INT64, &bufsize, "copy buffer size, bytes", "N" },
+        { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "wait until the copy mirrors", NULL },
+        { "pivot", 0, 0, G_OPTION_ARG_NONE, &pivot, "with --wait: switch the disk to the copy", NULL },
+        { "finish", 0, 0, G_OPTION_ARG_NONE, &finish, "with --wait: end the copy, keep the original", NULL },
+        { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "show progress", NULL },
+        { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "with --wait: abort after S seconds", "S" },
+        { "async", 0, 0, G_OPTION_ARG_NONE, &async, "do not wait for the pivot or abort to end", NULL },
+        { "transient-job", 0, 0, G_OPTION_ARG_NONE, &transient, "the definition does not follow a pivot", NULL },
+        { "synchronous-writes", 0, 0, G_OPTION_ARG_NONE, &syncw, "guest writes reach the copy before they complete", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json, "progress and results as JSON lines", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    g_autofree char *xml = NULL;
+    QvirtTypedParameter params[3];
+    unsigned int flags = 0;
+    int np = 0, ret = 1;
+    bool help_shown;
+
+    if (!qv_cli_parse(&qv_cmd_blockcopy, entries, &argc, &argv, 2, 3, &help_shown, error)) {
+        ret = help_shown ? 0 : 1;
+        goto out;
+    }
+    if ((pivot || finish) && !wait) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: --pivot and --finish need --wait");
+        goto out;
+    }
+    if (pivot && finish) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: --pivot and --finish exclude each other");
+        goto out;
+    }
+    if ((argc == 4) == (xmlfile != NULL)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: give the destination as DEST or with --xml FILE, not both");
+        goto out;
+    }
+    if (raw && format && strcmp(format, "raw") != 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: --raw and --format %s exclude each other", format);
+        goto out;
+    }
+    if (xmlfile) {
+        if (!g_file_get_contents(xmlfile, &xml, NULL, error))
+            goto out;
+    } else {
+        g_autofree char *esc = g_markup_escape_text(argv[3], -1);
+        g_autofree char *fmt = raw ? g_strdup("raw") : g_strdup(format);
+        g_autofree char *drv = fmt ? g_markup_printf_escaped("<driver type='%s'/>", fmt) : g_strdup("");
+        bool block = g_file_test(argv[3], G_FILE_TEST_EXISTS) && !g_file_test(argv[3], G_FILE_TEST_IS_REGULAR);
+
+        if (argv[3][0] != '/') {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: the destination '%s' must be an absolute path", argv[3]);
+            goto out;
+        }
+        xml = g_strdup_printf("<disk type='%s'>%s<source %s='%s'/></disk>", block ? "block" : "file",
+                              drv, block ? "dev" : "file", esc);
+    }
+    if (shallow)
+        flags |= QVIRT_DOMAIN_BLOCK_COPY_SHALLOW;
+    if (reuse)
+        flags |= QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT;
+    if (transient)
+        flags |= QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB;
+    if (syncw)
+        flags |= QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES;
+    if (bandwidth < 0 || granularity < 0 || bufsize < 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: sizes and bandwidth cannot be negative");
+        goto out;
+    }
+    if (bandwidth)
+        params[np++] = (QvirtTypedParameter){ QVIRT_DOMAIN_BLOCK_COPY_BANDWIDTH,
+                                              bytes ? (unsigned long long)bandwidth : (unsigned long long)bandwidth << 20 };
+    if (granularity)
+        params[np++] = (QvirtTypedParameter){ QVIRT_DOMAIN_BLOCK_COPY_GRANULARITY, (unsigned long long)granularity };
+    if (bufsize)
+        params[np++] = (QvirtTypedParameter){ QVIRT_DOMAIN_BLOCK_COPY_BUF_SIZE, (unsigned long long)bufsize };
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        qvirt_domain_block_copy(dom, argv[2], xml, params, np, flags, error) < 0)
+        goto out;
+    ret = follow(dom, argv[2], "Block Copy", wait, pivot, finish, verbose, json, timeout, async, error);
+ out:
+    g_free(format);
+    g_free(xmlfile);
+    return ret;
+}
+
+static int
+run_blockjob(int argc, char **argv, GError **error)
+{
+    gboolean info = FALSE, abort_ = FALSE, pivot = FALSE, async = FALSE, raw = FALSE, bytes = FALSE;
+    gint64 bandwidth = -1;
+    const GOptionEntry entries[] = {
+        { "info", 0, 0, G_OPTION_ARG_NONE, &info, "show the job (the default)", NULL },
+        { "abort", 0, 0, G_OPTION_ARG_NONE, &abort_, "stop the job; the disk stays on its chain", NULL },
+        { "pivot", 0, 0, G_OPTION_ARG_NONE, &pivot, "switch a ready copy or active commit over", NULL },
+        { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "set the limit, MiB/s (bytes/s with --bytes)", "N" },
+        { "bytes", 0, 0, G_OPTION_ARG_NONE, &bytes, "bandwidth in bytes/s", NULL },
+        { "async", 0, 0, G_OPTION_ARG_NONE, &async, "return before the abort or pivot ends", NULL },
+        { "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "--info as key=value lines", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    QvirtDomainBlockJobInfo ji;
+    bool help_shown;
+    int r;
+
+    if (!qv_cli_parse(&qv_cmd_blockjob, entries, &argc, &argv, 2, 2, &help_shown, error))
+        return help_shown ? 0 : 1;
+    if ((abort_ + pivot + (bandwidth >= 0) + info) > 1) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockjob: give one of --info, --abort, --pivot, --bandwidth");
+        return 1;
+    }
+    if (!(dom = open_dom(&conn, argv[1], error)))
+        return 1;
+    if (abort_ || pivot)
+        return qvirt_domain_block_job_abort(dom, argv[2], (pivot ? QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT : 0) |
+                                            (async ? QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC : 0), error) < 0;
+    if (bandwidth >= 0)
+        return qvirt_domain_block_job_set_speed(dom, argv[2], (unsigned long)bandwidth,
+                                                bytes ? QVIRT_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES : 0, error) < 0;
+    if ((r = qvirt_domain_get_block_job_info(dom, argv[2], &ji, QVIRT_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES, error)) < 0)
+        return 1;
+    if (r == 0) {
+        if (!raw)
+            printf("No current block job for %s\n", argv[2]);
+        return 0;
+    }
+    if (raw)
+        printf(" type=%d\n bandwidth=%lu\n cur=%llu\n end=%llu\n", ji.type, ji.bandwidth, ji.cur, ji.end);
+    else
+        printf("%s: [%3u %%]    Bandwidth limit: %lu bytes/s\n", title(ji.type),
+               ji.end ? (unsigned int)(ji.cur * 100 / ji.end) : 0, ji.bandwidth);
+    return 0;
+}
+
+static int
+run_blockpull(int argc, char **argv, GError **error)
+{
+    gboolean wait = FALSE, verbose = FALSE, async = FALSE, bytes = FALSE, json = FALSE, relative = FALSE;
+    gchar *base = NULL;
+    gint64 bandwidth = 0;
+    gint timeout = 0;
+    const GOptionEntry entries[] = {
+        { "base", 0, 0, G_OPTION_ARG_STRING, &base, "stop at this image (path or vda[N]); default: pull everything", "B" },
+        { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "limit, MiB/s (bytes/s with --bytes)", "N" },
+        { "bytes", 0, 0, G_OPTION_ARG_NONE, &bytes, "bandwidth in bytes/s", NULL },
+        { "keep-relative", 0, 0, G_OPTION_ARG_NONE, &relative, "write the base's name relative to the top", NULL },
+        { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "wait for the end", NULL },
+        { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "show progress", NULL },
+        { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "with --wait: abort after S seconds", "S" },
+        { "async", 0, 0, G_OPTION_ARG_NONE, &async, "(accepted for virsh compatibility)", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json, "progress and results as JSON lines", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    unsigned int flags = (bytes ? QVIRT_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES : 0) |
+                         (relative ? QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE : 0);
+    bool help_shown;
+    int ret = 1;
+
+    if (!qv_cli_parse(&qv_cmd_blockpull, entries, &argc, &argv, 2, 2, &help_shown, error)) {
+        ret = help_shown ? 0 : 1;
+        goto out;
+    }
+    if (bandwidth < 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockpull: the bandwidth cannot be negative");
+        goto out;
+    }
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        qvirt_domain_block_rebase(dom, argv[2], base, (unsigned long)bandwidth, flags, error) < 0)
+        goto out;
+    ret = follow(dom, argv[2], "Block Pull", wait, false, false, verbose, json, timeout, async, error);
+ out:
+    g_free(base);
+    return ret;
+}
+
+static int
+run_blockcommit(int argc, char **argv, GError **error)
+{
+    gboolean active = FALSE, pivot = FALSE, keep = FALSE, shallow = FALSE, del = FALSE;
+    gboolean relative = FALSE, wait = FALSE, verbose = FALSE, async = FALSE, bytes = FALSE, json = FALSE;
+    gchar *base = NULL, *top = NULL;
+    gint64 bandwidth = 0;
+    gint timeout = 0;
+    const GOptionEntry entries[] = {
+        { "base", 0, 0, G_OPTION_ARG_STRING, &base, "commit into this image (path or vda[N]); default: the bottom", "B" },
+        { "top", 0, 0, G_OPTION_ARG_STRING, &top, "commit from this image; default: the active layer", "T" },
+        { "active", 0, 0, G_OPTION_ARG_NONE, &active, "commit the active layer (a job with a ready phase)", NULL },
+        { "pivot", 0, 0, G_OPTION_ARG_NONE, &pivot, "with --active --wait: switch the disk to the base", NULL },
+        { "keep-overlay", 0, 0, G_OPTION_ARG_NONE, &keep, "with --active --wait: end, keep the overlay active", NULL },
+        { "shallow", 0, 0, G_OPTION_ARG_NONE, &shallow, "commit into the image right below the top", NULL },
+        { "delete", 0, 0, G_OPTION_ARG_NONE, &del, "delete the committed images after success", NULL },
+        { "keep-relative", 0, 0, G_OPTION_ARG_NONE, &relative, "write the base's name relative to the overlay", NULL },
+        { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "limit, MiB/s (bytes/s with --bytes)", "N" },
+        { "bytes", 0, 0, G_OPTION_ARG_NONE, &bytes, "bandwidth in bytes/s", NULL },
+        { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "wait for the end (or the ready phase)", NULL },
+        { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "show progress", NULL },
+        { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "with --wait: abort after S seconds", "S" },
+        { "async", 0, 0, G_OPTION_ARG_NONE, &async, "do not wait for the pivot to end", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json, "progress and results as JSON lines", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    unsigned int flags = 0;
+    bool help_shown;
+    int ret = 1;
+
+    if (!qv_cli_parse(&qv_cmd_blockcommit, entries, &argc, &argv, 2, 2, &help_shown, error)) {
+        ret = help_shown ? 0 : 1;
+        goto out;
+    }
+    if ((pivot || keep) && !(active && wait)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay need --active and --wait");
+        goto out;
+    }
+    if (pivot && keep) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay exclude each other");
+        goto out;
+    }
+    if (bandwidth < 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: the bandwidth cannot be negative");
+        goto out;
+    }
+    flags = (active ? QVIRT_DOMAIN_BLOCK_COMMIT_ACTIVE : 0) | (shallow ? QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW : 0) |
+            (del ? QVIRT_DOMAIN_BLOCK_COMMIT_DELETE : 0) | (relative ? QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE : 0) |
+            (bytes ? QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES : 0);
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        qvirt_domain_block_commit(dom, argv[2], base, top, (unsigned long)bandwidth, flags, error) < 0)
+        goto out;
+    ret = follow(dom, argv[2], "Block Commit", wait, pivot, keep, verbose, json, timeout, async, error);
+ out:
+    g_free(base);
+    g_free(top);
+    return ret;
+}
+
+static const QvCommand qv_cmd_blockcopy = {
+    .name = "blockcopy", .args = "DOMAIN DISK [DEST] [--shallow] [--reuse-external] [--raw] [--format FMT] [--xml FILE] [--bandwidth N] [--bytes] [--granularity N] [--buf-size N] [--wait] [--pivot|--finish] [--verbose] [--timeout S] [--async] [--transient-job] [--synchronous-writes] [--json]",
+    .summary = "copy a running disk to a new image, then switch to it",
+    .help = "Starts a live copy (QEMU's mirror) of DISK (vda, vda[N] or an image path) to DEST. The copy has the top image's format unless --format or --raw; with --shallow only the top image is copied and the copy is backed by the same chain; with --reuse-external DEST exists already (empty, or for --shallow holding what the backing chain holds: its own chain is read from its header and used after the pivot). The job copies, then mirrors new writes (ready); --wait waits for that, then --pivot switches the disk to the copy (the definition follows unless --transient-job) or --finish ends the job keeping the original. 'qvirt blockjob' follows, pivots or aborts it later.",
+    .run = run_blockcopy,
+};
+static const QvCommand qv_cmd_blockjob = {
+    .name = "blockjob", .args = "DOMAIN DISK [--info|--abort|--pivot|--bandwidth N [--bytes]] [--async] [--raw]",
+    .summary = "show, abort, pivot or throttle a disk's block job",
+    .help = "--info (the default) shows the job's progress; --abort stops it (a copy leaves the disk on its original chain); --pivot switches a ready copy or active commit over (refused until ready); --bandwidth sets the limit.",
+    .run = run_blockjob,
+};
+static const QvCommand qv_cmd_blockpull = {
+    .name = "blockpull", .args = "DOMAIN DISK [--base B] [--bandwidth N] [--bytes] [--keep-relative] [--wait] [--verbose] [--timeout S] [--async] [--json]",
+    .summary = "stream the backing chain's data into the top image",
+    .help = "Copies the data of the images below the top (down to B, excluded) into the top image; afterwards the top is backed by B (or by nothing) and the images in between leave the chain.",
+    .run = run_blockpull,
+};
+static const QvCommand qv_cmd_blockcommit = {
+    .name = "blockcommit", .args = "DOMAIN DISK [--base B] [--top T] [--active] [--pivot|--keep-overlay] [--shallow] [--delete] [--keep-relative] [--bandwidth N] [--bytes] [--wait] [--verbose] [--timeout S] [--async] [--json]",
+    .summary = "merge images of the chain down into a lower one",
+    .help = "Writes the data of T (default: the active layer, which needs --active) and the images between it and B into B (default: the bottom; --shallow: the image right below T); they then leave the chain, and with --delete their files are removed. An active commit has a ready phase like a copy: --pivot makes B the top, --keep-overlay ends it keeping the overlay.",
+    .run = run_blockcommit,
+};
+
+const QvCommand *const qv_block_commands[] = {
+    &qv_cmd_blockcopy,
+    &qv_cmd_blockjob,
+    &qv_cmd_blockpull,
+    &qv_cmd_blockcommit,
+};
+const size_t qv_block_ncommands = G_N_ELEMENTS(qv_block_commands);
