@@ -102,6 +102,22 @@ say "kill -9 of the supervisor: QEMU keeps running, the next command reattaches"
 kill -9 "$(jq -r .supervisor_pid "$DEMO/root/var/lib/vm1.runtime.json" 2>/dev/null || echo 0)" 2>/dev/null || true
 run "$QVIRT" "${ROOT[@]}" resume vm1
 run "$QVIRT" "${ROOT[@]}" event vm1
+
+say "block jobs (issue 5): a shallow live copy of vda, pivot, then commit and pull"
+run "$QVIRT" "${ROOT[@]}" blockcopy vm1 vda "$DEMO/top-copy.qcow2" --shallow --wait --verbose --pivot
+run "$QVIRT" "${ROOT[@]}" domblklist vm1
+say "$QVIRT ${ROOT[*]} dumpxml vm1 | sed -n '/<disk type=.file. device=.disk.>/,/<\/disk>/p'"
+"$QVIRT" "${ROOT[@]}" dumpxml vm1 | sed -n "/<disk type='file' device='disk'>/,/<\/disk>/p"
+say "a copy throttled to 64 KiB/s cannot pivot before it is ready; abort leaves the disk as it was"
+run "$QVIRT" "${ROOT[@]}" blockcopy vm1 vda "$DEMO/slow.qcow2" --bandwidth 65536 --bytes
+run "$QVIRT" "${ROOT[@]}" blockjob vm1 vda --info
+run "$QVIRT" "${ROOT[@]}" blockjob vm1 vda --pivot
+run "$QVIRT" "${ROOT[@]}" blockjob vm1 vda --abort
+say "active commit of the copy into mid.qcow2 (vda[N] names any element), then pivot"
+run "$QVIRT" "${ROOT[@]}" blockcommit vm1 vda --active --shallow --wait --pivot
+run "$QVIRT" "${ROOT[@]}" domblklist vm1
+run "$QVIRT" "${ROOT[@]}" blockpull vm1 vda --wait
+run "$QVIRT" "${ROOT[@]}" dumpxml vm1 --inactive
 run "$QVIRT" "${ROOT[@]}" destroy vm1
 run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
 

@@ -241,7 +241,9 @@ test_quorum(void)
         qv_ok(&e, &xml, "dumpxml", "q", NULL);
         for (p = xml; (p = strstr(p, "<backingStore type=")); p++)
             elements++;
-        /* (both tops are quorums: they have no <source> to carry one) */
+        /* both tops are quorums: their index rides on <threshold> */
+        for (p = xml; (p = strstr(p, "<threshold ")); p++)
+            elements++;
         for (p = xml; (p = strstr(p, " index='")); p++) {
             g_autofree char *n = g_strndup(p + 8, strcspn(p + 8, "'"));
 

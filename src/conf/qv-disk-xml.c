@@ -417,8 +417,11 @@ format_source_and_chain(GString *buf, const QvDiskDef *disk,
 
     if (src->type == QV_STORAGE_QUORUM) {
         qv_xml_indent(buf, indent);
-        g_string_append_printf(buf, "<threshold value='%u'/>\n",
-                               src->threshold);
+        g_string_append_printf(buf, "<threshold value='%u'", src->threshold);
+        /* the quorum's own index: it has no <source> to carry it */
+        if (src->index)
+            g_string_append_printf(buf, " index='%u'", src->index);
+        g_string_append(buf, "/>\n");
     } else if (disk->has_source) {
         qv_source_xml_format_source_full(buf, src, indent, extra);
     } else if (*extra) {

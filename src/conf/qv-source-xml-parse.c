@@ -233,7 +233,7 @@ qv_source_xml_parse_threshold(xmlNodePtr node, QvStorageSource *src,
         FAIL("%s: invalid threshold '%s': expected an unsigned integer", ctx,
              s);
     src->threshold = (unsigned int)v;
-    return true;
+    return src->index || qv_source_xml_parse_index(node, &src->index, ctx, error);
 }
 
 static bool

@@ -135,8 +135,12 @@ format_body(GString *buf, const QvStorageSource *src, unsigned int indent,
             g_string_append(buf, "<format type='quorum'/>\n");
         }
         qv_xml_indent(buf, indent);
-        g_string_append_printf(buf, "<threshold value='%u'/>\n",
-                               src->threshold);
+        g_string_append_printf(buf, "<threshold value='%u'", src->threshold);
+        /* a quorum disk's own index: it has no <source> to carry it (in a
+         * <backingStore> the index is on that element) */
+        if (!with_format && src->index)
+            g_string_append_printf(buf, " index='%u'", src->index);
+        g_string_append(buf, "/>\n");
         return;
     }
     qv_source_xml_format_source(buf, src, indent);

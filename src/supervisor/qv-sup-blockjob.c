@@ -21,27 +21,25 @@
 #include "qv-reader.h"
 #include "qv-supervisor-priv.h"
 
-#define COPY_FLAGS (QVIRT_DOMAIN_BLOCK_COPY_SHALLOW | QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT | \
-                    QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB | QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
 #define COMMIT_FLAGS (QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW | QVIRT_DOMAIN_BLOCK_COMMIT_DELETE | \
                       QVIRT_DOMAIN_BLOCK_COMMIT_ACTIVE | QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE | \
                       QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES)
 
-static void
-reply_error(QvCtlRequest *req, GError *err)
+void
+qv_sup_reply_error(QvCtlRequest *req, GError *err)
 {
     qv_ctl_reply_error(req, err);
 }
 
-static char *
-fmt_node(const QvDiskDef *disk, const QvStorageSource *src)
+char *
+qv_sup_fmt_node(const QvDiskDef *disk, const QvStorageSource *src)
 {
     return qv_blockdev_node_name(disk->dst, src->index, true);
 }
 
 /* The disk a request names, with no job running on it */
-static QvDiskDef *
-request_disk(QvSupervisor *sup, json_object *msg, QvStorageSource **elem,
+QvDiskDef *
+qv_sup_request_disk(QvSupervisor *sup, json_object *msg, QvStorageSource **elem,
              bool want_idle, GError **error)
 {
     const char *spec = NULL;
@@ -69,8 +67,8 @@ request_disk(QvSupervisor *sup, json_object *msg, QvStorageSource **elem,
     return disk;
 }
 
-static QvSupJob *
-job_new(QvSupervisor *sup, QvDiskDef *disk, int type, unsigned int flags)
+QvSupJob *
+qv_sup_job_new(QvSupervisor *sup, QvDiskDef *disk, int type, unsigned int flags)
 {
     QvSupJob *job = g_new0(QvSupJob, 1);
 
@@ -85,15 +83,15 @@ job_new(QvSupervisor *sup, QvDiskDef *disk, int type, unsigned int flags)
     return job;
 }
 
-static void
-job_forget(QvSupervisor *sup, QvSupJob *job)
+void
+qv_sup_job_forget(QvSupervisor *sup, QvSupJob *job)
 {
     g_hash_table_remove(sup->jobs, job->disk);
 }
 
 /* Start the QEMU job; on failure the record goes */
-static bool
-job_start(QvSupervisor *sup, QvSupJob *job, const char *command, json_object *args,
+bool
+qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command, json_object *args,
           GError **error)
 {
     g_autoptr(json_object) ret = NULL;
@@ -104,15 +102,15 @@ job_start(QvSupervisor *sup, QvSupJob *job, const char *command, json_object *ar
     if (!qv_sup_jobs_save(sup, error) ||
         (!(ret = qv_qmp_command_sync(sup->qmp, command, args, QV_QMP_TIMEOUT_MS, error)) &&
          error && *error)) {
-        job_forget(sup, job);
+        qv_sup_job_forget(sup, job);
         qv_sup_jobs_save(sup, NULL);
         return false;
     }
     return true;
 }
 
-static void
-add_speed(json_object *args, json_object *msg)
+void
+qv_sup_add_speed(json_object *args, json_object *msg)
 {
     uint64_t bw = 0;
     bool found = false;
@@ -138,306 +136,6 @@ backing_string(const QvStorageSource *overlay, const QvStorageSource *base, bool
     if (g_str_has_prefix(base->path, dir) && base->path[strlen(dir)] == '/')
         return g_strdup(base->path + strlen(dir) + 1);
     return g_strdup(base->path);
-}
-
-/* ---- copy ---- */
-
-static bool
-run_qemu_img(char **argv, GError **error)
-{
-    g_autofree char *out = NULL;
-    gint status = 0;
-
-    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                      NULL, NULL, NULL, &out, &status, error))
-        return false;
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_set_error(error, QV_ERROR, QV_ERR_IO, "qemu-img create failed: %s",
-                    out ? g_strstrip(out) : "(no output)");
-        return false;
-    }
-    return true;
-}
-
-/* A new qcow2/raw image at @path for @disk's data; @backing (may be NULL)
- * becomes its backing file */
-static bool
-create_image(const char *path, QvFormat fmt, uint64_t size,
-             const QvStorageSource *backing, GError **error)
-{
-    g_autofree char *sz = g_strdup_printf("%" G_GUINT64_FORMAT, size);
-    const char *argv[16];
-    int n = 0;
-
-    argv[n++] = "qemu-img";
-    argv[n++] = "create";
-    argv[n++] = "-q";
-    argv[n++] = "-f";
-    argv[n++] = qv_format_to_string(fmt);
-    if (backing) {
-        argv[n++] = "-u";
-        argv[n++] = "-b";
-        argv[n++] = backing->path;
-        argv[n++] = "-F";
-        argv[n++] = qv_format_to_string(backing->format);
-    }
-    argv[n++] = path;
-    argv[n++] = sz;
-    argv[n] = NULL;
-    if (!run_qemu_img((char **)argv, error)) {
-        g_prefix_error(error, "cannot create '%s': ", path);
-        return false;
-    }
-    return true;
-}
-
-/* Capacity of @src from its header (QEMU has it open; reading is safe) */
-static bool
-image_capacity(const QvStorageSource *src, uint64_t *size, GError **error)
-{
-    g_autoptr(QvStorageSource) probe = NULL;
-
-    if (src->capacity) {
-        *size = src->capacity;
-        return true;
-    }
-    if (!(probe = qv_source_new(QV_STORAGE_FILE)))
-        return false;
-    probe->path = g_strdup(src->path);
-    probe->format = src->format;
-    probe->nbacking = 0;
-    {
-        QvReader *r;
-        QvProbeInfo info = { 0 };
-        int fd = open(src->path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        bool ok;
-
-        if (fd < 0 || fstat(fd, &st) < 0) {
-            qv_error_set_errno(error, errno, "cannot read '%s'", src->path);
-            if (fd >= 0)
-                close(fd);
-            return false;
-        }
-        r = qv_reader_new_fd(fd, (uint64_t)st.st_size, src->path);
-        ok = qv_probe_image(r, src->format, &info, error);
-        *size = info.capacity;
-        qv_probe_info_clear(&info);
-        qv_reader_free(r);
-        close(fd);
-        return ok;
-    }
-}
-
-/* The format of an existing destination, from its header; raw when no
- * format matches (then it is never read for a backing file) */
-static QvFormat
-probe_format(const char *path, GError **error)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    QvReader *r;
-    QvFormat fmt;
-
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        qv_error_set_errno(error, errno, "cannot open the destination '%s'", path);
-        if (fd >= 0)
-            close(fd);
-        return QV_FORMAT_NONE;
-    }
-    r = qv_reader_new_fd(fd, (uint64_t)st.st_size, path);
-    fmt = qv_probe_guess_format(r, error);
-    qv_reader_free(r);
-    close(fd);
-    return fmt;
-}
-
-typedef struct {
-    const char *path;
-    const char *format;          /* NULL: the source's, or probed with reuse */
-    bool block;                  /* a block device */
-    bool raw;                    /* --raw: never probed */
-} CopyDest;
-
-/* The destination chain of a copy, per the flags (see the issue table) */
-static QvStorageSource *
-copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
-                 unsigned int flags, char **created, GError **error)
-{
-    bool shallow = flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW;
-    bool reuse = flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT;
-    QvStorageSource *top = disk->src;
-    QvStorageSource *below = top->nbacking == 1 ? top->backing[0] : NULL;
-    g_autoptr(QvStorageSource) dest = qv_source_new(d->block ? QV_STORAGE_BLOCK : QV_STORAGE_FILE);
-    int fmt;
-
-    if (reuse && !g_file_test(d->path, G_FILE_TEST_EXISTS)) {
-        g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
-                    "domain '%s': disk '%s': the destination '%s' does not exist (--reuse-external needs an existing file)",
-                    sup->files->name, disk->dst, d->path);
-        return NULL;
-    }
-    dest->path = g_strdup(d->path);
-    if (d->raw) {
-        fmt = QV_FORMAT_RAW;
-    } else if (d->format) {
-        if ((fmt = qv_format_from_string(d->format)) < 0 || fmt == QV_FORMAT_NONE) {
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "unknown destination format '%s'", d->format);
-            return NULL;
-        }
-    } else if (reuse) {
-        if ((fmt = probe_format(d->path, error)) == QV_FORMAT_NONE)
-            return NULL;
-    } else {
-        fmt = top->format;
-    }
-    dest->format = fmt;
-    if (shallow && fmt == QV_FORMAT_RAW && below) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
-                    "domain '%s': disk '%s': a shallow copy to a raw destination needs a source without a backing file ('%s' has one); copy it whole or use a format that can have a backing file",
-                    sup->files->name, disk->dst, top->path);
-        return NULL;
-    }
-    if (!reuse && !d->block && g_file_test(d->path, G_FILE_TEST_EXISTS)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
-                    "domain '%s': disk '%s': the destination '%s' exists already; use --reuse-external to copy into it",
-                    sup->files->name, disk->dst, d->path);
-        return NULL;
-    }
-    if (!reuse && !d->block) {
-        uint64_t size = 0;
-
-        if (!image_capacity(top, &size, error) ||
-            !create_image(d->path, (QvFormat)fmt, size,
-                          shallow && fmt != QV_FORMAT_RAW ? below : NULL, error))
-            return NULL;
-        *created = g_strdup(d->path);
-    }
-    if (shallow && below && !reuse) {
-        /* the destination shares the source's backing chain: a copy of
-         * those elements, same indexes, same nodes */
-        QvStorageSource *chain = qv_source_copy(below);
-
-        qv_source_add_backing(dest, &chain);
-        dest->backing_known = true;
-    } else if (shallow && reuse && fmt != QV_FORMAT_RAW) {
-        /* the destination's own chain, read from its images: the recipe
-         * for moving a whole chain to new storage */
-        if (!qv_chain_discover(dest, error)) {
-            g_prefix_error(error, "domain '%s': disk '%s': the destination's chain: ",
-                           sup->files->name, disk->dst);
-            return NULL;
-        }
-    } else {
-        dest->backing_known = true;      /* "backing": null */
-    }
-    return g_steal_pointer(&dest);
-}
-
-static bool
-parse_copy_dest(json_object *msg, CopyDest *d, GError **error)
-{
-    json_object *o = NULL;
-    const char *type = NULL;
-
-    if (!json_object_object_get_ex(msg, "dest", &o) ||
-        !qv_json_require_string(o, "path", &d->path, error) ||
-        !qv_json_get_string(o, "format", &d->format, error) ||
-        !qv_json_get_string(o, "type", &type, error))
-        return false;
-    if (!d->path) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: no destination");
-        return false;
-    }
-    d->block = g_strcmp0(type, "block") == 0;
-    d->raw = g_strcmp0(d->format, "raw") == 0;
-    return true;
-}
-
-static void
-do_copy(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
-{
-    g_autoptr(GError) err = NULL;
-    g_autoptr(json_object) props = NULL;
-    g_autoptr(QvStorageSource) dest = NULL;
-    g_autofree char *created = NULL;
-    g_autofree char *src_node = NULL, *dst_node = NULL;
-    QvStorageSource *elem = NULL, *stop = NULL;
-    CopyDest d = { 0 };
-    QvDiskDef *disk;
-    QvSupJob *job;
-    json_object *args;
-    uint64_t flags = 0, v = 0;
-    bool found = false;
-
-    qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
-    if (!(disk = request_disk(sup, msg, &elem, true, &err)) ||
-        !parse_copy_dest(msg, &d, &err))
-        goto fail;
-    if (flags & ~(uint64_t)COPY_FLAGS) {
-        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: unsupported flags 0x%" G_GINT64_MODIFIER "x", flags & ~(uint64_t)COPY_FLAGS);
-        goto fail;
-    }
-    if (elem != disk->src || disk->src->type == QV_STORAGE_QUORUM ||
-        !qv_source_is_local(disk->src)) {
-        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED,
-                    "domain '%s': disk '%s': a copy starts from the disk's top image, a local file or block device",
-                    sup->files->name, disk->dst);
-        goto fail;
-    }
-    if (!(dest = copy_destination(sup, disk, &d, (unsigned int)flags, &created, &err)))
-        goto fail;
-    qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
-    if (!(props = qv_blockdev_chain_props(disk, dest,
-                                          (flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) &&
-                                          !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
-                                          dest->nbacking ? dest->backing[0] : NULL,
-                                          sup->qemu_cwd, &err)) ||
-        !qv_sup_blockdev_add_all(sup, props, &err))
-        goto fail_created;
-
-    job = job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, (unsigned int)flags);
-    job->created = g_strdup(created);
-    if ((flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) && !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
-        dest->nbacking)
-        job->stop = dest->backing[0]->index;
-    src_node = fmt_node(disk, disk->src);
-    dst_node = fmt_node(disk, dest);
-    args = json_object_new_object();
-    json_object_object_add(args, "device", json_object_new_string(src_node));
-    json_object_object_add(args, "target", json_object_new_string(dst_node));
-    json_object_object_add(args, "sync", json_object_new_string(
-        flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW ? "top" : "full"));
-    add_speed(args, msg);
-    if (qv_json_get_uint64(msg, "granularity", &v, &found, NULL) && found && v)
-        json_object_object_add(args, "granularity", json_object_new_int64((int64_t)v));
-    if (qv_json_get_uint64(msg, "buf-size", &v, &found, NULL) && found && v)
-        json_object_object_add(args, "buf-size", json_object_new_int64((int64_t)v));
-    if (flags & QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
-        json_object_object_add(args, "copy-mode", json_object_new_string("write-blocking"));
-    /* the destination is the disk's <mirror> from now on */
-    disk->mirror = g_new0(QvDiskMirror, 1);
-    disk->mirror->job = QV_MIRROR_JOB_COPY;
-    disk->mirror->src = g_steal_pointer(&dest);
-    stop = job->stop ? qv_source_find_index(disk->mirror->src, job->stop) : NULL;
-    if (!qv_sup_save_status(sup, &err) ||
-        !job_start(sup, job, "blockdev-mirror", args, &err)) {
-        g_autoptr(json_object) names = qv_blockdev_del_list(disk, disk->mirror->src, stop);
-
-        qv_sup_blockdev_del_all(sup, names);
-        g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
-        qv_sup_save_status(sup, NULL);
-        goto fail_created;
-    }
-    qv_ctl_reply(req, NULL);
-    return;
-
- fail_created:
-    if (created)
-        unlink(created);
- fail:
-    g_prefix_error(&err, "block copy: ");
-    reply_error(req, err);
 }
 
 /* ---- pull and commit ---- */
@@ -492,7 +190,7 @@ do_pull(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     bool found;
 
     qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
-    if (!(disk = request_disk(sup, msg, &elem, true, &err)) ||
+    if (!(disk = qv_sup_request_disk(sup, msg, &elem, true, &err)) ||
         !request_element(sup, disk, msg, "base", &base, &err))
         goto fail;
     if (elem != disk->src || disk->src->type == QV_STORAGE_QUORUM) {
@@ -507,28 +205,28 @@ do_pull(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': nothing to pull: the top image has no backing file%s", sup->files->name, disk->dst, base ? " above the base" : "");
         goto fail;
     }
-    job = job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL, (unsigned int)flags);
+    job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL, (unsigned int)flags);
     job->top = disk->src->index;
     job->base = base ? base->index : 0;
-    top_node = fmt_node(disk, disk->src);
+    top_node = qv_sup_fmt_node(disk, disk->src);
     args = json_object_new_object();
     json_object_object_add(args, "device", json_object_new_string(top_node));
     if (base) {
-        g_autofree char *bnode = fmt_node(disk, base);
+        g_autofree char *bnode = qv_sup_fmt_node(disk, base);
         g_autofree char *bstr = backing_string(disk->src, base, flags & QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE);
 
         json_object_object_add(args, "base-node", json_object_new_string(bnode));
         if (bstr)
             json_object_object_add(args, "backing-file", json_object_new_string(bstr));
     }
-    add_speed(args, msg);
-    if (!job_start(sup, job, "block-stream", args, &err))
+    qv_sup_add_speed(args, msg);
+    if (!qv_sup_job_start(sup, job, "block-stream", args, &err))
         goto fail;
     qv_ctl_reply(req, NULL);
     return;
  fail:
     g_prefix_error(&err, "block pull: ");
-    reply_error(req, err);
+    qv_sup_reply_error(req, err);
 }
 
 /* blockdev-reopen the format node of @src with read-only @ro: a commit
@@ -538,7 +236,7 @@ reopen_rw(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src, bool ro, GEr
 {
     g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, error);
     g_autoptr(json_object) ret = NULL;
-    g_autofree char *name = fmt_node(disk, src);
+    g_autofree char *name = qv_sup_fmt_node(disk, src);
     json_object *found = NULL, *args, *opts;
 
     if (!props)
@@ -576,7 +274,7 @@ do_commit(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     bool found, active;
 
     qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
-    if (!(disk = request_disk(sup, msg, &elem, true, &err)) ||
+    if (!(disk = qv_sup_request_disk(sup, msg, &elem, true, &err)) ||
         !request_element(sup, disk, msg, "top", &top, &err) ||
         !request_element(sup, disk, msg, "base", &base, &err))
         goto fail;
@@ -613,13 +311,13 @@ do_commit(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': --shallow commits into the image right below the top; the base given is further down", sup->files->name, disk->dst);
         goto fail;
     }
-    job = job_new(sup, disk, active ? QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT
+    job = qv_sup_job_new(sup, disk, active ? QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT
                                     : QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT, (unsigned int)flags);
     job->top = top->index;
     job->base = base->index;
-    root = fmt_node(disk, disk->src);
-    tnode = fmt_node(disk, top);
-    bnode = fmt_node(disk, base);
+    root = qv_sup_fmt_node(disk, disk->src);
+    tnode = qv_sup_fmt_node(disk, top);
+    bnode = qv_sup_fmt_node(disk, base);
     args = json_object_new_object();
     json_object_object_add(args, "device", json_object_new_string(root));
     json_object_object_add(args, "top-node", json_object_new_string(tnode));
@@ -635,18 +333,18 @@ do_commit(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
         disk->mirror->job = QV_MIRROR_JOB_ACTIVE_COMMIT;
         disk->mirror->src = qv_source_copy(base);
         if (!qv_sup_save_status(sup, &err)) {
-            job_forget(sup, job);
+            qv_sup_job_forget(sup, job);
             goto fail;
         }
     }
-    add_speed(args, msg);
+    qv_sup_add_speed(args, msg);
     {
         QvStorageSource *over = active ? NULL : qv_sup_find_parent(disk->src, top, NULL);
 
         if (!reopen_rw(sup, disk, base, false, &err) ||
             (over && over != disk->src && !reopen_rw(sup, disk, over, false, &err))) {
             json_object_put(args);
-            job_forget(sup, job);
+            qv_sup_job_forget(sup, job);
             if (active) {
                 g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
                 qv_sup_save_status(sup, NULL);
@@ -654,7 +352,7 @@ do_commit(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
             goto fail;
         }
     }
-    if (!job_start(sup, job, "block-commit", args, &err)) {
+    if (!qv_sup_job_start(sup, job, "block-commit", args, &err)) {
         if (active) {
             g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
             qv_sup_save_status(sup, NULL);
@@ -665,7 +363,7 @@ do_commit(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     return;
  fail:
     g_prefix_error(&err, "block commit: ");
-    reply_error(req, err);
+    qv_sup_reply_error(req, err);
 }
 
 /* ---- info, speed, abort/pivot ---- */
@@ -686,7 +384,7 @@ info_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     if (qerr) {
         GError *err = g_error_copy(qerr);
 
-        reply_error(c->req, err);
+        qv_sup_reply_error(c->req, err);
         g_error_free(err);
         goto out;
     }
@@ -697,7 +395,7 @@ info_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
         if (failed) {
             GError *err = g_error_new_literal(QV_ERROR, QV_ERR_IO, failed);
 
-            reply_error(c->req, err);
+            qv_sup_reply_error(c->req, err);
             g_error_free(err);
             g_hash_table_remove(c->sup->job_failures, c->disk);
         } else {
@@ -741,7 +439,7 @@ do_info(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
 
     if (!qv_json_require_string(msg, "disk", &spec, &err) ||
         !(disk = qv_domain_lookup_disk(sup->live, spec, &elem, &err))) {
-        reply_error(req, err);
+        qv_sup_reply_error(req, err);
         return;
     }
     c = g_new0(InfoCall, 1);
@@ -763,9 +461,9 @@ do_speed(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     uint64_t bw = 0;
     bool found = false;
 
-    if (!(disk = request_disk(sup, msg, &elem, false, &err)) ||
+    if (!(disk = qv_sup_request_disk(sup, msg, &elem, false, &err)) ||
         !qv_json_get_uint64(msg, "bandwidth", &bw, &found, &err)) {
-        reply_error(req, err);
+        qv_sup_reply_error(req, err);
         return;
     }
     job = qv_sup_job_find(sup, disk->dst);
@@ -773,7 +471,7 @@ do_speed(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     json_object_object_add(args, "device", json_object_new_string(job->id));
     json_object_object_add(args, "speed", json_object_new_int64((int64_t)bw));
     if (!(ret = qv_qmp_command_sync(sup->qmp, "block-job-set-speed", args, QV_QMP_TIMEOUT_MS, &err)) && err) {
-        reply_error(req, err);
+        qv_sup_reply_error(req, err);
         return;
     }
     qv_ctl_reply(req, NULL);
@@ -793,25 +491,25 @@ do_abort(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
 
     qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
     pivot = flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT;
-    if (!(disk = request_disk(sup, msg, &elem, false, &err))) {
-        reply_error(req, err);
+    if (!(disk = qv_sup_request_disk(sup, msg, &elem, false, &err))) {
+        qv_sup_reply_error(req, err);
         return;
     }
     job = qv_sup_job_find(sup, disk->dst);
     if (job->ending) {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': the %s job on disk '%s' is ending already (%s)", sup->files->name, qv_job_type_to_string(job->type), disk->dst, job->pivot ? "pivot" : "abort");
-        reply_error(req, err);
+        qv_sup_reply_error(req, err);
         return;
     }
     if (pivot && job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY &&
         job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': a %s job on disk '%s' cannot pivot; only a copy or an active commit can", sup->files->name, qv_job_type_to_string(job->type), disk->dst);
-        reply_error(req, err);
+        qv_sup_reply_error(req, err);
         return;
     }
     if (pivot && !job->ready) {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': the %s job on disk '%s' is not ready yet: it can pivot once it has copied everything and mirrors writes", sup->files->name, qv_job_type_to_string(job->type), disk->dst);
-        reply_error(req, err);
+        qv_sup_reply_error(req, err);
         return;
     }
     args = json_object_new_object();
@@ -832,7 +530,7 @@ do_abort(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
         if (disk->mirror)
             disk->mirror->ready = job->ready ? QV_MIRROR_READY_YES : QV_MIRROR_READY_NONE;
         qv_sup_save_all(sup, NULL);
-        reply_error(req, err);
+        qv_sup_reply_error(req, err);
         return;
     }
     if (flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC)
@@ -989,12 +687,12 @@ job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
             sup->job_failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_hash_table_replace(sup->job_failures, g_strdup(job->disk), g_strdup(err->message));
     }
-    job_forget(sup, job);
+    qv_sup_job_forget(sup, job);
     if (!qv_sup_save_all(sup, err ? NULL : &err) || !qv_sup_check_live_graph(sup, err ? NULL : &err))
         g_printerr("domain '%s': after the block job: %s\n", sup->files->name, err->message);
     for (GList *l = waiters; l; l = l->next) {
         if (err)
-            reply_error(l->data, err);
+            qv_sup_reply_error(l->data, err);
         else
             qv_ctl_reply(l->data, NULL);
     }
@@ -1099,7 +797,7 @@ qv_sup_jobs_reattach(QvSupervisor *sup)
 
         g_printerr("domain '%s': QEMU no longer has the %s job on disk '%s'; forgetting it\n",
                    sup->files->name, qv_job_type_to_string(job->type), job->disk);
-        job_forget(sup, job);
+        qv_sup_job_forget(sup, job);
     }
     qv_sup_jobs_save(sup, NULL);
 }
@@ -1109,7 +807,7 @@ qv_sup_blockjob_request(QvSupervisor *sup, QvCtlRequest *req, const char *cmd,
                         json_object *msg)
 {
     if (strcmp(cmd, "block-copy") == 0)
-        do_copy(sup, req, msg);
+        qv_sup_do_copy(sup, req, msg);
     else if (strcmp(cmd, "block-pull") == 0)
         do_pull(sup, req, msg);
     else if (strcmp(cmd, "block-commit") == 0)

@@ -103,14 +103,25 @@ bool qv_sup_check_live_graph(QvSupervisor *sup, GError **error);
 bool qv_sup_save_all(QvSupervisor *sup, GError **error);
 void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);
 
+/* qv-sup-blockjob.c: helpers shared with qv-sup-copy.c */
+void qv_sup_reply_error(QvCtlRequest *req, GError *err);
+char *qv_sup_fmt_node(const QvDiskDef *disk, const QvStorageSource *src);
+QvDiskDef *qv_sup_request_disk(QvSupervisor *sup, json_object *msg, QvStorageSource **elem,
+                               bool want_idle, GError **error);
+QvSupJob *qv_sup_job_new(QvSupervisor *sup, QvDiskDef *disk, int type, unsigned int flags);
+void qv_sup_job_forget(QvSupervisor *sup, QvSupJob *job);
+bool qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command,
+                      json_object *args, GError **error);
+void qv_sup_add_speed(json_object *args, json_object *msg);
+
+/* qv-sup-copy.c */
+void qv_sup_do_copy(QvSupervisor *sup, QvCtlRequest *req, json_object *msg);
+
 /* qv-sup-blockjob.c */
 void qv_sup_blockjob_request(QvSupervisor *sup, QvCtlRequest *req, const char *cmd,
                              json_object *msg);
 void qv_sup_job_status_event(QvSupervisor *sup, json_object *data);
 void qv_sup_jobs_reattach(QvSupervisor *sup);
-
-/* qv-sup-snapshot.c */
-void qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg);
 
 /* qv-sup-control.c: state, reason, pids and dropped disks, the control
  * socket's "status" answer and the report to the CLI that started us */
