@@ -242,7 +242,7 @@ test_quorum(void)
         for (p = xml; (p = strstr(p, "<backingStore type=")); p++)
             elements++;
         /* both tops are quorums: their index rides on <threshold> */
-        for (p = xml; (p = strstr(p, "<threshold ")); p++)
+        for (p = xml; (p = strstr(p, "<disk type='quorum'")); p++)
             elements++;
         for (p = xml; (p = strstr(p, " index='")); p++) {
             g_autofree char *n = g_strndup(p + 8, strcspn(p + 8, "'"));
