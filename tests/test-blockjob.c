@@ -438,6 +438,67 @@ test_crash(void)
     env_clear(&e);
 }
 
+/* Disk-only snapshots: every writable disk in one transaction, overlays
+ * that record their backing format, writes land in the overlay, the
+ * definition grows, metadata kept; refusals */
+static void
+test_snapshot(void)
+{
+    Env e;
+    g_autofree char *devs = NULL, *vda = NULL, *vdb = NULL, *xml = NULL, *chain = NULL;
+    g_autofree char *ov = NULL, *out = NULL, *meta = NULL, *pre = NULL, *slow = NULL;
+
+    env_init(&e, "snapshot");
+    make_chain(&e);
+    mkqcow(&e, "other.qcow2", NULL);
+    vda = file_disk("vda", "snap2.qcow2", NULL);
+    vdb = file_disk("vdb", "other.qcow2", NULL);
+    devs = g_strconcat(vda, vdb, NULL);
+    define(&e, "vm", devs);
+    OK(&e, NULL, "start", "vm", "--paused");
+    runtime_pid(&e, "vm", "qemu_pid");
+    FAILS(&e, "only disk-only snapshots are supported", "snapshot-create-as", "vm", "s0");
+    OK(&e, &out, "snapshot-create-as", "vm", "s1", "--disk-only");
+    g_assert_nonnull(strstr(out, "Domain snapshot s1 created"));
+    chain = live_chain(&e, "vm");
+    assert_str(chain, "snap2.s1 snap2.qcow2 snap1.qcow2 base.qcow2 other.s1 other.qcow2");
+    ov = img(&e, "snap2.s1");
+    {
+        const char *argv[] = { "qemu-img", "info", "-U", ov, NULL };
+        g_autofree char *info = NULL;
+
+        g_assert_cmpint(qv_test_run(argv, &info, NULL), ==, 0);
+        g_assert_nonnull(strstr(info, "backing file format: qcow2"));
+    }
+    meta = g_strdup_printf("%s/var/lib/vm.snapshots/s1.xml", e.root);
+    g_assert_true(g_file_test(meta, G_FILE_TEST_EXISTS));
+    FAILS(&e, "has a snapshot 's1' already", "snapshot-create-as", "vm", "s1", "--disk-only");
+    OK(&e, &xml, "dumpxml", "vm", "--inactive");
+    g_assert_nonnull(strstr(xml, "snap2.s1'"));
+    g_assert_nonnull(strstr(xml, "other.s1'"));
+    guest_write(&e, "vm", "write -P 5 4M 64k");
+    /* one disk only, into an overlay made beforehand, no record */
+    pre = img(&e, "pre.qcow2");
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", ov, "-F", "qcow2", pre, "8M", NULL);
+    {
+        g_autofree char *spec = g_strdup_printf("vda,snapshot=external,file=%s", pre);
+
+        OK(&e, NULL, "snapshot-create-as", "vm", "s2", "--disk-only", "--reuse-external", "--no-metadata",
+           "--diskspec", spec, "--diskspec", "vdb,snapshot=no");
+    }
+    g_free(chain);
+    chain = live_chain(&e, "vm");
+    assert_str(chain, "pre.qcow2 snap2.s1 snap2.qcow2 snap1.qcow2 base.qcow2 other.s1 other.qcow2");
+    /* not while a copy runs on a disk */
+    slow = img(&e, "slow.qcow2");
+    OK(&e, NULL, "blockcopy", "vm", "vdb", slow, "--bandwidth", "1024", "--bytes");
+    FAILS(&e, "disk 'vdb' has a running copy job", "snapshot-create-as", "vm", "s3", "--disk-only");
+    OK(&e, NULL, "blockjob", "vm", "vdb", "--abort");
+    OK(&e, NULL, "destroy", "vm");
+    assert_data(&e, "pre.qcow2");
+    env_clear(&e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -451,6 +512,7 @@ main(int argc, char **argv)
     g_test_add_func("/blockjob/copy-abort-refusals", test_copy_abort_refusals);
     g_test_add_func("/blockjob/pull-commit", test_pull_commit);
     g_test_add_func("/blockjob/crash", test_crash);
+    g_test_add_func("/blockjob/snapshot", test_snapshot);
     ret = g_test_run();
     qv_test_guest_cleanup();
     return ret;

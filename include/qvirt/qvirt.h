@@ -135,4 +135,23 @@ int qvirt_domain_block_job_set_speed(QvirtDomain *dom, const char *disk,
                                      unsigned long bandwidth,
                                      unsigned int flags, GError **error);
 
+/* virDomainSnapshotCreateFlags (the ones qvirt implements) */
+typedef enum {
+    QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 1 << 2,
+    QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY = 1 << 4,
+    QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT = 1 << 5,
+    QVIRT_DOMAIN_SNAPSHOT_CREATE_ATOMIC = 1 << 7,
+} QvirtDomainSnapshotCreateFlags;
+
+/*
+ * virDomainSnapshotCreateXML for disk-only snapshots of a running guest
+ * (DISK_ONLY is required; every disk switches in one transaction, so
+ * ATOMIC always holds).  @xml: <domainsnapshot><name>N</name><disks>
+ * <disk name='vda' snapshot='external'><source file='/path'/></disk>
+ * <disk name='vdb' snapshot='no'/></disks></domainsnapshot>; disks not
+ * listed get an overlay next to their top image named after the snapshot.
+ */
+int qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml,
+                                     unsigned int flags, GError **error);
+
 G_END_DECLS

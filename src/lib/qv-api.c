@@ -366,3 +366,71 @@ qvirt_domain_block_job_set_speed(QvirtDomain *dom, const char *disk, unsigned lo
     return call(dom, req, NULL, error);
 }
 
+
+int
+qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml, unsigned int flags,
+                                 GError **error)
+{
+    g_autoptr(QvXmlDoc) doc = NULL;
+    g_autofree char *name = NULL;
+    json_object *req, *disks;
+    xmlNodePtr root, n;
+
+    if (!check_flags(flags, QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
+                     QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT | QVIRT_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
+                     "snapshot", error))
+        return -1;
+    if (!(flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "snapshot: only disk-only snapshots are supported (give DISK_ONLY, --disk-only)");
+        return -1;
+    }
+    if (!(doc = qv_xml_read(xml, strlen(xml), "the snapshot XML", error)))
+        return -1;
+    root = xmlDocGetRootElement(doc);
+    if (!root || !qv_xml_is(root, "domainsnapshot")) {
+        g_set_error(error, QV_ERROR, QV_ERR_XML, "the snapshot XML must be a <domainsnapshot> element");
+        return -1;
+    }
+    disks = json_object_new_array();
+    for (n = qv_xml_element(root->children); n; n = qv_xml_element(n->next)) {
+        if (qv_xml_is(n, "name")) {
+            g_free(name);
+            name = qv_xml_text(n);
+        } else if (qv_xml_is(n, "disks")) {
+            for (xmlNodePtr d = qv_xml_element(n->children); d; d = qv_xml_element(d->next)) {
+                g_autofree char *dn = qv_xml_prop(d, "name");
+                g_autofree char *mode = qv_xml_prop(d, "snapshot");
+                json_object *o;
+
+                if (!qv_xml_is(d, "disk") || !dn) {
+                    json_object_put(disks);
+                    g_set_error(error, QV_ERROR, QV_ERR_XML, "the snapshot XML: <disks> holds <disk name='...'> elements");
+                    return -1;
+                }
+                o = json_object_new_object();
+                json_object_object_add(o, "disk", json_object_new_string(dn));
+                if (mode)
+                    json_object_object_add(o, "snapshot", json_object_new_string(mode));
+                for (xmlNodePtr s = qv_xml_element(d->children); s; s = qv_xml_element(s->next)) {
+                    g_autofree char *file = qv_xml_is(s, "source") ? qv_xml_prop(s, "file") : NULL;
+
+                    if (file)
+                        json_object_object_add(o, "file", json_object_new_string(file));
+                }
+                json_object_array_add(disks, o);
+            }
+        }
+    }
+    if (!name) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+        name = g_strdup_printf("%" G_GINT64_FORMAT, g_date_time_to_unix(now));
+    }
+    req = json_object_new_object();
+    json_object_object_add(req, "cmd", json_object_new_string("snapshot"));
+    json_object_object_add(req, "name", json_object_new_string(name));
+    json_object_object_add(req, "disks", disks);
+    json_object_object_add(req, "reuse", json_object_new_boolean(!!(flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT)));
+    json_object_object_add(req, "no-metadata", json_object_new_boolean(!!(flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)));
+    return call(dom, req, NULL, error);
+}

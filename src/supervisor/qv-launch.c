@@ -213,7 +213,9 @@ qv_guest_spawn_supervisor(QvConn *conn, const char *name,
         return NULL;
     }
     argv = supervisor_argv(conn, exe, name, mode, paused);
-    if (launch_in_process) {
+    /* QVIRT_SUPERVISOR_EXEC=1: a process of its own, e.g. under valgrind,
+     * whose instance in a fork would hold the caller's stderr open */
+    if (launch_in_process && !g_getenv("QVIRT_SUPERVISOR_EXEC")) {
         g_autofree char *root = conn_root(conn);
         QvSuperviseArgs args = { root, name, mode, paused, fds[1] };
 

@@ -552,8 +552,8 @@ unlink_chain(QvStorageSource *top, const QvStorageSource *stop)
 }
 
 /* The persistent definition follows a pivot unless the job is transient */
-static void
-update_definition(QvSupervisor *sup, QvDiskDef *live_disk)
+void
+qv_sup_update_definition(QvSupervisor *sup, QvDiskDef *live_disk)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(QvDomainDef) def = qv_conn_lookup(sup->conn, sup->files->name, &err);
@@ -607,7 +607,7 @@ job_bookkeeping(QvSupervisor *sup, QvSupJob *job, const char *error)
             disk->mirror->src = NULL;
             qv_source_free(old);
             if (!(job->flags & QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB))
-                update_definition(sup, disk);
+                qv_sup_update_definition(sup, disk);
         } else {
             names = qv_blockdev_del_list(disk, dest, stop);
         }
@@ -629,7 +629,7 @@ job_bookkeeping(QvSupervisor *sup, QvSupJob *job, const char *error)
             top->nbacking = 0;
         top->backing_known = true;
         qv_source_free(gone);
-        update_definition(sup, disk);
+        qv_sup_update_definition(sup, disk);
         break;
     }
     case QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT:
@@ -653,7 +653,7 @@ job_bookkeeping(QvSupervisor *sup, QvSupJob *job, const char *error)
         if (job->flags & QVIRT_DOMAIN_BLOCK_COMMIT_DELETE)
             unlink_chain(top, NULL);
         qv_source_free(top);
-        update_definition(sup, disk);
+        qv_sup_update_definition(sup, disk);
         break;
     }
     case QVIRT_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN:

@@ -310,6 +310,8 @@ qv_sup_control_handle(QvCtlRequest *req, json_object *msg, gpointer opaque)
         do_domblkinfo(sup, req, msg);
     } else if (strcmp(cmd, "qmp") == 0) {
         do_qmp(sup, req, msg);
+    } else if (strcmp(cmd, "snapshot") == 0 && sup->live) {
+        qv_sup_snapshot_request(sup, req, msg);
     } else if (g_str_has_prefix(cmd, "block-") &&
                (strcmp(cmd, "block-copy") == 0 || strcmp(cmd, "block-pull") == 0 ||
                 strcmp(cmd, "block-commit") == 0 || strcmp(cmd, "block-job-info") == 0 ||

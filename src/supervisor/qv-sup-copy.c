@@ -42,8 +42,8 @@ run_qemu_img(char **argv, GError **error)
 
 /* A new qcow2/raw image at @path for @disk's data; @backing (may be NULL)
  * becomes its backing file */
-static bool
-create_image(const char *path, QvFormat fmt, uint64_t size,
+bool
+qv_sup_create_image(const char *path, QvFormat fmt, uint64_t size,
              const QvStorageSource *backing, GError **error)
 {
     g_autofree char *sz = g_strdup_printf("%" G_GUINT64_FORMAT, size);
@@ -73,8 +73,8 @@ create_image(const char *path, QvFormat fmt, uint64_t size,
 }
 
 /* Capacity of @src from its header (QEMU has it open; reading is safe) */
-static bool
-image_capacity(const QvStorageSource *src, uint64_t *size, GError **error)
+bool
+qv_sup_image_capacity(const QvStorageSource *src, uint64_t *size, GError **error)
 {
     g_autoptr(QvStorageSource) probe = NULL;
 
@@ -112,8 +112,8 @@ image_capacity(const QvStorageSource *src, uint64_t *size, GError **error)
 
 /* The format of an existing destination, from its header; raw when no
  * format matches (then it is never read for a backing file) */
-static QvFormat
-probe_format(const char *path, GError **error)
+QvFormat
+qv_sup_probe_format(const char *path, GError **error)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -167,7 +167,7 @@ copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
             return NULL;
         }
     } else if (reuse) {
-        if ((fmt = probe_format(d->path, error)) == QV_FORMAT_NONE)
+        if ((fmt = qv_sup_probe_format(d->path, error)) == QV_FORMAT_NONE)
             return NULL;
     } else {
         fmt = top->format;
@@ -188,8 +188,8 @@ copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
     if (!reuse && !d->block) {
         uint64_t size = 0;
 
-        if (!image_capacity(top, &size, error) ||
-            !create_image(d->path, (QvFormat)fmt, size,
+        if (!qv_sup_image_capacity(top, &size, error) ||
+            !qv_sup_create_image(d->path, (QvFormat)fmt, size,
                           shallow && fmt != QV_FORMAT_RAW ? below : NULL, error))
             return NULL;
         *created = g_strdup(d->path);

@@ -114,14 +114,26 @@ bool qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command,
                       json_object *args, GError **error);
 void qv_sup_add_speed(json_object *args, json_object *msg);
 
+/* The persistent definition follows @live_disk's new chain */
+void qv_sup_update_definition(QvSupervisor *sup, QvDiskDef *live_disk);
+
 /* qv-sup-copy.c */
 void qv_sup_do_copy(QvSupervisor *sup, QvCtlRequest *req, json_object *msg);
+/* a new image at @path (qemu-img create; @backing, when given, recorded
+ * with its format); the capacity of @src; the format of an existing file */
+bool qv_sup_create_image(const char *path, QvFormat fmt, uint64_t size,
+                         const QvStorageSource *backing, GError **error);
+bool qv_sup_image_capacity(const QvStorageSource *src, uint64_t *size, GError **error);
+QvFormat qv_sup_probe_format(const char *path, GError **error);
 
 /* qv-sup-blockjob.c */
 void qv_sup_blockjob_request(QvSupervisor *sup, QvCtlRequest *req, const char *cmd,
                              json_object *msg);
 void qv_sup_job_status_event(QvSupervisor *sup, json_object *data);
 void qv_sup_jobs_reattach(QvSupervisor *sup);
+
+/* qv-sup-snapshot.c */
+void qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg);
 
 /* qv-sup-control.c: state, reason, pids and dropped disks, the control
  * socket's "status" answer and the report to the CLI that started us */

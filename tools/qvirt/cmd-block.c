@@ -13,7 +13,8 @@
 #include "qv-error.h"
 #include "qv-launch.h"
 
-static const QvCommand qv_cmd_blockcopy, qv_cmd_blockjob, qv_cmd_blockpull, qv_cmd_blockcommit;
+static const QvCommand qv_cmd_blockcopy, qv_cmd_blockjob, qv_cmd_blockpull, qv_cmd_blockcommit,
+    qv_cmd_snapshot;
 extern const QvCommand *const qv_block_commands[];
 extern const size_t qv_block_ncommands;
 
@@ -394,6 +395,100 @@ run_blockcommit(int argc, char **argv, GError **error)
     return ret;
 }
 
+/* "vda,snapshot=external,file=/p" or "vda,/p" (virsh's --diskspec) */
+static bool
+diskspec_xml(GString *xml, const char *spec, GError **error)
+{
+    g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+    g_autofree char *mode = NULL, *file = NULL;
+
+    if (!parts[0] || !parts[0][0]) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "snapshot-create-as: empty --diskspec");
+        return false;
+    }
+    for (int i = 1; parts[i]; i++) {
+        if (g_str_has_prefix(parts[i], "snapshot="))
+            mode = g_strdup(parts[i] + 9);
+        else if (g_str_has_prefix(parts[i], "file="))
+            file = g_strdup(parts[i] + 5);
+        else if (!strchr(parts[i], '=') && !file)
+            file = g_strdup(parts[i]);
+        else if (!g_str_has_prefix(parts[i], "driver=") && !g_str_has_prefix(parts[i], "stype=")) {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "snapshot-create-as: --diskspec '%s': unknown part '%s'", spec, parts[i]);
+            return false;
+        }
+    }
+    {
+        g_autofree char *d = g_markup_printf_escaped("<disk name='%s'", parts[0]);
+
+        g_string_append(xml, d);
+    }
+    if (mode) {
+        g_autofree char *m = g_markup_printf_escaped(" snapshot='%s'", mode);
+
+        g_string_append(xml, m);
+    }
+    if (file) {
+        g_autofree char *f = g_markup_printf_escaped("><source file='%s'/></disk>", file);
+
+        g_string_append(xml, f);
+    } else {
+        g_string_append(xml, "/>");
+    }
+    return true;
+}
+
+static int
+run_snapshot(int argc, char **argv, GError **error)
+{
+    gboolean disk_only = FALSE, reuse = FALSE, nometa = FALSE, atomic = FALSE;
+    gchar **specs = NULL;
+    const GOptionEntry entries[] = {
+        { "disk-only", 0, 0, G_OPTION_ARG_NONE, &disk_only, "external overlays for the disks only (required)", NULL },
+        { "diskspec", 0, 0, G_OPTION_ARG_STRING_ARRAY, &specs, "DISK[,snapshot=external|no][,file=PATH]", "SPEC" },
+        { "reuse-external", 0, 0, G_OPTION_ARG_NONE, &reuse, "the overlays exist already", NULL },
+        { "no-metadata", 0, 0, G_OPTION_ARG_NONE, &nometa, "keep no record of the snapshot", NULL },
+        { "atomic", 0, 0, G_OPTION_ARG_NONE, &atomic, "all disks or none (always so)", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    g_autoptr(GString) xml = g_string_new("<domainsnapshot>");
+    bool help_shown;
+    int ret = 1;
+
+    if (!qv_cli_parse(&qv_cmd_snapshot, entries, &argc, &argv, 1, 3, &help_shown, error)) {
+        ret = help_shown ? 0 : 1;
+        goto out;
+    }
+    if (argc > 2) {
+        g_autofree char *n = g_markup_printf_escaped("<name>%s</name>", argv[2]);
+
+        g_string_append(xml, n);
+    }
+    g_string_append(xml, "<disks>");
+    for (int i = 0; specs && specs[i]; i++) {
+        if (!diskspec_xml(xml, specs[i], error))
+            goto out;
+    }
+    g_string_append(xml, "</disks></domainsnapshot>");
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        qvirt_domain_snapshot_create_xml(dom, xml->str,
+                                         (disk_only ? QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY : 0) |
+                                         (reuse ? QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT : 0) |
+                                         (nometa ? QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA : 0) |
+                                         (atomic ? QVIRT_DOMAIN_SNAPSHOT_CREATE_ATOMIC : 0), error) < 0)
+        goto out;
+    if (argc > 2)
+        printf("Domain snapshot %s created\n", argv[2]);
+    else
+        printf("Domain snapshot created\n");
+    ret = 0;
+ out:
+    g_strfreev(specs);
+    return ret;
+}
+
 static const QvCommand qv_cmd_blockcopy = {
     .name = "blockcopy", .args = "DOMAIN DISK [DEST] [--shallow] [--reuse-external] [--raw] [--format FMT] [--xml FILE] [--bandwidth N] [--bytes] [--granularity N] [--buf-size N] [--wait] [--pivot|--finish] [--verbose] [--timeout S] [--async] [--transient-job] [--synchronous-writes] [--json]",
     .summary = "copy a running disk to a new image, then switch to it",
@@ -419,10 +514,18 @@ static const QvCommand qv_cmd_blockcommit = {
     .run = run_blockcommit,
 };
 
+static const QvCommand qv_cmd_snapshot = {
+    .name = "snapshot-create-as", .args = "DOMAIN [NAME [DESCRIPTION]] --disk-only [--diskspec DISK[,snapshot=external|no][,file=PATH]]... [--reuse-external] [--no-metadata] [--atomic]",
+    .summary = "add a qcow2 overlay to every disk of a running domain, at once",
+    .help = "Disk-only external snapshot: each writable disk (or those --diskspec names) gets a qcow2 overlay that records its backing file's format (default name: the top image's with its extension replaced by NAME), and QEMU switches all disks to their overlays in one transaction. The live and persistent definitions gain the layer; unless --no-metadata a record is kept under the state folder. Refused while a block job runs on a disk.",
+    .run = run_snapshot,
+};
+
 const QvCommand *const qv_block_commands[] = {
     &qv_cmd_blockcopy,
     &qv_cmd_blockjob,
     &qv_cmd_blockpull,
     &qv_cmd_blockcommit,
+    &qv_cmd_snapshot,
 };
 const size_t qv_block_ncommands = G_N_ELEMENTS(qv_block_commands);

@@ -1,0 +1,308 @@
+/*
+ * qv-sup-snapshot: disk-only external snapshots of a running guest: a
+ * qcow2 overlay per disk (recording its backing file's format), opened
+ * in QEMU, and every disk switched to its overlay in one QMP transaction;
+ * then the live and persistent definitions grow by one layer, and the
+ * snapshot's metadata is kept unless asked not to.
+ *
+ * Request: {"cmd": "snapshot", "name": N, "disks": [{"disk": "vda",
+ * "snapshot": "external"|"no", "file": PATH}], "reuse": bool,
+ * "no-metadata": bool}
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qv-blockdev.h"
+#include "qv-error.h"
+#include "qv-file.h"
+#include "qv-json.h"
+#include "qv-supervisor-priv.h"
+
+typedef struct {
+    QvDiskDef *disk;
+    QvStorageSource *overlay;    /* until it becomes the disk's top */
+    char *created;               /* a file made here, removed on failure */
+    bool added;                  /* its nodes are in QEMU */
+} SnapDisk;
+
+static void
+snap_disk_clear(SnapDisk *sd)
+{
+    qv_source_free(sd->overlay);
+    g_free(sd->created);
+}
+
+/* libvirt's default overlay name: the top's name with its extension
+ * replaced by the snapshot's name */
+static char *
+default_overlay(const char *top, const char *name)
+{
+    const char *slash = strrchr(top, '/');
+    const char *dot = strrchr(top, '.');
+
+    if (dot && (!slash || dot > slash))
+        return g_strdup_printf("%.*s.%s", (int)(dot - top), top, name);
+    return g_strdup_printf("%s.%s", top, name);
+}
+
+/* What the request says about @disk: NULL when it is left out */
+static json_object *
+disk_spec(json_object *msg, const char *dst)
+{
+    json_object *list = NULL;
+
+    if (!json_object_object_get_ex(msg, "disks", &list))
+        return NULL;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *d = json_object_array_get_idx(list, i), *v = NULL;
+
+        if (json_object_object_get_ex(d, "disk", &v) &&
+            g_strcmp0(json_object_get_string(v), dst) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+static bool
+check_spec_names(QvSupervisor *sup, json_object *msg, GError **error)
+{
+    json_object *list = NULL;
+
+    if (!json_object_object_get_ex(msg, "disks", &list))
+        return true;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        const char *dst = NULL;
+
+        if (!qv_json_require_string(json_object_array_get_idx(list, i), "disk", &dst, error))
+            return false;
+        if (!qv_domain_find_disk(sup->live, dst)) {
+            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "domain '%s' has no disk '%s'", sup->files->name, dst);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Which disks, with what overlay; refuses disks it cannot snapshot */
+static bool
+plan(QvSupervisor *sup, json_object *msg, const char *name, bool reuse, GArray *out,
+     GError **error)
+{
+    if (!check_spec_names(sup, msg, error))
+        return false;
+    for (size_t i = 0; i < sup->live->ndisks; i++) {
+        QvDiskDef *disk = sup->live->disks[i];
+        json_object *spec = disk_spec(msg, disk->dst);
+        const char *mode = NULL, *file = NULL;
+        SnapDisk sd = { disk, NULL, NULL, false };
+        QvSupJob *job;
+
+        if (spec && (!qv_json_get_string(spec, "snapshot", &mode, error) ||
+                     !qv_json_get_string(spec, "file", &file, error)))
+            return false;
+        if (g_strcmp0(mode, "no") == 0)
+            continue;
+        /* by default: every writable disk with an image */
+        if (!spec && (disk->readonly || disk->device != QV_DISK_DEVICE_DISK ||
+                      !qv_blockdev_disk_has_media(disk)))
+            continue;
+        if (mode && strcmp(mode, "external") != 0) {
+            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': snapshot mode '%s' is not supported (external or no)", disk->dst, mode);
+            return false;
+        }
+        if ((job = qv_sup_job_find(sup, disk->dst))) {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s' has a running %s job '%s': no snapshot until it ends", disk->dst, qv_job_type_to_string(job->type), job->id);
+            return false;
+        }
+        if (!qv_blockdev_disk_has_media(disk) || disk->src->type == QV_STORAGE_QUORUM ||
+            !qv_source_is_local(disk->src) || !disk->src->path) {
+            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': only a disk whose top is a local file or block device can get an overlay (use --diskspec %s,snapshot=no)", disk->dst, disk->dst);
+            return false;
+        }
+        sd.overlay = qv_source_new(QV_STORAGE_FILE);
+        sd.overlay->path = file ? g_strdup(file) : default_overlay(disk->src->path, name);
+        sd.overlay->format = QV_FORMAT_QCOW2;
+        sd.overlay->backing_known = true;
+        if (sd.overlay->path[0] != '/') {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the overlay '%s' must be an absolute path", disk->dst, sd.overlay->path);
+            snap_disk_clear(&sd);
+            return false;
+        }
+        if (reuse != g_file_test(sd.overlay->path, G_FILE_TEST_EXISTS)) {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, reuse ?
+                        "disk '%s': the overlay '%s' does not exist (--reuse-external needs it)" :
+                        "disk '%s': the overlay '%s' exists already; use --reuse-external to use it",
+                        disk->dst, sd.overlay->path);
+            snap_disk_clear(&sd);
+            return false;
+        }
+        g_array_append_val(out, sd);
+    }
+    if (out->len == 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': no disk to snapshot", sup->files->name);
+        return false;
+    }
+    return true;
+}
+
+static bool
+prepare(QvSupervisor *sup, GArray *disks, bool reuse, GError **error)
+{
+    unsigned int last = qv_domain_assign_indexes(sup->live, false);
+
+    for (guint i = 0; i < disks->len; i++) {
+        SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
+        g_autoptr(json_object) props = NULL;
+        uint64_t size = 0;
+
+        if (reuse) {
+            QvFormat fmt = qv_sup_probe_format(sd->overlay->path, error);
+
+            if (fmt == QV_FORMAT_NONE)
+                return false;
+            if (fmt != QV_FORMAT_QCOW2 && fmt != QV_FORMAT_QED) {
+                g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the overlay '%s' is %s, which cannot have a backing file", sd->disk->dst, sd->overlay->path, qv_format_to_string(fmt));
+                return false;
+            }
+            sd->overlay->format = fmt;
+        } else {
+            if (!qv_sup_image_capacity(sd->disk->src, &size, error) ||
+                !qv_sup_create_image(sd->overlay->path, QV_FORMAT_QCOW2, size, sd->disk->src, error))
+                return false;
+            sd->created = g_strdup(sd->overlay->path);
+        }
+        last = qv_source_tree_assign_indexes(sd->overlay, last);
+        if (!(props = qv_blockdev_chain_props(sd->disk, sd->overlay, NULL, sup->qemu_cwd, error)) ||
+            !qv_sup_blockdev_add_all(sup, props, error))
+            return false;
+        sd->added = true;
+    }
+    return true;
+}
+
+static bool
+transaction(QvSupervisor *sup, GArray *disks, GError **error)
+{
+    g_autoptr(json_object) ret = NULL;
+    json_object *actions = json_object_new_array();
+    json_object *args = json_object_new_object();
+
+    for (guint i = 0; i < disks->len; i++) {
+        SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
+        json_object *a = json_object_new_object(), *data = json_object_new_object();
+        g_autofree char *node = qv_sup_fmt_node(sd->disk, sd->disk->src);
+        g_autofree char *overlay = qv_sup_fmt_node(sd->disk, sd->overlay);
+
+        json_object_object_add(data, "node", json_object_new_string(node));
+        json_object_object_add(data, "overlay", json_object_new_string(overlay));
+        json_object_object_add(a, "type", json_object_new_string("blockdev-snapshot"));
+        json_object_object_add(a, "data", data);
+        json_object_array_add(actions, a);
+    }
+    json_object_object_add(args, "actions", actions);
+    ret = qv_qmp_command_sync(sup->qmp, "transaction", args, QV_QMP_TIMEOUT_MS, error);
+    return ret || !(error && *error);
+}
+
+/* Snapshot metadata: state/NAME.snapshots/SNAP.xml, as libvirt's
+ * <domainsnapshot> for a disk-only snapshot */
+static bool
+save_metadata(QvSupervisor *sup, const char *name, GArray *disks, GError **error)
+{
+    g_autofree char *dir = g_strdup_printf("%s/%s.snapshots", sup->conn->paths->state_dir, sup->files->name);
+    g_autofree char *file = g_strdup_printf("%s/%s.xml", dir, name);
+    g_autoptr(GString) xml = g_string_new(NULL);
+
+    if (!qv_mkdir_p(dir, 0755, error))
+        return false;
+    g_string_append_printf(xml, "<domainsnapshot>\n  <name>%s</name>\n  <state>disk-snapshot</state>\n"
+                           "  <creationTime>%" G_GINT64_FORMAT "</creationTime>\n  <disks>\n",
+                           name, g_get_real_time() / G_USEC_PER_SEC);
+    for (guint i = 0; i < disks->len; i++) {
+        SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
+        g_autofree char *path = g_markup_escape_text(sd->disk->src->path, -1);
+
+        g_string_append_printf(xml, "    <disk name='%s' snapshot='external' type='file'>\n"
+                               "      <driver type='qcow2'/>\n      <source file='%s'/>\n    </disk>\n",
+                               sd->disk->dst, path);
+    }
+    g_string_append(xml, "  </disks>\n</domainsnapshot>\n");
+    return qv_file_write_atomic(file, xml->str, xml->len, 0644, error);
+}
+
+static bool
+name_ok(QvSupervisor *sup, const char *name, bool metadata, GError **error)
+{
+    g_autofree char *file = NULL;
+
+    if (!name || !name[0] || strchr(name, '/') || name[0] == '.') {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "invalid snapshot name '%s'", name ? name : "");
+        return false;
+    }
+    file = g_strdup_printf("%s/%s.snapshots/%s.xml", sup->conn->paths->state_dir, sup->files->name, name);
+    if (metadata && g_file_test(file, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s' has a snapshot '%s' already", sup->files->name, name);
+        return false;
+    }
+    return true;
+}
+
+void
+qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GArray) disks = g_array_new(FALSE, TRUE, sizeof(SnapDisk));
+    const char *name = NULL;
+    json_object *v = NULL;
+    bool reuse = json_object_object_get_ex(msg, "reuse", &v) && json_object_get_boolean(v);
+    bool nometa = json_object_object_get_ex(msg, "no-metadata", &v) && json_object_get_boolean(v);
+
+    if (!qv_json_require_string(msg, "name", &name, &err) ||
+        !name_ok(sup, name, !nometa, &err) ||
+        !plan(sup, msg, name, reuse, disks, &err))
+        goto fail;
+    if (!prepare(sup, disks, reuse, &err) || !transaction(sup, disks, &err))
+        goto undo;
+    /* QEMU switched every disk: the definitions follow */
+    for (guint i = 0; i < disks->len; i++) {
+        SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
+        QvStorageSource *old = sd->disk->src;
+
+        sd->disk->src = g_steal_pointer(&sd->overlay);
+        qv_source_add_backing(sd->disk->src, &old);
+        qv_sup_update_definition(sup, sd->disk);
+    }
+    if (!qv_sup_save_status(sup, &err) ||
+        (!nometa && !save_metadata(sup, name, disks, &err)) ||
+        !qv_sup_check_live_graph(sup, &err))
+        goto fail_cleared;
+    for (guint i = 0; i < disks->len; i++)
+        snap_disk_clear(&g_array_index(disks, SnapDisk, i));
+    qv_ctl_reply(req, NULL);
+    return;
+
+ undo:
+    for (guint i = 0; i < disks->len; i++) {
+        SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
+
+        if (sd->added) {
+            g_autoptr(json_object) names = qv_blockdev_del_list(sd->disk, sd->overlay, NULL);
+
+            qv_sup_blockdev_del_all(sup, names);
+        }
+        if (sd->created)
+            unlink(sd->created);
+    }
+ fail:
+    for (guint i = 0; i < disks->len; i++)
+        snap_disk_clear(&g_array_index(disks, SnapDisk, i));
+    g_prefix_error(&err, "snapshot: ");
+    qv_sup_reply_error(req, err);
+    return;
+ fail_cleared:
+    for (guint i = 0; i < disks->len; i++)
+        snap_disk_clear(&g_array_index(disks, SnapDisk, i));
+    g_prefix_error(&err, "snapshot taken, but: ");
+    qv_sup_reply_error(req, err);
+}
