@@ -68,7 +68,8 @@ assert_data(Env *e, const char *file)
         g_error("'%s' differs from the guest's data: %s", a, out);
 }
 
-/* qvirt --root ROOT ARGS... (NULL-terminated); returns the exit status */
+/* qvirt --root ROOT ARGS... (NULL-terminated); returns the exit status.
+ * *out is replaced (an earlier output is freed) */
 static int
 qvv(Env *e, char **out, char **err, ...)
 {
@@ -76,6 +77,8 @@ qvv(Env *e, char **out, char **err, ...)
     const char *a;
     va_list ap;
 
+    if (out)
+        g_clear_pointer(out, g_free);
     g_ptr_array_add(argv, (gpointer)g_getenv("QVIRT_BIN"));
     g_ptr_array_add(argv, (gpointer)"--root");
     g_ptr_array_add(argv, e->root);
@@ -198,7 +201,6 @@ test_copy_full(void)
     assert_str(chain, "copy.qcow2");
     nodes = qemu_nodes(&e, "vm");
     assert_str(nodes, "vda-f4 vda-s4");
-    g_free(xml);
     OK(&e, &xml, "dumpxml", "vm", "--inactive");
     g_assert_nonnull(strstr(xml, "copy.qcow2"));
     g_assert_null(strstr(xml, "<mirror"));
@@ -414,7 +416,6 @@ test_crash(void)
     g_assert_nonnull(strstr(info, "Block Copy"));
     sup = runtime_pid(&e, "vm", "supervisor_pid");
     kill(sup, SIGKILL);
-    g_free(info);
     OK(&e, &info, "blockjob", "vm", "vda", "--info");
     g_assert_nonnull(strstr(info, "Block Copy"));
     g_assert_cmpint(runtime_pid(&e, "vm", "supervisor_pid"), !=, sup);
@@ -424,8 +425,6 @@ test_crash(void)
         g_autofree char *out = NULL;
 
         do {
-            g_free(out);
-            out = NULL;
             g_usleep(100 * 1000);
             OK(&e, &out, "blockjob", "vm", "vda", "--info");
         } while (!strstr(out, "[100 %]") && g_get_monotonic_time() < deadline);
@@ -435,6 +434,70 @@ test_crash(void)
     assert_str(chain, "copy.qcow2");
     OK(&e, NULL, "destroy", "vm");
     assert_data(&e, "copy.qcow2");
+    env_clear(&e);
+}
+
+/* The other accepted combinations: REUSE_EXT into an empty qcow2 (format
+ * probed) with TRANSIENT_JOB, SYNCHRONOUS_WRITES, granularity and buffer
+ * size; REUSE_EXT|RAW into an empty raw file; --timeout aborts; pull of
+ * everything; commit with --keep-relative; active commit --keep-overlay */
+static void
+test_copy_flags(void)
+{
+    Env e;
+    g_autofree char *q = NULL, *r = NULL, *slow = NULL, *xml = NULL, *chain = NULL, *out = NULL;
+
+    env_init(&e, "flags");
+    start_vm(&e, "vm");
+    q = img(&e, "empty.qcow2");
+    r = img(&e, "empty.raw");
+    slow = img(&e, "slow.qcow2");
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", q, "8M", NULL);
+    qv_test_qemu_img("create", "-q", "-f", "raw", r, "8M", NULL);
+    FAILS(&e, "--pivot and --finish need --wait", "blockcopy", "vm", "vda", q, "--pivot");
+    OK(&e, NULL, "blockcopy", "vm", "vda", r, "--reuse-external", "--raw", "--wait", "--finish");
+    {
+        g_autofree char *ref = img(&e, "ref.raw");
+        const char *argv[] = { "qemu-img", "compare", "-U", "-f", "raw", "-F", "raw", r, ref, NULL };
+
+        g_assert_cmpint(qv_test_run(argv, NULL, NULL), ==, 0);
+    }
+    OK(&e, NULL, "blockcopy", "vm", "vda", q, "--reuse-external", "--transient-job",
+       "--synchronous-writes", "--granularity", "65536", "--buf-size", "1048576", "--wait", "--pivot");
+    chain = live_chain(&e, "vm");
+    assert_str(chain, "empty.qcow2");
+    OK(&e, &xml, "dumpxml", "vm", "--inactive");
+    g_assert_nonnull(strstr(xml, "snap2.qcow2"));
+    g_assert_null(strstr(xml, "empty.qcow2"));
+    FAILS(&e, "did not end within 1 s; it was aborted", "blockcopy", "vm", "vda", slow,
+          "--bandwidth", "1024", "--bytes", "--wait", "--timeout", "1");
+    OK(&e, &out, "blockjob", "vm", "vda");
+    g_assert_nonnull(strstr(out, "No current block job"));
+    OK(&e, NULL, "destroy", "vm");
+    assert_data(&e, "empty.qcow2");
+    env_clear(&e);
+
+    env_init(&e, "relative");
+    start_vm(&e, "vm");
+    OK(&e, NULL, "blockcommit", "vm", "vda", "--top", "vda[2]", "--keep-relative", "--wait");
+    {
+        g_autofree char *top = img(&e, "snap2.qcow2");
+        g_autofree char *info = NULL;
+        const char *argv[] = { "qemu-img", "info", "-U", "--output=json", top, NULL };
+
+        g_assert_cmpint(qv_test_run(argv, &info, NULL), ==, 0);
+        g_assert_nonnull(strstr(info, "\"backing-filename\": \"base.qcow2\""));
+    }
+    OK(&e, NULL, "blockcommit", "vm", "vda", "--active", "--wait", "--keep-overlay");
+    g_free(chain);
+    chain = live_chain(&e, "vm");
+    assert_str(chain, "snap2.qcow2 base.qcow2");
+    OK(&e, NULL, "blockpull", "vm", "vda", "--wait");
+    g_free(chain);
+    chain = live_chain(&e, "vm");
+    assert_str(chain, "snap2.qcow2");
+    OK(&e, NULL, "destroy", "vm");
+    assert_data(&e, "snap2.qcow2");
     env_clear(&e);
 }
 
@@ -510,6 +573,7 @@ main(int argc, char **argv)
     g_test_add_func("/blockjob/copy-shallow-raw", test_copy_shallow_raw);
     g_test_add_func("/blockjob/copy-migrate-chain", test_copy_migrate_chain);
     g_test_add_func("/blockjob/copy-abort-refusals", test_copy_abort_refusals);
+    g_test_add_func("/blockjob/copy-flags", test_copy_flags);
     g_test_add_func("/blockjob/pull-commit", test_pull_commit);
     g_test_add_func("/blockjob/crash", test_crash);
     g_test_add_func("/blockjob/snapshot", test_snapshot);

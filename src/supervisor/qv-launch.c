@@ -120,9 +120,14 @@ supervisor_argv(QvConn *conn, const char *exe, const char *name,
     return argv;
 }
 
-/* Only async-signal-safe calls between fork and exec */
-G_GNUC_NORETURN static void
-exec_detached(char **argv, int devnull, int logfd, int report)
+/*
+ * In the child of fork(): fork again and go on in the grandchild, in a
+ * session of its own with stdin on /dev/null and stdout/stderr on the
+ * log, so that it outlives the caller and no signal of the caller's
+ * process group reaches it.  Only async-signal-safe calls.
+ */
+static void
+detach(int devnull, int logfd)
 {
     pid_t pid = fork();
 
@@ -131,6 +136,13 @@ exec_detached(char **argv, int devnull, int logfd, int report)
     setsid();
     if (dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
         _exit(127);
+}
+
+/* `qvirt __supervise`, its report pipe on fd 3 */
+G_GNUC_NORETURN static void
+exec_detached(char **argv, int devnull, int logfd, int report)
+{
+    detach(devnull, logfd);
     if (report == 3)
         fcntl(3, F_SETFD, 0);
     else if (dup2(report, 3) < 0)
@@ -140,20 +152,11 @@ exec_detached(char **argv, int devnull, int logfd, int report)
     _exit(127);
 }
 
-/*
- * The supervisor as a fork of this process (see qv_launch_fork_in_process):
- * the same detaching as exec_detached, then the supervisor's main.
- */
+/* The supervisor as a fork of this process (see qv_launch_fork_in_process) */
 G_GNUC_NORETURN static void
 run_detached(QvSuperviseArgs *args, int devnull, int logfd)
 {
-    pid_t pid = fork();
-
-    if (pid != 0)
-        _exit(pid < 0 ? 127 : 0);
-    setsid();
-    if (dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
-        _exit(127);
+    detach(devnull, logfd);
     /* nothing of the caller's stays open but the report pipe */
     if (args->report_fd > 3)
         close_range(3, (unsigned int)args->report_fd - 1, 0);

@@ -449,24 +449,37 @@ do_info(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     qv_qmp_command(sup->qmp, "query-block-jobs", NULL, QV_QMP_TIMEOUT_MS, info_done, c);
 }
 
+/* The job a request names; NULL after replying the error */
+static QvSupJob *
+request_job(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    QvStorageSource *elem = NULL;
+    QvDiskDef *disk;
+
+    if (!(disk = qv_sup_request_disk(sup, msg, &elem, false, &err))) {
+        qv_sup_reply_error(req, err);
+        return NULL;
+    }
+    return qv_sup_job_find(sup, disk->dst);
+}
+
 static void
 do_speed(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) ret = NULL;
-    QvStorageSource *elem = NULL;
-    QvDiskDef *disk;
     QvSupJob *job;
     json_object *args;
     uint64_t bw = 0;
     bool found = false;
 
-    if (!(disk = qv_sup_request_disk(sup, msg, &elem, false, &err)) ||
-        !qv_json_get_uint64(msg, "bandwidth", &bw, &found, &err)) {
+    if (!(job = request_job(sup, req, msg)))
+        return;
+    if (!qv_json_get_uint64(msg, "bandwidth", &bw, &found, &err)) {
         qv_sup_reply_error(req, err);
         return;
     }
-    job = qv_sup_job_find(sup, disk->dst);
     args = json_object_new_object();
     json_object_object_add(args, "device", json_object_new_string(job->id));
     json_object_object_add(args, "speed", json_object_new_int64((int64_t)bw));
@@ -482,7 +495,6 @@ do_abort(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) ret = NULL;
-    QvStorageSource *elem = NULL;
     QvDiskDef *disk;
     QvSupJob *job;
     json_object *args;
@@ -491,11 +503,9 @@ do_abort(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
 
     qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
     pivot = flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT;
-    if (!(disk = qv_sup_request_disk(sup, msg, &elem, false, &err))) {
-        qv_sup_reply_error(req, err);
+    if (!(job = request_job(sup, req, msg)))
         return;
-    }
-    job = qv_sup_job_find(sup, disk->dst);
+    disk = qv_domain_find_disk(sup->live, job->disk);
     if (job->ending) {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': the %s job on disk '%s' is ending already (%s)", sup->files->name, qv_job_type_to_string(job->type), disk->dst, job->pivot ? "pivot" : "abort");
         qv_sup_reply_error(req, err);
@@ -580,6 +590,16 @@ qv_sup_update_definition(QvSupervisor *sup, QvDiskDef *live_disk)
                    sup->files->name, err->message);
 }
 
+static void
+reopen_ro_quietly(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!reopen_rw(sup, disk, src, true, &err))
+        g_printerr("domain '%s': cannot make '%s' read-only again: %s\n",
+                   sup->files->name, src->path ? src->path : disk->dst, err->message);
+}
+
 /* Make the live definition what QEMU has now that @job ended; @error is
  * QEMU's error when the job failed */
 static void
@@ -641,19 +661,25 @@ job_bookkeeping(QvSupervisor *sup, QvSupJob *job, const char *error)
         QvStorageSource *over;
 
         g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
-        if (!ok || !top || !base || (active && !job->pivot))
-            break;
-        over = active ? NULL : qv_sup_find_parent(disk->src, top, &slot);
-        names = qv_blockdev_del_list(disk, top, base);
-        qv_sup_cut_above(top, base);
-        if (over)
-            over->backing[slot] = base;
-        else
-            disk->src = base;
-        if (job->flags & QVIRT_DOMAIN_BLOCK_COMMIT_DELETE)
-            unlink_chain(top, NULL);
-        qv_source_free(top);
-        qv_sup_update_definition(sup, disk);
+        over = active || !top ? NULL : qv_sup_find_parent(disk->src, top, &slot);
+        if (ok && top && base && (!active || job->pivot)) {
+            names = qv_blockdev_del_list(disk, top, base);
+            qv_sup_cut_above(top, base);
+            if (over)
+                over->backing[slot] = base;
+            else
+                disk->src = base;
+            if (job->flags & QVIRT_DOMAIN_BLOCK_COMMIT_DELETE)
+                unlink_chain(top, NULL);
+            qv_source_free(top);
+            qv_sup_update_definition(sup, disk);
+        }
+        /* the images the job wrote to are backing layers again (the live
+         * chain now says how QEMU links them): read-only */
+        if (base && base != disk->src)
+            reopen_ro_quietly(sup, disk, base);
+        if (over && over != disk->src)
+            reopen_ro_quietly(sup, disk, over);
         break;
     }
     case QVIRT_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN:
