@@ -135,6 +135,15 @@ int qvirt_domain_block_job_set_speed(QvirtDomain *dom, const char *disk,
                                      unsigned long bandwidth,
                                      unsigned int flags, GError **error);
 
+/*
+ * qvirt's own: wait until the job on @disk is ready (a copy or an active
+ * commit: 1) or has ended (0; -1 with the job's error if it failed), at
+ * most @timeout_ms (0: 10 minutes; then -1 with a timeout error, the job
+ * untouched).  What libvirt users do with the BLOCK_JOB events.
+ */
+int qvirt_domain_block_job_wait(QvirtDomain *dom, const char *disk,
+                                unsigned int timeout_ms, GError **error);
+
 /* virDomainSnapshotCreateFlags (the ones qvirt implements) */
 typedef enum {
     QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA = 1 << 2,

@@ -434,3 +434,16 @@ qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml, unsigned int
     json_object_object_add(req, "no-metadata", json_object_new_boolean(!!(flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)));
     return call(dom, req, NULL, error);
 }
+
+int
+qvirt_domain_block_job_wait(QvirtDomain *dom, const char *disk, unsigned int timeout_ms,
+                            GError **error)
+{
+    g_autoptr(json_object) ret = NULL;
+    json_object *v = NULL;
+
+    if (!qv_guest_call(dom->conn->conn, dom->name, request("block-job-wait", disk),
+                       timeout_ms ? timeout_ms : QV_JOB_CALL_TIMEOUT_MS, &ret, error))
+        return -1;
+    return ret && json_object_object_get_ex(ret, "ready", &v) && json_object_get_boolean(v);
+}

@@ -549,6 +549,48 @@ do_abort(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
         job->waiters = g_list_append(job->waiters, req);
 }
 
+static json_object *
+ready_answer(void)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "ready", json_object_new_boolean(1));
+    return o;
+}
+
+/* {"cmd": "block-job-wait", "disk"}: answered once the job is ready
+ * (a copy or active commit) or has ended (null, or its error) */
+static void
+do_wait(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+{
+    g_autoptr(GError) err = NULL;
+    QvStorageSource *elem = NULL;
+    const char *spec = NULL, *failed;
+    QvDiskDef *disk;
+    QvSupJob *job;
+
+    if (!qv_json_require_string(msg, "disk", &spec, &err) ||
+        !(disk = qv_domain_lookup_disk(sup->live, spec, &elem, &err))) {
+        qv_sup_reply_error(req, err);
+        return;
+    }
+    if (!(job = qv_sup_job_find(sup, disk->dst))) {
+        failed = sup->job_failures ? g_hash_table_lookup(sup->job_failures, disk->dst) : NULL;
+        if (failed) {
+            g_set_error_literal(&err, QV_ERROR, QV_ERR_IO, failed);
+            g_hash_table_remove(sup->job_failures, disk->dst);
+            qv_sup_reply_error(req, err);
+        } else {
+            qv_ctl_reply(req, NULL);
+        }
+        return;
+    }
+    if (job->ready)
+        qv_ctl_reply(req, ready_answer());
+    else
+        job->ready_waiters = g_list_append(job->ready_waiters, req);
+}
+
 /* ---- the end of a job ---- */
 
 static void
@@ -696,7 +738,8 @@ job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) ret = NULL;
     json_object *args = json_object_new_object();
-    GList *waiters = g_steal_pointer(&job->waiters);
+    GList *waiters = g_list_concat(g_steal_pointer(&job->waiters),
+                                   g_steal_pointer(&job->ready_waiters));
     bool asked_abort = job->ending && !job->pivot;
 
     /* a concluded job still holds its nodes: dismiss it first */
@@ -775,10 +818,15 @@ qv_sup_job_status_event(QvSupervisor *sup, json_object *data)
         return;
     disk = qv_domain_find_disk(sup->live, job->disk);
     if (strcmp(status, "ready") == 0) {
+        GList *waiters = g_steal_pointer(&job->ready_waiters);
+
         job->ready = true;
         if (disk && disk->mirror && !job->ending)
             disk->mirror->ready = QV_MIRROR_READY_YES;
         qv_sup_save_all(sup, NULL);
+        for (GList *l = waiters; l; l = l->next)
+            qv_ctl_reply(l->data, ready_answer());
+        g_list_free(waiters);
     } else if (strcmp(status, "concluded") == 0) {
         job_concluded(sup, job);
     }
@@ -842,6 +890,8 @@ qv_sup_blockjob_request(QvSupervisor *sup, QvCtlRequest *req, const char *cmd,
         do_info(sup, req, msg);
     else if (strcmp(cmd, "block-job-speed") == 0)
         do_speed(sup, req, msg);
+    else if (strcmp(cmd, "block-job-wait") == 0)
+        do_wait(sup, req, msg);
     else
         do_abort(sup, req, msg);
 }

@@ -315,7 +315,8 @@ qv_sup_control_handle(QvCtlRequest *req, json_object *msg, gpointer opaque)
     } else if (g_str_has_prefix(cmd, "block-") &&
                (strcmp(cmd, "block-copy") == 0 || strcmp(cmd, "block-pull") == 0 ||
                 strcmp(cmd, "block-commit") == 0 || strcmp(cmd, "block-job-info") == 0 ||
-                strcmp(cmd, "block-job-speed") == 0 || strcmp(cmd, "block-job-abort") == 0)) {
+                strcmp(cmd, "block-job-speed") == 0 || strcmp(cmd, "block-job-abort") == 0 ||
+                strcmp(cmd, "block-job-wait") == 0)) {
         if (!sup->live) {
             g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
                         "domain '%s': the supervisor has no status document", sup->files->name);

@@ -54,6 +54,7 @@ qv_sup_job_free(QvSupJob *job)
     g_free(job->id);
     g_free(job->created);
     g_list_free(job->waiters);
+    g_list_free(job->ready_waiters);
     g_free(job);
 }
 
@@ -331,7 +332,10 @@ qv_sup_jobs_gone(QvSupervisor *sup, const char *reason)
 
         for (GList *l = job->waiters; l; l = l->next)
             qv_ctl_reply_error(l->data, err);
+        for (GList *l = job->ready_waiters; l; l = l->next)
+            qv_ctl_reply_error(l->data, err);
         g_clear_pointer(&job->waiters, g_list_free);
+        g_clear_pointer(&job->ready_waiters, g_list_free);
     }
     g_hash_table_remove_all(sup->jobs);
 }

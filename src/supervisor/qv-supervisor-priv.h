@@ -35,6 +35,7 @@ typedef struct {
     bool pivot;                  /* what was asked */
     char *created;               /* a file qvirt created for the job, or NULL */
     GList *waiters;              /* QvCtlRequest answered when it ends */
+    GList *ready_waiters;        /* ... when it is ready, or ends */
 } QvSupJob;
 
 typedef struct {

@@ -55,7 +55,8 @@ progress(const QvirtDomainBlockJobInfo *info, bool verbose, bool json)
     }
 }
 
-typedef enum { WAIT_READY, WAIT_END } WaitFor;
+static int poll_job(QvirtDomain *dom, const char *disk, bool verbose, bool json,
+                    int timeout_s, GError **error);
 
 /*
  * Poll until the job is ready (a copy or active commit) or gone.
@@ -64,6 +65,30 @@ typedef enum { WAIT_READY, WAIT_END } WaitFor;
  */
 static int
 wait_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeout_s,
+         GError **error)
+{
+    /* without progress to show, the supervisor tells the moment itself */
+    if (!verbose && !json) {
+        g_autoptr(GError) err = NULL;
+        int r = qvirt_domain_block_job_wait(dom, disk, timeout_s > 0 ? (unsigned int)timeout_s * 1000 : 0, &err);
+
+        if (r >= 0)
+            return r;
+        if (timeout_s > 0 && g_error_matches(err, QV_ERROR, QV_ERR_IO) &&
+            strstr(err->message, "did not answer in time")) {
+            qvirt_domain_block_job_abort(dom, disk, 0, NULL);
+            g_set_error(error, QV_ERROR, QV_ERR_IO, "the block job on disk '%s' did not end within %d s; it was aborted",
+                        disk, timeout_s);
+            return -1;
+        }
+        g_propagate_error(error, g_steal_pointer(&err));
+        return -1;
+    }
+    return poll_job(dom, disk, verbose, json, timeout_s, error);
+}
+
+static int
+poll_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeout_s,
          GError **error)
 {
     gint64 deadline = timeout_s > 0 ? g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC : 0;
