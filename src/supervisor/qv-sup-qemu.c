@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,11 +51,13 @@ qv_sup_build_argv(QvSupervisor *sup, GError **error)
  * PR_SET_PDEATHSIG and a session of its own: QEMU outlives us and
  * signals to our process group do not reach it. */
 G_GNUC_NORETURN static void
-exec_qemu(char **argv, const char *cwd, int devnull, int logfd)
+exec_qemu(char **argv, const char *cwd, const struct rlimit *stack, int devnull, int logfd)
 {
     static const char nocwd[] = "qvirt: cannot enter QEMU's working folder\n";
 
     setsid();
+    if (stack)
+        setrlimit(RLIMIT_STACK, stack);
     if (dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
         _exit(127);
     if (cwd && chdir(cwd) < 0) {
@@ -68,9 +71,33 @@ exec_qemu(char **argv, const char *cwd, int devnull, int logfd)
     _exit(127);
 }
 
+/*
+ * Linux takes a quarter of the stack limit as the room for exec's
+ * arguments (2 MiB with the usual 8 MiB), and every chain element costs
+ * about 400 bytes of -blockdev: past some 4,000 layers exec would fail
+ * with E2BIG.  The stack limit QEMU gets is raised (within the hard
+ * limit) to fit; NULL when the current one does.
+ */
+static const struct rlimit *
+argv_stack(GPtrArray *argv, struct rlimit *lim)
+{
+    rlim_t need = 64 * 1024;     /* the environment and a margin */
+
+    for (guint i = 0; i < argv->len && argv->pdata[i]; i++)
+        need += strlen(argv->pdata[i]) + 1 + sizeof(char *);
+    if (getrlimit(RLIMIT_STACK, lim) < 0 ||
+        lim->rlim_cur == RLIM_INFINITY || lim->rlim_cur / 4 >= need)
+        return NULL;
+    lim->rlim_cur = need * 4;
+    if (lim->rlim_max != RLIM_INFINITY && lim->rlim_cur > lim->rlim_max)
+        lim->rlim_cur = lim->rlim_max;
+    return lim;
+}
+
 bool
 qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
 {
+    struct rlimit stack;
     const char *log = sup->files->qemu_log;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -79,7 +106,7 @@ qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
     if (argv->len == 0 || g_ptr_array_index(argv, argv->len - 1) != NULL)
         g_ptr_array_add(argv, NULL);
     if (devnull >= 0 && logfd >= 0 && (pid = fork()) == 0)
-        exec_qemu((char **)argv->pdata, sup->qemu_cwd, devnull, logfd);
+        exec_qemu((char **)argv->pdata, sup->qemu_cwd, argv_stack(argv, &stack), devnull, logfd);
     if (pid < 0)
         qv_error_set_errno(error, errno, "domain '%s': cannot start QEMU (log '%s')",
                            sup->files->name, log);
@@ -324,36 +351,14 @@ str_member(json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
-static bool
-actual_graph(QvSupervisor *sup, GPtrArray *nodes, GPtrArray *edges, GError **error)
+/* The block-driver nodes of an x-debug-query-block-graph answer, and
+ * the links between them as "parent role child" */
+static void
+graph_from_debug(json_object *ret, GPtrArray *nodes, GPtrArray *edges)
 {
-    g_autoptr(json_object) ret = NULL;
     g_autoptr(GHashTable) by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
-    g_autoptr(GError) err = NULL;
     json_object *list = NULL;
 
-    ret = qv_qmp_command_sync(sup->qmp, "x-debug-query-block-graph", NULL,
-                              QV_QMP_START_TIMEOUT_S * 1000, &err);
-    if (!ret && g_error_matches(err, QV_ERROR, QV_ERR_UNSUPPORTED)) {
-        json_object *args = json_object_new_object();
-
-        json_object_object_add(args, "flat", json_object_new_boolean(1));
-        if (!(ret = qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", args,
-                                        QV_QMP_START_TIMEOUT_S * 1000, error)))
-            return false;
-        for (size_t i = 0; json_object_is_type(ret, json_type_array) &&
-                           i < json_object_array_length(ret); i++) {
-            const char *name = str_member(json_object_array_get_idx(ret, i), "node-name");
-
-            if (name)
-                g_ptr_array_add(nodes, g_strdup(name));
-        }
-        return true;
-    }
-    if (!ret) {
-        g_propagate_error(error, g_steal_pointer(&err));
-        return false;
-    }
     json_object_object_get_ex(ret, "nodes", &list);
     for (size_t i = 0; json_object_is_type(list, json_type_array) &&
                        i < json_object_array_length(list); i++) {
@@ -383,22 +388,52 @@ actual_graph(QvSupervisor *sup, GPtrArray *nodes, GPtrArray *edges, GError **err
         if (parent && child)
             g_ptr_array_add(edges, g_strdup_printf("%s %s %s", parent, role, child));
     }
+}
+
+static bool
+actual_graph(QvSupervisor *sup, GPtrArray *nodes, GPtrArray *edges, GError **error)
+{
+    g_autoptr(json_object) ret = NULL;
+    g_autoptr(GError) err = NULL;
+
+    ret = qv_qmp_command_sync(sup->qmp, "x-debug-query-block-graph", NULL,
+                              QV_QMP_START_TIMEOUT_S * 1000, &err);
+    if (!ret && g_error_matches(err, QV_ERROR, QV_ERR_UNSUPPORTED)) {
+        json_object *args = json_object_new_object();
+
+        json_object_object_add(args, "flat", json_object_new_boolean(1));
+        if (!(ret = qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", args,
+                                        QV_QMP_START_TIMEOUT_S * 1000, error)))
+            return false;
+        for (size_t i = 0; json_object_is_type(ret, json_type_array) &&
+                           i < json_object_array_length(ret); i++) {
+            const char *name = str_member(json_object_array_get_idx(ret, i), "node-name");
+
+            if (name)
+                g_ptr_array_add(nodes, g_strdup(name));
+        }
+        return true;
+    }
+    if (!ret) {
+        g_propagate_error(error, g_steal_pointer(&err));
+        return false;
+    }
+    graph_from_debug(ret, nodes, edges);
     return true;
 }
 
-bool
-qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error)
+/* @argv's graph against @nodes and @edges (none: not compared) */
+static bool
+graph_diff(const char *domain, GPtrArray *argv, GPtrArray *nodes, GPtrArray *edges,
+           GError **error)
 {
     QvGraphWant want = { 0 };
-    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) edges = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) extra_nodes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) extra_edges = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GString) msg = g_string_new(NULL);
     bool ok = false;
 
-    if (!expected_graph(argv, &want, error) ||
-        !actual_graph(sup, nodes, edges, error))
+    if (!expected_graph(argv, &want, error))
         goto out;
     diff_sets(want.nodes, nodes, extra_nodes);
     if (edges->len) /* the fallback gives no links to compare */
@@ -414,10 +449,31 @@ qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error)
     describe_diff(msg, "links", want.edges, extra_edges);
     g_set_error(error, QV_ERROR, QV_ERR_INTERNAL,
                 "domain '%s': QEMU's block graph differs from the definition: %s",
-                sup->files->name, msg->str);
+                domain, msg->str);
  out:
     graph_want_clear(&want);
     return ok;
+}
+
+bool
+qv_sup_graph_check_reply(const char *domain, GPtrArray *argv, json_object *reply,
+                         GError **error)
+{
+    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) edges = g_ptr_array_new_with_free_func(g_free);
+
+    graph_from_debug(reply, nodes, edges);
+    return graph_diff(domain, argv, nodes, edges, error);
+}
+
+bool
+qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error)
+{
+    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) edges = g_ptr_array_new_with_free_func(g_free);
+
+    return actual_graph(sup, nodes, edges, error) &&
+           graph_diff(sup->files->name, argv, nodes, edges, error);
 }
 
 /* A start that failed after QEMU started: it must not stay behind */

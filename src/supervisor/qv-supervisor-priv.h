@@ -73,6 +73,9 @@ GPtrArray *qv_sup_build_argv(QvSupervisor *sup, GError **error);
 bool qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error);
 bool qv_sup_qmp_connect(QvSupervisor *sup, bool starting, GError **error);
 bool qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error);
+/* The check itself, on an x-debug-query-block-graph answer (for tests) */
+bool qv_sup_graph_check_reply(const char *domain, GPtrArray *argv, json_object *reply,
+                              GError **error);
 void qv_sup_kill_qemu(QvSupervisor *sup);
 char *qv_sup_log_tail(const char *path);
 
