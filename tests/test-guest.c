@@ -6,6 +6,7 @@
  * a test started is killed by pid at the end, whatever happened.
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -394,6 +395,27 @@ test_concurrent_start(void)
     env_clear(&e);
 }
 
+/* QEMU dying while it starts is reported with how it ended */
+static void
+test_qemu_crash_at_start(void)
+{
+    Env e;
+    g_autofree char *script = NULL, *devs = NULL, *d = NULL, *err = NULL;
+
+    env_init(&e, "crash-start");
+    script = g_build_filename(e.dir, "fake-qemu", NULL);
+    g_assert_true(g_file_set_contents(script, "#!/bin/sh\necho 'fake QEMU: giving up' >&2\nkill -SEGV $$\n", -1, NULL));
+    g_assert_cmpint(chmod(script, 0755), ==, 0);
+    mkqcow(&e, "a.qcow2", NULL);
+    d = file_disk("vda", "a.qcow2", NULL);
+    devs = g_strdup_printf("<emulator>%s</emulator>%s", script, d);
+    define(&e, "vm", devs);
+    g_assert_cmpint(qv(&e, NULL, &err, "start", "vm", NULL), ==, 1);
+    g_assert_nonnull(strstr(err, "QEMU was killed by signal 11 (Segmentation fault) while starting: fake QEMU: giving up"));
+    assert_state(&e, "vm", "shut off (failed)");
+    env_clear(&e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -411,6 +433,7 @@ main(int argc, char **argv)
     g_test_add_func("/guest/supervisor-kill", test_supervisor_kill);
     g_test_add_func("/guest/qemu-kill", test_qemu_kill);
     g_test_add_func("/guest/concurrent-start", test_concurrent_start);
+    g_test_add_func("/guest/qemu-crash-at-start", test_qemu_crash_at_start);
     ret = g_test_run();
     /* whatever failed, no QEMU outlives the test */
     qv_test_guest_cleanup();

@@ -152,10 +152,14 @@ qemu_gone_during_start(QvSupervisor *sup, GError **error)
         return false;
     sup->qemu_pid = 0;
     tail = qv_sup_log_tail(sup->files->qemu_log);
-    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL,
-                "domain '%s': QEMU exited while starting (%s %d): %s",
-                sup->files->name, WIFSIGNALED(status) ? "signal" : "status",
-                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), tail);
+    if (WIFSIGNALED(status))
+        g_set_error(error, QV_ERROR, QV_ERR_INTERNAL,
+                    "domain '%s': QEMU was killed by signal %d (%s) while starting: %s",
+                    sup->files->name, WTERMSIG(status), g_strsignal(WTERMSIG(status)), tail);
+    else
+        g_set_error(error, QV_ERROR, QV_ERR_INTERNAL,
+                    "domain '%s': QEMU exited while starting (status %d): %s",
+                    sup->files->name, WEXITSTATUS(status), tail);
     return true;
 }
 
@@ -186,10 +190,18 @@ qv_sup_qmp_connect(QvSupervisor *sup, bool starting, GError **error)
         g_usleep(20 * 1000);
     }
     qv_qmp_set_event_handler(sup->qmp, qv_sup_qmp_event, sup);
-    if (!qv_qmp_handshake(sup->qmp, (starting ? QV_QMP_START_TIMEOUT_S : 30) * 1000, error)) {
-        if (starting)
-            qemu_gone_during_start(sup, NULL);
-        g_prefix_error(error, "domain '%s': QMP: ", sup->files->name);
+    if (!qv_qmp_handshake(sup->qmp, (starting ? QV_QMP_START_TIMEOUT_S : 30) * 1000, &err)) {
+        /* a monitor that closed on us: QEMU is going; say how it ended */
+        for (int i = 0; starting && i < 50; i++) {
+            g_autoptr(GError) gone = NULL;
+
+            if (qemu_gone_during_start(sup, &gone)) {
+                g_propagate_error(error, g_steal_pointer(&gone));
+                return false;
+            }
+            g_usleep(40 * 1000);
+        }
+        g_propagate_prefixed_error(error, g_steal_pointer(&err), "domain '%s': QMP: ", sup->files->name);
         return false;
     }
     return true;
