@@ -368,17 +368,37 @@ do_commit(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
 
 /* ---- info, speed, abort/pivot ---- */
 
+/* An asynchronous QMP call about a job: the job is looked up again in
+ * the answer (it may have ended meanwhile) by @key, a disk or a job id */
 typedef struct {
     QvSupervisor *sup;
-    QvCtlRequest *req;
-    char *disk;
-} InfoCall;
+    QvCtlRequest *req;           /* NULL when no client waits */
+    char *key;
+} JobCall;
+
+static JobCall *
+job_call_new(QvSupervisor *sup, QvCtlRequest *req, const char *key)
+{
+    JobCall *c = g_new0(JobCall, 1);
+
+    c->sup = sup;
+    c->req = req;
+    c->key = g_strdup(key);
+    return c;
+}
+
+static void
+job_call_free(JobCall *c)
+{
+    g_free(c->key);
+    g_free(c);
+}
 
 static void
 info_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
 {
-    InfoCall *c = opaque;
-    QvSupJob *job = qv_sup_job_find(c->sup, c->disk);
+    JobCall *c = opaque;
+    QvSupJob *job = qv_sup_job_find(c->sup, c->key);
     json_object *out;
 
     if (qerr) {
@@ -390,14 +410,14 @@ info_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     }
     if (!job) {
         const char *failed = c->sup->job_failures ?
-                             g_hash_table_lookup(c->sup->job_failures, c->disk) : NULL;
+                             g_hash_table_lookup(c->sup->job_failures, c->key) : NULL;
 
         if (failed) {
             GError *err = g_error_new_literal(QV_ERROR, QV_ERR_IO, failed);
 
             qv_sup_reply_error(c->req, err);
             g_error_free(err);
-            g_hash_table_remove(c->sup->job_failures, c->disk);
+            g_hash_table_remove(c->sup->job_failures, c->key);
         } else {
             qv_ctl_reply(c->req, NULL);
         }
@@ -424,8 +444,7 @@ info_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     }
     qv_ctl_reply(c->req, out);
  out:
-    g_free(c->disk);
-    g_free(c);
+    job_call_free(c);
 }
 
 static void
@@ -435,18 +454,14 @@ do_info(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     QvStorageSource *elem = NULL;
     const char *spec = NULL;
     QvDiskDef *disk;
-    InfoCall *c;
 
     if (!qv_json_require_string(msg, "disk", &spec, &err) ||
         !(disk = qv_domain_lookup_disk(sup->live, spec, &elem, &err))) {
         qv_sup_reply_error(req, err);
         return;
     }
-    c = g_new0(InfoCall, 1);
-    c->sup = sup;
-    c->req = req;
-    c->disk = g_strdup(disk->dst);
-    qv_qmp_command(sup->qmp, "query-block-jobs", NULL, QV_QMP_TIMEOUT_MS, info_done, c);
+    qv_qmp_command(sup->qmp, "query-block-jobs", NULL, QV_QMP_TIMEOUT_MS, info_done,
+                   job_call_new(sup, req, disk->dst));
 }
 
 /* The job a request names; NULL after replying the error */
@@ -768,40 +783,31 @@ job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
     g_list_free(waiters);
 }
 
-typedef struct {
-    QvSupervisor *sup;
-    char *id;
-} ConcludedCall;
-
 static void
 concluded_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
 {
-    ConcludedCall *c = opaque;
-    QvSupJob *job = qv_sup_job_by_id(c->sup, c->id);
+    JobCall *c = opaque;
+    QvSupJob *job = qv_sup_job_by_id(c->sup, c->key);
     const char *error = NULL;
 
     for (size_t i = 0; ret && i < json_object_array_length(ret); i++) {
         json_object *j = json_object_array_get_idx(ret, i), *v = NULL;
 
         if (json_object_object_get_ex(j, "id", &v) &&
-            g_strcmp0(json_object_get_string(v), c->id) == 0 &&
+            g_strcmp0(json_object_get_string(v), c->key) == 0 &&
             json_object_object_get_ex(j, "error", &v))
             error = json_object_get_string(v);
     }
     if (job)
         job_finish(c->sup, job, error ? error : (qerr ? qerr->message : NULL));
-    g_free(c->id);
-    g_free(c);
+    job_call_free(c);
 }
 
 static void
 job_concluded(QvSupervisor *sup, QvSupJob *job)
 {
-    ConcludedCall *c = g_new0(ConcludedCall, 1);
-
-    c->sup = sup;
-    c->id = g_strdup(job->id);
-    qv_qmp_command(sup->qmp, "query-jobs", NULL, QV_QMP_TIMEOUT_MS, concluded_done, c);
+    qv_qmp_command(sup->qmp, "query-jobs", NULL, QV_QMP_TIMEOUT_MS, concluded_done,
+                   job_call_new(sup, NULL, job->id));
 }
 
 /* JOB_STATUS_CHANGE {"id", "status"} */
