@@ -348,8 +348,16 @@ test_pull_commit(void)
     env_init(&e, "pull");
     start_vm(&e, "vm");
     /* pull snap1 into snap2: snap2 <- base */
-    OK(&e, &out, "blockpull", "vm", "vda", "--base", "vda[3]", "--wait");
+    OK(&e, &out, "blockpull", "vm", "vda", "--base", "vda[3]", "--keep-relative", "--wait");
     g_assert_nonnull(strstr(out, "Block Pull complete"));
+    {
+        g_autofree char *top = img(&e, "snap2.qcow2");
+        g_autofree char *info = NULL;
+        const char *argv[] = { "qemu-img", "info", "-U", "--output=json", top, NULL };
+
+        g_assert_cmpint(qv_test_run(argv, &info, NULL), ==, 0);
+        g_assert_nonnull(strstr(info, "\"backing-filename\": \"base.qcow2\""));
+    }
     chain = live_chain(&e, "vm");
     assert_str(chain, "snap2.qcow2 base.qcow2");
     {

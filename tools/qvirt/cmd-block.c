@@ -337,8 +337,7 @@ run_blockpull(int argc, char **argv, GError **error)
     };
     g_autoptr(QvirtConnect) conn = NULL;
     g_autoptr(QvirtDomain) dom = NULL;
-    unsigned int flags = (bytes ? QVIRT_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES : 0) |
-                         (relative ? QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE : 0);
+    unsigned int flags;
     bool help_shown;
     int ret = 1;
 
@@ -346,6 +345,8 @@ run_blockpull(int argc, char **argv, GError **error)
         ret = help_shown ? 0 : 1;
         goto out;
     }
+    flags = (bytes ? QVIRT_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES : 0) |
+            (relative ? QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE : 0);
     if (bandwidth < 0) {
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockpull: the bandwidth cannot be negative");
         goto out;
