@@ -2,6 +2,7 @@
  * qv-domain: life cycle and string tables of the domain model.
  */
 #include "qv-domain.h"
+#include "qv-chain.h"
 #include "qv-error.h"
 
 #include <string.h>
@@ -146,51 +147,33 @@ qv_domain_find_disk(const QvDomainDef *def, const char *dst)
     return NULL;
 }
 
-/* Calls @fn on every element of @top's chains, top-down, children of a
- * quorum in order; stops early when @fn returns false */
-static bool
-walk_sources(QvStorageSource *top, bool (*fn)(QvStorageSource *, void *), void *opaque)
-{
-    g_autoptr(GPtrArray) todo = g_ptr_array_new();
-
-    g_ptr_array_add(todo, top);
-    while (todo->len) {
-        QvStorageSource *src = g_ptr_array_steal_index(todo, todo->len - 1);
-
-        if (!fn(src, opaque))
-            return false;
-        for (size_t i = src->nbacking; i-- > 0;) {
-            if (src->backing[i])
-                g_ptr_array_add(todo, src->backing[i]);
-        }
-    }
-    return true;
-}
-
-static bool
-index_max(QvStorageSource *src, void *opaque)
+/*
+ * The walks below use qv_chain_foreach (every element once, top-down,
+ * quorum children in order).  It hands out const elements; the ones
+ * that write indexes are called only on trees the caller owns and may
+ * change (a definition, a copy's destination).
+ */
+static void
+index_max(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
     unsigned int *max = opaque;
 
     *max = MAX(*max, src->index);
-    return true;
 }
 
-static bool
-index_reset(QvStorageSource *src, void *opaque)
+static void
+index_reset(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
-    src->index = 0;
-    return true;
+    ((QvStorageSource *)src)->index = 0;
 }
 
-static bool
-index_assign(QvStorageSource *src, void *opaque)
+static void
+index_assign(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
     unsigned int *next = opaque;
 
     if (src->index == 0)
-        src->index = ++*next;
-    return true;
+        ((QvStorageSource *)src)->index = ++*next;
 }
 
 unsigned int
@@ -199,17 +182,11 @@ qv_domain_assign_indexes(QvDomainDef *def, bool reset)
     unsigned int next = 0;
 
     for (size_t i = 0; i < def->ndisks; i++) {
-        QvStorageSource *top = def->disks[i]->src;
-
-        if (top)
-            walk_sources(top, reset ? index_reset : index_max, &next);
+        if (def->disks[i]->src)
+            qv_chain_foreach(def->disks[i]->src, reset ? index_reset : index_max, &next);
     }
-    for (size_t i = 0; i < def->ndisks; i++) {
-        QvStorageSource *top = def->disks[i]->src;
-
-        if (top && top->type != QV_STORAGE_NONE)
-            walk_sources(top, index_assign, &next);
-    }
+    for (size_t i = 0; i < def->ndisks; i++)
+        next = qv_disk_assign_indexes(def->disks[i], next);
     return next;
 }
 
@@ -217,7 +194,7 @@ unsigned int
 qv_disk_assign_indexes(QvDiskDef *disk, unsigned int last)
 {
     if (disk->src && disk->src->type != QV_STORAGE_NONE)
-        walk_sources(disk->src, index_assign, &last);
+        qv_chain_foreach(disk->src, index_assign, &last);
     return last;
 }
 
@@ -226,25 +203,19 @@ typedef struct {
     QvStorageSource *found;
 } FindIndex;
 
-static bool
-index_find(QvStorageSource *src, void *opaque)
+static void
+index_find(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
     FindIndex *f = opaque;
 
-    if (src->index != f->index)
-        return true;
-    f->found = src;
-    return false;
+    if (!f->found && src->index == f->index)
+        f->found = (QvStorageSource *)src;
 }
 
 QvStorageSource *
 qv_disk_find_index(const QvDiskDef *disk, unsigned int index)
 {
-    FindIndex f = { index, NULL };
-
-    if (disk->src && index)
-        walk_sources(disk->src, index_find, &f);
-    return f.found;
+    return disk->src ? qv_source_find_index(disk->src, index) : NULL;
 }
 
 typedef struct {
@@ -254,21 +225,18 @@ typedef struct {
     QvStorageSource *found;
 } FindPath;
 
-static bool
-path_find(QvStorageSource *src, void *opaque)
+static void
+path_find(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
     FindPath *f = opaque;
     struct stat st;
 
-    if (!src->path || (src->type != QV_STORAGE_FILE && src->type != QV_STORAGE_BLOCK))
-        return true;
+    if (f->found || !src->path || (src->type != QV_STORAGE_FILE && src->type != QV_STORAGE_BLOCK))
+        return;
     if (strcmp(src->path, f->path) == 0 ||
         (f->have_st && stat(src->path, &st) == 0 &&
-         st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino)) {
-        f->found = src;
-        return false;
-    }
-    return true;
+         st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino))
+        f->found = (QvStorageSource *)src;
 }
 
 /* "vda[12]": the target name and the index; false when @spec is not so */
@@ -312,7 +280,7 @@ qv_disk_lookup_element(const QvDomainDef *def, const QvDiskDef *disk,
         return disk->src;
     f.have_st = stat(spec, &f.st) == 0;
     if (disk->src)
-        walk_sources(disk->src, path_find, &f);
+        qv_chain_foreach(disk->src, path_find, &f);
     if (!f.found)
         g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
                     "domain '%s': '%s' is not in the chain of disk '%s'",
@@ -342,7 +310,7 @@ qv_domain_lookup_disk(const QvDomainDef *def, const char *spec,
     for (size_t i = 0; i < def->ndisks; i++) {
         if (!def->disks[i]->src)
             continue;
-        walk_sources(def->disks[i]->src, path_find, &f);
+        qv_chain_foreach(def->disks[i]->src, path_find, &f);
         if (f.found) {
             *elem = f.found;
             return def->disks[i];
@@ -357,7 +325,7 @@ qv_domain_lookup_disk(const QvDomainDef *def, const char *spec,
 unsigned int
 qv_source_tree_assign_indexes(QvStorageSource *top, unsigned int last)
 {
-    walk_sources(top, index_assign, &last);
+    qv_chain_foreach(top, index_assign, &last);
     return last;
 }
 
@@ -367,7 +335,7 @@ qv_source_find_index(QvStorageSource *top, unsigned int index)
     FindIndex f = { index, NULL };
 
     if (top && index)
-        walk_sources(top, index_find, &f);
+        qv_chain_foreach(top, index_find, &f);
     return f.found;
 }
 
@@ -376,6 +344,6 @@ qv_domain_clear_indexes(QvDomainDef *def)
 {
     for (size_t i = 0; i < def->ndisks; i++) {
         if (def->disks[i]->src)
-            walk_sources(def->disks[i]->src, index_reset, NULL);
+            qv_chain_foreach(def->disks[i]->src, index_reset, NULL);
     }
 }

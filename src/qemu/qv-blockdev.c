@@ -50,6 +50,7 @@
 
 #include <string.h>
 
+#include "qv-chain.h"
 #include "qv-error.h"
 #include "qv-json.h"
 
@@ -729,30 +730,36 @@ qv_blockdev_add_chain(QvBlockdevCtx *ctx, const QvStorageSource *top,
 
 /* Node names come from the indexes (qv_domain_assign_indexes): every
  * element must have one, distinct within the disk */
+typedef struct {
+    GHashTable *seen;
+    unsigned int missing;        /* elements without an index */
+    unsigned int repeated;       /* an index given twice, or 0 */
+} IndexCheck;
+
+static void
+qv_blockdev_index_seen(const QvStorageSource *src, size_t i, gssize parent,
+                       unsigned int depth, void *opaque)
+{
+    IndexCheck *c = opaque;
+
+    if (src->index == 0)
+        c->missing++;
+    else if (!g_hash_table_add(c->seen, GUINT_TO_POINTER(src->index)) && !c->repeated)
+        c->repeated = src->index;
+}
+
 static bool
 qv_blockdev_check_indexes(const QvDiskDef *disk, GError **error)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    IndexCheck c = { seen, 0, 0 };
 
-    g_ptr_array_add(todo, disk->src);
-    while (todo->len) {
-        const QvStorageSource *src = g_ptr_array_steal_index_fast(todo, todo->len - 1);
-
-        if (src->index == 0 ||
-            !g_hash_table_add(seen, GUINT_TO_POINTER(src->index))) {
-            if (src->index)
-                g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': index %u is given to two elements of its chain", disk->dst, src->index);
-            else
-                g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': an element of its chain has no index yet", disk->dst);
-            return false;
-        }
-        for (size_t i = 0; i < src->nbacking; i++) {
-            if (src->backing[i])
-                g_ptr_array_add(todo, src->backing[i]);
-        }
-    }
-    return true;
+    qv_chain_foreach(disk->src, qv_blockdev_index_seen, &c);
+    if (c.missing)
+        g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': an element of its chain has no index yet", disk->dst);
+    else if (c.repeated)
+        g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': index %u is given to two elements of its chain", disk->dst, c.repeated);
+    return !c.missing && !c.repeated;
 }
 
 /* Combinations QEMU refuses, reported with the disk's name first */
@@ -786,27 +793,19 @@ qv_blockdev_add_cor(QvBlockdevCtx *ctx)
     json_object_array_add(ctx->list, obj);
 }
 
-/* Counts the folders relative backing strings of @top's chains are
- * resolved against */
+/* Counts the folder a relative backing string of @src was resolved
+ * against (qv_chain_foreach visitor) */
 static void
-qv_blockdev_count_bases(const QvStorageSource *top, GHashTable *count)
+qv_blockdev_count_base(const QvStorageSource *src, size_t i, gssize parent,
+                       unsigned int depth, void *opaque)
 {
-    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    GHashTable *count = opaque;
+    char *base = qv_blockdev_rel_base(src);
 
-    g_ptr_array_add(todo, (gpointer)top);
-    while (todo->len) {
-        const QvStorageSource *src = g_ptr_array_steal_index_fast(todo, todo->len - 1);
-        char *base = qv_blockdev_rel_base(src);
+    if (base) {
+        guint n = GPOINTER_TO_UINT(g_hash_table_lookup(count, base));
 
-        if (base) {
-            guint n = GPOINTER_TO_UINT(g_hash_table_lookup(count, base));
-
-            g_hash_table_insert(count, base, GUINT_TO_POINTER(n + 1));
-        }
-        for (size_t i = 0; i < src->nbacking; i++) {
-            if (src->backing[i])
-                g_ptr_array_add(todo, src->backing[i]);
-        }
+        g_hash_table_insert(count, base, GUINT_TO_POINTER(n + 1));
     }
 }
 
@@ -821,7 +820,7 @@ qv_blockdev_pick_cwd(const QvDomainDef *def)
 
     for (size_t i = 0; i < def->ndisks; i++) {
         if (qv_blockdev_disk_has_media(def->disks[i]))
-            qv_blockdev_count_bases(def->disks[i]->src, count);
+            qv_chain_foreach(def->disks[i]->src, qv_blockdev_count_base, count);
     }
     g_hash_table_iter_init(&it, count);
     while (g_hash_table_iter_next(&it, &key, &val)) {

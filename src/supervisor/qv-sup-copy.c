@@ -72,42 +72,48 @@ qv_sup_create_image(const char *path, QvFormat fmt, uint64_t size,
     return true;
 }
 
+/* A reader over the image at @path; *fd is closed by close_reader */
+static QvReader *
+open_reader(const char *path, int *fd, GError **error)
+{
+    struct stat st;
+
+    if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(*fd, &st) < 0) {
+        qv_error_set_errno(error, errno, "cannot read '%s'", path);
+        if (*fd >= 0)
+            close(*fd);
+        return NULL;
+    }
+    return qv_reader_new_fd(*fd, (uint64_t)st.st_size, path);
+}
+
+static void
+close_reader(QvReader *r, int fd)
+{
+    qv_reader_free(r);
+    close(fd);
+}
+
 /* Capacity of @src from its header (QEMU has it open; reading is safe) */
 bool
 qv_sup_image_capacity(const QvStorageSource *src, uint64_t *size, GError **error)
 {
-    g_autoptr(QvStorageSource) probe = NULL;
+    QvProbeInfo info = { 0 };
+    QvReader *r;
+    bool ok;
+    int fd;
 
     if (src->capacity) {
         *size = src->capacity;
         return true;
     }
-    if (!(probe = qv_source_new(QV_STORAGE_FILE)))
+    if (!(r = open_reader(src->path, &fd, error)))
         return false;
-    probe->path = g_strdup(src->path);
-    probe->format = src->format;
-    probe->nbacking = 0;
-    {
-        QvReader *r;
-        QvProbeInfo info = { 0 };
-        int fd = open(src->path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        bool ok;
-
-        if (fd < 0 || fstat(fd, &st) < 0) {
-            qv_error_set_errno(error, errno, "cannot read '%s'", src->path);
-            if (fd >= 0)
-                close(fd);
-            return false;
-        }
-        r = qv_reader_new_fd(fd, (uint64_t)st.st_size, src->path);
-        ok = qv_probe_image(r, src->format, &info, error);
-        *size = info.capacity;
-        qv_probe_info_clear(&info);
-        qv_reader_free(r);
-        close(fd);
-        return ok;
-    }
+    ok = qv_probe_image(r, src->format, &info, error);
+    *size = info.capacity;
+    qv_probe_info_clear(&info);
+    close_reader(r, fd);
+    return ok;
 }
 
 /* The format of an existing destination, from its header; raw when no
@@ -115,21 +121,16 @@ qv_sup_image_capacity(const QvStorageSource *src, uint64_t *size, GError **error
 QvFormat
 qv_sup_probe_format(const char *path, GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    QvReader *r;
     QvFormat fmt;
+    int fd;
+    QvReader *r = open_reader(path, &fd, error);
 
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        qv_error_set_errno(error, errno, "cannot open the destination '%s'", path);
-        if (fd >= 0)
-            close(fd);
+    if (!r) {
+        g_prefix_error(error, "the destination: ");
         return QV_FORMAT_NONE;
     }
-    r = qv_reader_new_fd(fd, (uint64_t)st.st_size, path);
     fmt = qv_probe_guess_format(r, error);
-    qv_reader_free(r);
-    close(fd);
+    close_reader(r, fd);
     return fmt;
 }
 

@@ -271,40 +271,24 @@ qv_sup_cut_above(QvStorageSource *top, QvStorageSource *keep)
     return top;
 }
 
-/* The whole graph of the live definition, as the start-up check sees it:
- * one "-blockdev" pair per node of every disk (and running copy) */
-GPtrArray *
-qv_sup_live_blockdevs(QvSupervisor *sup, GError **error)
-{
-    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-
-    for (size_t i = 0; i < sup->live->ndisks; i++) {
-        QvDiskDef *disk = sup->live->disks[i];
-        g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, error);
-
-        if (!props)
-            return NULL;
-        for (size_t j = 0; j < json_object_array_length(props); j++) {
-            g_ptr_array_add(argv, g_strdup("-blockdev"));
-            g_ptr_array_add(argv, g_strdup(json_object_to_json_string_ext(
-                json_object_array_get_idx(props, j), JSON_C_TO_STRING_PLAIN)));
-        }
-    }
-    return g_steal_pointer(&argv);
-}
-
 /* After a job or a snapshot: QEMU's graph must be the live definition's.
  * Jobs that still run have filter nodes of their own: checked later. */
 bool
 qv_sup_check_live_graph(QvSupervisor *sup, GError **error)
 {
-    g_autoptr(GPtrArray) argv = NULL;
+    g_autoptr(json_object) all = json_object_new_array();
 
     if (sup->jobs && g_hash_table_size(sup->jobs) > 0)
         return true;
-    if (!(argv = qv_sup_live_blockdevs(sup, error)))
-        return false;
-    return qv_sup_verify_graph(sup, argv, error);
+    for (size_t i = 0; i < sup->live->ndisks; i++) {
+        g_autoptr(json_object) props = qv_blockdev_props_cwd(sup->live->disks[i], sup->qemu_cwd, error);
+
+        if (!props)
+            return false;
+        for (size_t j = 0; j < json_object_array_length(props); j++)
+            json_object_array_add(all, json_object_get(json_object_array_get_idx(props, j)));
+    }
+    return qv_sup_verify_graph_props(sup, all, error);
 }
 
 bool

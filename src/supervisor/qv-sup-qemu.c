@@ -272,11 +272,27 @@ graph_want_clear(QvGraphWant *want)
     g_clear_pointer(&want->edges, g_hash_table_unref);
 }
 
-static bool
-expected_graph(GPtrArray *argv, QvGraphWant *want, GError **error)
+static void
+graph_want_init(QvGraphWant *want)
 {
     want->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     want->edges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* From blockdev-add objects (qv_blockdev_props) */
+static void
+want_from_props(json_object *props, QvGraphWant *want)
+{
+    graph_want_init(want);
+    for (size_t i = 0; i < json_object_array_length(props); i++)
+        collect_graph(json_object_array_get_idx(props, i), want);
+}
+
+/* From a command line's -blockdev arguments */
+static bool
+want_from_argv(GPtrArray *argv, QvGraphWant *want, GError **error)
+{
+    graph_want_init(want);
     for (guint i = 0; i + 1 < argv->len; i++) {
         const char *a = argv->pdata[i], *v = argv->pdata[i + 1];
         g_autoptr(json_object) o = NULL;
@@ -434,36 +450,34 @@ actual_graph(QvSupervisor *sup, GPtrArray *nodes, GPtrArray *edges, GError **err
     return true;
 }
 
-/* @argv's graph against @nodes and @edges (none: not compared) */
+/* @want's graph (cleared here) against @nodes and @edges (none: links
+ * not compared) */
 static bool
-graph_diff(const char *domain, GPtrArray *argv, GPtrArray *nodes, GPtrArray *edges,
+graph_diff(const char *domain, QvGraphWant *want, GPtrArray *nodes, GPtrArray *edges,
            GError **error)
 {
-    QvGraphWant want = { 0 };
     g_autoptr(GPtrArray) extra_nodes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) extra_edges = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GString) msg = g_string_new(NULL);
     bool ok = false;
 
-    if (!expected_graph(argv, &want, error))
-        goto out;
-    diff_sets(want.nodes, nodes, extra_nodes);
+    diff_sets(want->nodes, nodes, extra_nodes);
     if (edges->len) /* the fallback gives no links to compare */
-        diff_sets(want.edges, edges, extra_edges);
+        diff_sets(want->edges, edges, extra_edges);
     else
-        g_hash_table_remove_all(want.edges);
-    if (!g_hash_table_size(want.nodes) && !extra_nodes->len &&
-        !g_hash_table_size(want.edges) && !extra_edges->len) {
+        g_hash_table_remove_all(want->edges);
+    if (!g_hash_table_size(want->nodes) && !extra_nodes->len &&
+        !g_hash_table_size(want->edges) && !extra_edges->len) {
         ok = true;
         goto out;
     }
-    describe_diff(msg, "nodes", want.nodes, extra_nodes);
-    describe_diff(msg, "links", want.edges, extra_edges);
+    describe_diff(msg, "nodes", want->nodes, extra_nodes);
+    describe_diff(msg, "links", want->edges, extra_edges);
     g_set_error(error, QV_ERROR, QV_ERR_INTERNAL,
                 "domain '%s': QEMU's block graph differs from the definition: %s",
                 domain, msg->str);
  out:
-    graph_want_clear(&want);
+    graph_want_clear(want);
     return ok;
 }
 
@@ -473,19 +487,48 @@ qv_sup_graph_check_reply(const char *domain, GPtrArray *argv, json_object *reply
 {
     g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) edges = g_ptr_array_new_with_free_func(g_free);
+    QvGraphWant want = { 0 };
 
+    if (!want_from_argv(argv, &want, error)) {
+        graph_want_clear(&want);
+        return false;
+    }
     graph_from_debug(reply, nodes, edges);
-    return graph_diff(domain, argv, nodes, edges, error);
+    return graph_diff(domain, &want, nodes, edges, error);
+}
+
+static bool
+verify_want(QvSupervisor *sup, QvGraphWant *want, GError **error)
+{
+    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) edges = g_ptr_array_new_with_free_func(g_free);
+
+    if (!actual_graph(sup, nodes, edges, error)) {
+        graph_want_clear(want);
+        return false;
+    }
+    return graph_diff(sup->files->name, want, nodes, edges, error);
 }
 
 bool
 qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error)
 {
-    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) edges = g_ptr_array_new_with_free_func(g_free);
+    QvGraphWant want = { 0 };
 
-    return actual_graph(sup, nodes, edges, error) &&
-           graph_diff(sup->files->name, argv, nodes, edges, error);
+    if (!want_from_argv(argv, &want, error)) {
+        graph_want_clear(&want);
+        return false;
+    }
+    return verify_want(sup, &want, error);
+}
+
+bool
+qv_sup_verify_graph_props(QvSupervisor *sup, json_object *props, GError **error)
+{
+    QvGraphWant want = { 0 };
+
+    want_from_props(props, &want);
+    return verify_want(sup, &want, error);
 }
 
 /* A start that failed after QEMU started: it must not stay behind */

@@ -73,6 +73,8 @@ GPtrArray *qv_sup_build_argv(QvSupervisor *sup, GError **error);
 bool qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error);
 bool qv_sup_qmp_connect(QvSupervisor *sup, bool starting, GError **error);
 bool qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error);
+/* The same for blockdev-add objects (a JSON array, qv_blockdev_props) */
+bool qv_sup_verify_graph_props(QvSupervisor *sup, json_object *props, GError **error);
 /* The check itself, on an x-debug-query-block-graph answer (for tests) */
 bool qv_sup_graph_check_reply(const char *domain, GPtrArray *argv, json_object *reply,
                               GError **error);
@@ -102,7 +104,6 @@ void qv_sup_blockdev_del_all(QvSupervisor *sup, json_object *names);
 QvStorageSource *qv_sup_find_parent(QvStorageSource *top, const QvStorageSource *child,
                                     size_t *slot);
 QvStorageSource *qv_sup_cut_above(QvStorageSource *top, QvStorageSource *keep);
-GPtrArray *qv_sup_live_blockdevs(QvSupervisor *sup, GError **error);
 bool qv_sup_check_live_graph(QvSupervisor *sup, GError **error);
 bool qv_sup_save_all(QvSupervisor *sup, GError **error);
 void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);

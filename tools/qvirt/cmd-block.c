@@ -130,19 +130,47 @@ say(bool json, const char *event, const char *text)
         printf("%s\n", text);
 }
 
-/* After the job has started: --wait, --pivot / --finish */
-static int
-follow(QvirtDomain *dom, const char *disk, const char *what, bool wait, bool pivot,
-       bool finish, bool verbose, bool json, int timeout, bool async, GError **error)
+/* The options of every command that starts a job: its speed and how to
+ * follow it */
+typedef struct {
+    gint64 bandwidth;
+    gboolean bytes, wait, verbose, async, json;
+    gint timeout;
+} JobOpts;
+
+#define JOB_OPTION_ENTRIES(o) \
+    { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &(o).bandwidth, "limit, MiB/s (bytes/s with --bytes)", "N" }, \
+    { "bytes", 0, 0, G_OPTION_ARG_NONE, &(o).bytes, "--bandwidth is in bytes/s", NULL }, \
+    { "wait", 0, 0, G_OPTION_ARG_NONE, &(o).wait, "wait for the end, or for the ready phase of a copy or active commit", NULL }, \
+    { "verbose", 0, 0, G_OPTION_ARG_NONE, &(o).verbose, "show progress", NULL }, \
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &(o).timeout, "with --wait: abort after S seconds", "S" }, \
+    { "async", 0, 0, G_OPTION_ARG_NONE, &(o).async, "do not wait for a pivot or abort to end", NULL }, \
+    { "json", 0, 0, G_OPTION_ARG_NONE, &(o).json, "progress and results as JSON lines", NULL }
+
+static bool
+check_job_opts(const QvCommand *cmd, const JobOpts *o, GError **error)
 {
+    if (o->bandwidth < 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "%s: the bandwidth cannot be negative", cmd->name);
+        return false;
+    }
+    return true;
+}
+
+/* After the job has started: --wait, then --pivot or --finish (abort) */
+static int
+follow(QvirtDomain *dom, const char *disk, const char *what, const JobOpts *o,
+       bool pivot, bool finish, GError **error)
+{
+    bool json = o->json, async = o->async;
     g_autofree char *started = g_strdup_printf("%s started", what);
     int r;
 
-    if (!wait) {
+    if (!o->wait) {
         say(json, "started", started);
         return 0;
     }
-    if ((r = wait_job(dom, disk, verbose, json, timeout, error)) < 0)
+    if ((r = wait_job(dom, disk, o->verbose, json, o->timeout, error)) < 0)
         return 1;
     if (r == 0) {
         g_autofree char *done = g_strdup_printf("%s complete", what);
@@ -166,31 +194,24 @@ follow(QvirtDomain *dom, const char *disk, const char *what, bool wait, bool piv
 static int
 run_blockcopy(int argc, char **argv, GError **error)
 {
-    gboolean shallow = FALSE, reuse = FALSE, raw = FALSE, bytes = FALSE, wait = FALSE;
-    gboolean pivot = FALSE, finish = FALSE, verbose = FALSE, async = FALSE, transient = FALSE;
-    gboolean syncw = FALSE, json = FALSE;
+    gboolean shallow = FALSE, reuse = FALSE, raw = FALSE;
+    gboolean pivot = FALSE, finish = FALSE, transient = FALSE, syncw = FALSE;
     gchar *format = NULL, *xmlfile = NULL;
-    gint64 bandwidth = 0, granularity = 0, bufsize = 0;
-    gint timeout = 0;
+    gint64 granularity = 0, bufsize = 0;
+    JobOpts o = { 0 };
     const GOptionEntry entries[] = {
+        JOB_OPTION_ENTRIES(o),
         { "shallow", 0, 0, G_OPTION_ARG_NONE, &shallow, "copy only the top image; the copy gets the same backing chain", NULL },
         { "reuse-external", 0, 0, G_OPTION_ARG_NONE, &reuse, "copy into an existing destination", NULL },
         { "raw", 0, 0, G_OPTION_ARG_NONE, &raw, "the destination is raw (never probed)", NULL },
         { "format", 0, 0, G_OPTION_ARG_STRING, &format, "the destination's format", "FMT" },
         { "xml", 0, 0, G_OPTION_ARG_FILENAME, &xmlfile, "the destination as a <disk> XML file", "FILE" },
-        { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "limit, in MiB/s (bytes/s with --bytes)", "N" },
-        { "bytes", 0, 0, G_OPTION_ARG_NONE, &bytes, "--bandwidth is in bytes/s", NULL },
         { "granularity", 0, 0, G_OPTION_ARG_INT64, &granularity, "dirty bitmap granularity, bytes", "N" },
         { "buf-size", 0, 0, G_OPTION_ARG_INT64, &bufsize, "copy buffer size, bytes", "N" },
-        { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "wait until the copy mirrors", NULL },
         { "pivot", 0, 0, G_OPTION_ARG_NONE, &pivot, "with --wait: switch the disk to the copy", NULL },
         { "finish", 0, 0, G_OPTION_ARG_NONE, &finish, "with --wait: end the copy, keep the original", NULL },
-        { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "show progress", NULL },
-        { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "with --wait: abort after S seconds", "S" },
-        { "async", 0, 0, G_OPTION_ARG_NONE, &async, "do not wait for the pivot or abort to end", NULL },
         { "transient-job", 0, 0, G_OPTION_ARG_NONE, &transient, "the definition does not follow a pivot", NULL },
         { "synchronous-writes", 0, 0, G_OPTION_ARG_NONE, &syncw, "guest writes reach the copy before they complete", NULL },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &json, "progress and results as JSON lines", NULL },
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(QvirtConnect) conn = NULL;
@@ -205,7 +226,7 @@ run_blockcopy(int argc, char **argv, GError **error)
         ret = help_shown ? 0 : 1;
         goto out;
     }
-    if ((pivot || finish) && !wait) {
+    if ((pivot || finish) && !o.wait) {
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: --pivot and --finish need --wait");
         goto out;
     }
@@ -245,13 +266,15 @@ run_blockcopy(int argc, char **argv, GError **error)
         flags |= QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB;
     if (syncw)
         flags |= QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES;
-    if (bandwidth < 0 || granularity < 0 || bufsize < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: sizes and bandwidth cannot be negative");
+    if (!check_job_opts(&qv_cmd_blockcopy, &o, error))
+        goto out;
+    if (granularity < 0 || bufsize < 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: sizes cannot be negative");
         goto out;
     }
-    if (bandwidth)
+    if (o.bandwidth)
         params[np++] = (QvirtTypedParameter){ QVIRT_DOMAIN_BLOCK_COPY_BANDWIDTH,
-                                              bytes ? (unsigned long long)bandwidth : (unsigned long long)bandwidth << 20 };
+                                              o.bytes ? (unsigned long long)o.bandwidth : (unsigned long long)o.bandwidth << 20 };
     if (granularity)
         params[np++] = (QvirtTypedParameter){ QVIRT_DOMAIN_BLOCK_COPY_GRANULARITY, (unsigned long long)granularity };
     if (bufsize)
@@ -259,7 +282,7 @@ run_blockcopy(int argc, char **argv, GError **error)
     if (!(dom = open_dom(&conn, argv[1], error)) ||
         qvirt_domain_block_copy(dom, argv[2], xml, params, np, flags, error) < 0)
         goto out;
-    ret = follow(dom, argv[2], "Block Copy", wait, pivot, finish, verbose, json, timeout, async, error);
+    ret = follow(dom, argv[2], "Block Copy", &o, pivot, finish, error);
  out:
     g_free(format);
     g_free(xmlfile);
@@ -319,20 +342,13 @@ run_blockjob(int argc, char **argv, GError **error)
 static int
 run_blockpull(int argc, char **argv, GError **error)
 {
-    gboolean wait = FALSE, verbose = FALSE, async = FALSE, bytes = FALSE, json = FALSE, relative = FALSE;
+    gboolean relative = FALSE;
     gchar *base = NULL;
-    gint64 bandwidth = 0;
-    gint timeout = 0;
+    JobOpts o = { 0 };
     const GOptionEntry entries[] = {
         { "base", 0, 0, G_OPTION_ARG_STRING, &base, "stop at this image (path or vda[N]); default: pull everything", "B" },
-        { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "limit, MiB/s (bytes/s with --bytes)", "N" },
-        { "bytes", 0, 0, G_OPTION_ARG_NONE, &bytes, "bandwidth in bytes/s", NULL },
         { "keep-relative", 0, 0, G_OPTION_ARG_NONE, &relative, "write the base's name relative to the top", NULL },
-        { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "wait for the end", NULL },
-        { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "show progress", NULL },
-        { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "with --wait: abort after S seconds", "S" },
-        { "async", 0, 0, G_OPTION_ARG_NONE, &async, "(accepted for virsh compatibility)", NULL },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &json, "progress and results as JSON lines", NULL },
+        JOB_OPTION_ENTRIES(o),
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(QvirtConnect) conn = NULL;
@@ -345,16 +361,13 @@ run_blockpull(int argc, char **argv, GError **error)
         ret = help_shown ? 0 : 1;
         goto out;
     }
-    flags = (bytes ? QVIRT_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES : 0) |
+    flags = (o.bytes ? QVIRT_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES : 0) |
             (relative ? QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE : 0);
-    if (bandwidth < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockpull: the bandwidth cannot be negative");
+    if (!check_job_opts(&qv_cmd_blockpull, &o, error) ||
+        !(dom = open_dom(&conn, argv[1], error)) ||
+        qvirt_domain_block_rebase(dom, argv[2], base, (unsigned long)o.bandwidth, flags, error) < 0)
         goto out;
-    }
-    if (!(dom = open_dom(&conn, argv[1], error)) ||
-        qvirt_domain_block_rebase(dom, argv[2], base, (unsigned long)bandwidth, flags, error) < 0)
-        goto out;
-    ret = follow(dom, argv[2], "Block Pull", wait, false, false, verbose, json, timeout, async, error);
+    ret = follow(dom, argv[2], "Block Pull", &o, false, false, error);
  out:
     g_free(base);
     return ret;
@@ -364,10 +377,9 @@ static int
 run_blockcommit(int argc, char **argv, GError **error)
 {
     gboolean active = FALSE, pivot = FALSE, keep = FALSE, shallow = FALSE, del = FALSE;
-    gboolean relative = FALSE, wait = FALSE, verbose = FALSE, async = FALSE, bytes = FALSE, json = FALSE;
+    gboolean relative = FALSE;
     gchar *base = NULL, *top = NULL;
-    gint64 bandwidth = 0;
-    gint timeout = 0;
+    JobOpts o = { 0 };
     const GOptionEntry entries[] = {
         { "base", 0, 0, G_OPTION_ARG_STRING, &base, "commit into this image (path or vda[N]); default: the bottom", "B" },
         { "top", 0, 0, G_OPTION_ARG_STRING, &top, "commit from this image; default: the active layer", "T" },
@@ -377,13 +389,7 @@ run_blockcommit(int argc, char **argv, GError **error)
         { "shallow", 0, 0, G_OPTION_ARG_NONE, &shallow, "commit into the image right below the top", NULL },
         { "delete", 0, 0, G_OPTION_ARG_NONE, &del, "delete the committed images after success", NULL },
         { "keep-relative", 0, 0, G_OPTION_ARG_NONE, &relative, "write the base's name relative to the overlay", NULL },
-        { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "limit, MiB/s (bytes/s with --bytes)", "N" },
-        { "bytes", 0, 0, G_OPTION_ARG_NONE, &bytes, "bandwidth in bytes/s", NULL },
-        { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, "wait for the end (or the ready phase)", NULL },
-        { "verbose", 0, 0, G_OPTION_ARG_NONE, &verbose, "show progress", NULL },
-        { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "with --wait: abort after S seconds", "S" },
-        { "async", 0, 0, G_OPTION_ARG_NONE, &async, "do not wait for the pivot to end", NULL },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &json, "progress and results as JSON lines", NULL },
+        JOB_OPTION_ENTRIES(o),
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(QvirtConnect) conn = NULL;
@@ -396,7 +402,7 @@ run_blockcommit(int argc, char **argv, GError **error)
         ret = help_shown ? 0 : 1;
         goto out;
     }
-    if ((pivot || keep) && !(active && wait)) {
+    if ((pivot || keep) && !(active && o.wait)) {
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay need --active and --wait");
         goto out;
     }
@@ -404,17 +410,15 @@ run_blockcommit(int argc, char **argv, GError **error)
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay exclude each other");
         goto out;
     }
-    if (bandwidth < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: the bandwidth cannot be negative");
+    if (!check_job_opts(&qv_cmd_blockcommit, &o, error))
         goto out;
-    }
     flags = (active ? QVIRT_DOMAIN_BLOCK_COMMIT_ACTIVE : 0) | (shallow ? QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW : 0) |
             (del ? QVIRT_DOMAIN_BLOCK_COMMIT_DELETE : 0) | (relative ? QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE : 0) |
-            (bytes ? QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES : 0);
+            (o.bytes ? QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES : 0);
     if (!(dom = open_dom(&conn, argv[1], error)) ||
-        qvirt_domain_block_commit(dom, argv[2], base, top, (unsigned long)bandwidth, flags, error) < 0)
+        qvirt_domain_block_commit(dom, argv[2], base, top, (unsigned long)o.bandwidth, flags, error) < 0)
         goto out;
-    ret = follow(dom, argv[2], "Block Commit", wait, pivot, keep, verbose, json, timeout, async, error);
+    ret = follow(dom, argv[2], "Block Commit", &o, pivot, keep, error);
  out:
     g_free(base);
     g_free(top);
