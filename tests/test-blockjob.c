@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-json.h"
+#include "util/qv-json.h"
 #include "qv-test-guest.h"
 
 /* base <- snap1 <- snap2, each layer with its own pattern, and a raw

@@ -10,9 +10,9 @@
 
 #include <glib/gstdio.h>
 
-#include "qv-conn.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
+#include "conf/qv-conn.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
 #include "qv-test-util.h"
 
 static char *dir;

@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "qv-json.h"
+#include "util/qv-json.h"
 #include "qv-test-guest.h"
 
 static void

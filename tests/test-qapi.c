@@ -5,11 +5,11 @@
  * constructors are exercised) and kills QEMU before any test runs.  The
  * cases are rows {command, arguments, expected error text or NULL}.
  */
-#include "qv-qapi.h"
-#include "qv-qmp.h"
+#include "qemu/qv-qapi.h"
+#include "qemu/qv-qmp.h"
 
-#include "qv-error.h"
-#include "qv-json.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 #include "qv-test-util.h"
 
 #include <signal.h>

@@ -15,14 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-command.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-json.h"
+#include "qemu/qv-blockdev.h"
+#include "qemu/qv-command.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 #include "qv-test-util.h"
 
-#include "qv-qapi.h"
+#include "qemu/qv-qapi.h"
 
 typedef struct {
     const char *name;

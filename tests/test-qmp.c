@@ -5,9 +5,9 @@
  * errors).  Waiting is always "iterate until a condition, with a generous
  * deadline": no sleeps, no timing assumptions.
  */
-#include "qv-qmp.h"
+#include "qemu/qv-qmp.h"
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 #include "qv-test-util.h"
 
 #include <errno.h>

@@ -12,7 +12,7 @@
 
 #include <libxml/tree.h>
 
-#include "qv-domain.h"
+#include "conf/qv-domain.h"
 
 G_BEGIN_DECLS
 

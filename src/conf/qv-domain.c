@@ -1,14 +1,14 @@
 /*
  * qv-domain: life cycle and string tables of the domain model.
  */
-#include "qv-domain.h"
-#include "qv-chain.h"
-#include "qv-error.h"
+#include "conf/qv-domain.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
 
 #include <string.h>
 #include <sys/stat.h>
 
-#include "qv-enum.h"
+#include "util/qv-enum.h"
 
 #define QV_DOMAIN_ENUM_IMPL(prefix, type, last, ...) \
     static const char *const prefix##_names[] = { __VA_ARGS__ }; \

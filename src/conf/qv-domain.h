@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "qv-source.h"
+#include "storage/qv-source.h"
 
 G_BEGIN_DECLS
 

@@ -5,12 +5,12 @@
  * that opens elements on the way down and closes them on the way back;
  * only quorum children recurse.
  */
-#include "qv-source-xml.h"
+#include "conf/qv-source-xml.h"
 
 #include <string.h>
 
-#include "qv-chain.h"
-#include "qv-xml-write.h"
+#include "storage/qv-chain.h"
+#include "conf/qv-xml-write.h"
 
 static void
 format_hosts(GString *buf, const QvStorageSource *src, unsigned int indent)

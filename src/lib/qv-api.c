@@ -8,11 +8,11 @@
 #include <libxml/tree.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-conn.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-launch.h"
-#include "qv-xml-util.h"
+#include "conf/qv-conn.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "lib/qv-launch.h"
+#include "conf/qv-xml-util.h"
 
 struct _QvirtConnect {
     QvConn *conn;

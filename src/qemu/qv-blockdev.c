@@ -46,13 +46,13 @@
  * element: QEMU then opens what the image names itself.  Writing null
  * there would silently cut the guest's view of its data.
  */
-#include "qv-blockdev.h"
+#include "qemu/qv-blockdev.h"
 
 #include <string.h>
 
-#include "qv-chain.h"
-#include "qv-error.h"
-#include "qv-json.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 
 typedef struct {
     const QvDiskDef *disk;

@@ -8,14 +8,14 @@
  * are the same ones QMP takes for hotplug.  -chardev and -name still use
  * QEMU's option syntax, where a comma is written twice.
  */
-#include "qv-command.h"
+#include "qemu/qv-command.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#include "qv-blockdev.h"
-#include "qv-error.h"
-#include "qv-json.h"
+#include "qemu/qv-blockdev.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 
 #define QV_QEMU_DEFAULT_EMULATOR "qemu-system-x86_64"
 #define QV_QEMU_DEFAULT_MACHINE "q35"

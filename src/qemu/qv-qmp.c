@@ -9,10 +9,10 @@
  * callback may run a nested iteration (a sync command) that reads more
  * input without reordering messages.
  */
-#include "qv-qmp.h"
+#include "qemu/qv-qmp.h"
 
-#include "qv-error.h"
-#include "qv-json.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 
 #include <errno.h>
 #include <glib-unix.h>

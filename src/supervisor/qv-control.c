@@ -2,7 +2,7 @@
  * qv-control: line-framed JSON over the control socket and the report
  * pipe; the server side runs in the supervisor's main loop.
  */
-#include "qv-control.h"
+#include "supervisor/qv-control.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 
 #include <glib-unix.h>
 
-#include "qv-error.h"
-#include "qv-json.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 
 #define QV_CTL_MAX_LINE (16 * 1024 * 1024)
 

@@ -12,14 +12,14 @@
 #include <unistd.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-blockdev.h"
-#include "qv-chain.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-probe.h"
-#include "qv-reader.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "storage/qv-chain.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "storage/qv-probe.h"
+#include "storage/qv-reader.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 #define COMMIT_FLAGS (QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW | QVIRT_DOMAIN_BLOCK_COMMIT_DELETE | \
                       QVIRT_DOMAIN_BLOCK_COMMIT_ACTIVE | QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE | \

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 void
 qv_sup_save_runtime(QvSupervisor *sup)

@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-blockdev.h"
-#include "qv-chain.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-probe.h"
-#include "qv-reader.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "storage/qv-probe.h"
+#include "storage/qv-reader.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 #define COPY_FLAGS (QVIRT_DOMAIN_BLOCK_COPY_SHALLOW | QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT | \
                     QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB | QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)

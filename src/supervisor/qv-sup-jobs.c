@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-blockdev.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 static const char *const job_type_names[QVIRT_DOMAIN_BLOCK_JOB_TYPE_LAST] = {
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN] = "unknown",

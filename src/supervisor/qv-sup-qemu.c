@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-command.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "qemu/qv-command.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 static const char *
 pick_accel(void)

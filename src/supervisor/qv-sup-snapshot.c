@@ -13,11 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 typedef struct {
     QvDiskDef *disk;

@@ -8,12 +8,12 @@
 #include <json-c/json.h>
 #include <sys/types.h>
 
-#include "qv-conn.h"
-#include "qv-control.h"
-#include "qv-domain.h"
-#include "qv-qmp.h"
-#include "qv-status.h"
-#include "qv-supervisor.h"
+#include "conf/qv-conn.h"
+#include "supervisor/qv-control.h"
+#include "conf/qv-domain.h"
+#include "qemu/qv-qmp.h"
+#include "supervisor/qv-status.h"
+#include "supervisor/qv-supervisor.h"
 
 /* Grace period between SIGTERM and SIGKILL on destroy */
 #define QV_DESTROY_GRACE_S 10

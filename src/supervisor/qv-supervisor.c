@@ -4,7 +4,7 @@
  *
  * Messages go to stderr, which the CLI pointed at state/NAME.supervisor.log.
  */
-#include "qv-supervisor.h"
+#include "supervisor/qv-supervisor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +17,34 @@
 
 #include <glib-unix.h>
 
-#include "qv-disk-prepare.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-command.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-disk-prepare.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "qemu/qv-command.h"
+#include "supervisor/qv-supervisor-priv.h"
+
+static const char *const mode_names[QV_SUPERVISE_LAST] = {
+    [QV_SUPERVISE_START] = "start",
+    [QV_SUPERVISE_REATTACH] = "reattach",
+};
+
+const char *
+qv_supervise_mode_to_string(QvSuperviseMode mode)
+{
+    return mode < QV_SUPERVISE_LAST ? mode_names[mode] : NULL;
+}
+
+int
+qv_supervise_mode_from_string(const char *s)
+{
+    for (int i = 0; s && i < QV_SUPERVISE_LAST; i++) {
+        if (strcmp(mode_names[i], s) == 0)
+            return i;
+    }
+    return -1;
+}
 
 static void
 report(int *fd, json_object *ret, const GError *err)

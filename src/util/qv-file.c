@@ -1,7 +1,7 @@
 /*
  * qv-file: atomic replacement, locks, bounded reads, folder creation.
  */
-#include "qv-file.h"
+#include "util/qv-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #define TMP_SUFFIX ".tmp"
 

@@ -10,8 +10,8 @@
 
 #include "qvirt/qvirt.h"
 #include "qvirt-cli.h"
-#include "qv-error.h"
-#include "qv-launch.h"
+#include "util/qv-error.h"
+#include "lib/qv-launch.h"
 
 static const QvCommand qv_cmd_blockcopy, qv_cmd_blockjob, qv_cmd_blockpull, qv_cmd_blockcommit,
     qv_cmd_snapshot;

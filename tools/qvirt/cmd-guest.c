@@ -13,13 +13,13 @@
 #include <json-c/json.h>
 
 #include "qvirt-cli.h"
-#include "qv-conn.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-launch.h"
-#include "qv-status.h"
-#include "qv-supervisor.h"
+#include "conf/qv-conn.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "lib/qv-launch.h"
+#include "supervisor/qv-status.h"
+#include "supervisor/qv-supervisor.h"
 
 #define QV_CALL_TIMEOUT_MS (60 * 1000)
 
