@@ -423,7 +423,7 @@ test_crash(void)
     OK(&e, &info, "blockjob", "vm", "vda", "--info");
     g_assert_nonnull(strstr(info, "Block Copy"));
     sup = runtime_pid(&e, "vm", "supervisor_pid");
-    kill(sup, SIGKILL);
+    kill_and_wait(sup);
     OK(&e, &info, "blockjob", "vm", "vda", "--info");
     g_assert_nonnull(strstr(info, "Block Copy"));
     g_assert_cmpint(runtime_pid(&e, "vm", "supervisor_pid"), !=, sup);

@@ -314,7 +314,7 @@ test_supervisor_kill(void)
     qv_ok(&e, NULL, "start", "vm", NULL);
     qemu = runtime_pid(&e, "vm", "qemu_pid");
     sup = runtime_pid(&e, "vm", "supervisor_pid");
-    g_assert_cmpint(kill(sup, SIGKILL), ==, 0);
+    kill_and_wait(sup);
     g_assert_cmpint(kill(qemu, 0), ==, 0);
     /* the next command reattaches */
     assert_state(&e, "vm", "running (unpaused)");
@@ -325,7 +325,7 @@ test_supervisor_kill(void)
     g_assert_nonnull(strstr(out, "a.qcow2"));
     qv_ok(&e, NULL, "dominfo", "vm", NULL);
     /* killed again: destroy itself reattaches */
-    g_assert_cmpint(kill(sup2, SIGKILL), ==, 0);
+    kill_and_wait(sup2);
     qv_ok(&e, NULL, "destroy", "vm", NULL);
     assert_state(&e, "vm", "shut off (destroyed)");
     assert_run_files_gone(&e, "vm");

@@ -303,9 +303,9 @@ static void
 test_qemu_query_status(Fx *fx, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
-    json_object *ret = qv_qmp_command_sync(fx->qmp, "query-status", NULL,
-                                           DEADLINE_MS, &err);
+    json_object *ret = NULL;
 
+    g_assert_true(qv_qmp_command_sync(fx->qmp, "query-status", NULL, DEADLINE_MS, &ret, &err));
     g_assert_no_error(err);
     g_assert_cmpstr(json_object_get_string(json_object_object_get(ret, "status")),
                     ==, "prelaunch");
@@ -350,16 +350,21 @@ test_qemu_errors(Fx *fx, gconstpointer data)
     g_autoptr(GError) err = NULL;
     json_object *args = json_object_new_object();
 
-    g_assert_null(qv_qmp_command_sync(fx->qmp, "qv-no-such-command", NULL,
-                                      DEADLINE_MS, &err));
+    json_object *ret = NULL;
+
+    /* a failed call leaves no result */
+    g_assert_false(qv_qmp_command_sync(fx->qmp, "qv-no-such-command", NULL,
+                                       DEADLINE_MS, &ret, &err));
+    g_assert_null(ret);
     g_assert_error(err, QV_ERROR, QV_ERR_UNSUPPORTED);
     g_assert_cmpstr(err->message, ==, "QMP command 'qv-no-such-command' failed: The command qv-no-such-command has not been found");
     g_clear_error(&err);
 
     json_object_object_add(args, "driver", json_object_new_string("qcow3"));
     json_object_object_add(args, "node-name", json_object_new_string("n"));
-    g_assert_null(qv_qmp_command_sync(fx->qmp, "blockdev-add", args,
-                                      DEADLINE_MS, &err));
+    g_assert_false(qv_qmp_command_sync(fx->qmp, "blockdev-add", &args,
+                                       DEADLINE_MS, NULL, &err));
+    g_assert_null(args);
     g_assert_error(err, QV_ERROR, QV_ERR_INVALID_ARG);
     g_assert_cmpstr(err->message, ==, "QMP command 'blockdev-add' failed: Parameter 'driver' does not accept value 'qcow3'");
     /* the connection is still fine */
@@ -379,7 +384,7 @@ on_event_query(QvQmp *qmp, const char *event, json_object *data,
     on_event(qmp, event, data, seconds, micros, opaque);
     if (strcmp(event, "RESUME") != 0)
         return;
-    ret = qv_qmp_command_sync(qmp, "query-status", NULL, DEADLINE_MS, &err);
+    g_assert_true(qv_qmp_command_sync(qmp, "query-status", NULL, DEADLINE_MS, &ret, &err));
     g_assert_no_error(err);
     g_ptr_array_add(fx->events, g_strdup(json_object_get_string(
                                              json_object_object_get(ret, "status"))));

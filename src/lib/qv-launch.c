@@ -284,9 +284,10 @@ connect_supervisor(QvConn *conn, const QvGuestFiles *files, GError **error)
     }
 }
 
-bool
-qv_guest_call(QvConn *conn, const char *name, json_object *request,
-              unsigned int timeout_ms, json_object **ret, GError **error)
+/* Send @request (stolen) and read the answer */
+static bool
+guest_call(QvConn *conn, const char *name, json_object *request,
+           unsigned int timeout_ms, json_object **ret, GError **error)
 {
     g_autoptr(QvGuestFiles) files = qv_guest_files_new(conn->paths, name);
     g_autoptr(json_object) req = request;
@@ -305,6 +306,22 @@ qv_guest_call(QvConn *conn, const char *name, json_object *request,
     if (!answer)
         return false;
     return qv_ctl_unpack(answer, ret, error);
+}
+
+bool
+qv_ctl_call(QvConn *conn, const char *name, QvCtlCommand cmd, const QvCtlArgs *args,
+            unsigned int timeout_ms, json_object **ret, GError **error)
+{
+    static const QvCtlArgs none = { 0 };
+    json_object *req = qv_ctl_encode(cmd, args ? args : &none, error);
+    json_object *dummy = NULL;
+    bool ok;
+
+    if (!req)
+        return false;
+    ok = guest_call(conn, name, req, timeout_ms, ret ? ret : &dummy, error);
+    json_object_put(dummy);
+    return ok;
 }
 
 /* No supervisor and no QEMU: record the crash unless someone holds the

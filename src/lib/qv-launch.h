@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "conf/qv-conn.h"
+#include "supervisor/qv-ctl-proto.h"
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
 
@@ -43,13 +44,15 @@ bool qv_guest_ensure_supervisor(QvConn *conn, const char *name,
                                 GError **error);
 
 /*
- * Send @request (stolen) to the supervisor of @name, reattaching first
- * when it is gone, and return its "return" value (new reference, NULL
- * for null) or its error.  "domain 'x' is not running" when it is not.
+ * Send control command @cmd with @args (NULL: none) to the supervisor of
+ * @name, reattaching first when it is gone, and return its answer
+ * (optional @ret: a new reference, NULL for null) or its error, code
+ * preserved.  "domain 'x' is not running" when it is not.  The request
+ * is checked against the command's spec before it is sent.
  */
-bool qv_guest_call(QvConn *conn, const char *name, json_object *request,
-                   unsigned int timeout_ms, json_object **ret,
-                   GError **error);
+bool qv_ctl_call(QvConn *conn, const char *name, QvCtlCommand cmd,
+                 const QvCtlArgs *args, unsigned int timeout_ms,
+                 json_object **ret, GError **error);
 
 /*
  * The state of guest @name, for list, dominfo and the guest commands.

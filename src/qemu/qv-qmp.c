@@ -741,17 +741,21 @@ qv_qmp_sync_done(QvQmp *qmp, json_object *ret, const GError *error,
     w->error = error ? g_error_copy(error) : NULL;
 }
 
-static json_object *
-qv_qmp_sync_wait(QvQmp *qmp, QvQmpSyncWait *w, GError **error)
+static bool
+qv_qmp_sync_wait(QvQmp *qmp, QvQmpSyncWait *w, json_object **ret, GError **error)
 {
     while (!w->done)
         g_main_context_iteration(qmp->ctx, TRUE);
     qv_qmp_unref(qmp);
     if (w->error) {
-        g_propagate_error(error, w->error);
-        return NULL;
+        g_propagate_error(error, g_steal_pointer(&w->error));
+        return false;
     }
-    return w->ret;
+    if (ret)
+        *ret = g_steal_pointer(&w->ret);
+    else
+        g_clear_pointer(&w->ret, json_object_put);
+    return true;
 }
 
 bool
@@ -761,17 +765,19 @@ qv_qmp_handshake(QvQmp *qmp, unsigned int timeout_ms, GError **error)
 
     qv_qmp_ref(qmp);
     qv_qmp_handshake_async(qmp, timeout_ms, qv_qmp_sync_done, &w);
-    json_object_put(qv_qmp_sync_wait(qmp, &w, error));
-    return !w.error;
+    return qv_qmp_sync_wait(qmp, &w, NULL, error);
 }
 
-json_object *
-qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object *args,
-                    unsigned int timeout_ms, GError **error)
+bool
+qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
+                    unsigned int timeout_ms, json_object **ret, GError **error)
 {
     QvQmpSyncWait w = { 0 };
 
+    if (ret)
+        *ret = NULL;
     qv_qmp_ref(qmp);
-    qv_qmp_command(qmp, name, args, timeout_ms, qv_qmp_sync_done, &w);
-    return qv_qmp_sync_wait(qmp, &w, error);
+    qv_qmp_command(qmp, name, args ? g_steal_pointer(args) : NULL, timeout_ms,
+                   qv_qmp_sync_done, &w);
+    return qv_qmp_sync_wait(qmp, &w, ret, error);
 }

@@ -424,14 +424,14 @@ actual_graph(QvSupervisor *sup, GPtrArray *nodes, GPtrArray *edges, GError **err
     g_autoptr(json_object) ret = NULL;
     g_autoptr(GError) err = NULL;
 
-    ret = qv_qmp_command_sync(sup->qmp, "x-debug-query-block-graph", NULL,
-                              QV_QMP_START_TIMEOUT_S * 1000, &err);
-    if (!ret && g_error_matches(err, QV_ERROR, QV_ERR_UNSUPPORTED)) {
+    if (!qv_qmp_command_sync(sup->qmp, "x-debug-query-block-graph", NULL,
+                             QV_QMP_START_TIMEOUT_S * 1000, &ret, &err) &&
+        g_error_matches(err, QV_ERROR, QV_ERR_UNSUPPORTED)) {
         json_object *args = json_object_new_object();
 
         json_object_object_add(args, "flat", json_object_new_boolean(1));
-        if (!(ret = qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", args,
-                                        QV_QMP_START_TIMEOUT_S * 1000, error)))
+        if (!qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", &args,
+                                 QV_QMP_START_TIMEOUT_S * 1000, &ret, error))
             return false;
         for (size_t i = 0; json_object_is_type(ret, json_type_array) &&
                            i < json_object_array_length(ret); i++) {

@@ -198,7 +198,7 @@ cont_or_stay(QvSupervisor *sup, bool paused, GError **error)
         sup->rt->reason = g_strdup("user");
         return true;
     }
-    if (!(ret = qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_START_TIMEOUT_S * 1000, error)))
+    if (!qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_START_TIMEOUT_S * 1000, NULL, error))
         return false;
     sup->rt->state = QV_GUEST_RUNNING;
     g_free(sup->rt->reason);
@@ -315,7 +315,7 @@ do_reattach(QvSupervisor *sup, GError **error)
     sup->events_fd = open(sup->files->events, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (!qv_sup_qmp_connect(sup, false, error) ||
         !watch_qemu(sup, error) ||
-        !(st = qv_qmp_command_sync(sup->qmp, "query-status", NULL, QV_QMP_TIMEOUT_MS, error)))
+        !qv_qmp_command_sync(sup->qmp, "query-status", NULL, QV_QMP_TIMEOUT_MS, &st, error))
         return false;
     sup->rt->state = state_from_qemu(st, &reason);
     g_free(sup->rt->reason);
