@@ -375,14 +375,14 @@ qv_qemu_assign_aliases(QvDomainDef *def, GError **error)
         const char *model = qv_command_device_model(disk);
         int idx = qv_qemu_disk_index(disk->dst);
         g_autoptr(json_object) dev = json_object_new_object();
-        char *id = NULL;
+        g_autofree char *id = NULL;
 
         if (disk->alias)
             continue;
         if (!qv_command_check_device(disk, model, idx, error) ||
             !qv_command_device_address(dev, disk, &buses, idx, &id, error))
             return false;
-        disk->alias = id;
+        disk->alias = g_steal_pointer(&id);
     }
     return true;
 }
