@@ -28,9 +28,9 @@
  *
  * Stolen values: every a/A/m value is taken, whether the call succeeds
  * (it is in the object, or freed when omitted) or fails (it is freed),
- * and its pointer is set to NULL.  The one exception is an unknown code:
- * the values after it cannot be read, so they are left to the caller
- * (with g_autoptr they are freed as usual).
+ * and its pointer is set to NULL.  The one exception is a member that is
+ * not "C:key" with a known code: the values after it cannot be read, so
+ * they are left to the caller (with g_autoptr they are freed as usual).
  *
  * Errors are programming errors: a malformed "C:key", an unknown code,
  * a NULL for s/a/m, a T value out of range, a key given twice (also one
@@ -42,6 +42,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 G_BEGIN_DECLS
 
