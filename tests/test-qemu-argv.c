@@ -436,6 +436,15 @@ test_errors(void)
     argv = qv_qemu_build_argv(def, &opts, &err);
     g_assert_null(argv);
     g_assert_cmpstr(err->message, ==, "disk 'fda': a floppy has no serial number");
+
+    /* a third floppy has no unit (valgrind: and its id is not leaked) */
+    g_clear_error(&err);
+    g_clear_pointer(&def->disks[0]->serial, g_free);
+    g_free(def->disks[0]->dst);
+    def->disks[0]->dst = g_strdup("fdc");
+    g_assert_false(qv_qemu_assign_aliases(def, &err));
+    g_assert_cmpstr(err->message, ==, "disk 'fdc': target 'fdc' is beyond the 2 devices of bus 'fdc'");
+    g_assert_null(def->disks[0]->alias);
 }
 
 static void

@@ -15,6 +15,7 @@
 
 #include "qemu/qv-blockdev.h"
 #include "util/qv-error.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 
 #define QV_QEMU_DEFAULT_EMULATOR "qemu-system-x86_64"
@@ -42,19 +43,6 @@ qv_argv_addf(GPtrArray *argv, const char *fmt, ...)
     va_start(ap, fmt);
     g_ptr_array_add(argv, g_strdup_vprintf(fmt, ap));
     va_end(ap);
-}
-
-/* A string member from printf-style arguments */
-static void G_GNUC_PRINTF(3, 4)
-qv_json_add_strf(json_object *obj, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *val = NULL;
-
-    va_start(ap, fmt);
-    val = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    json_object_object_add(obj, key, json_object_new_string(val));
 }
 
 static void
@@ -249,6 +237,8 @@ qv_command_device_address(json_object *dev, const QvDiskDef *disk,
                           const QvQemuBuses *b, int idx, char **id,
                           GError **error)
 {
+    g_autofree char *bus = NULL;
+    bool ok = true;
     int max = 0;
 
     switch (disk->bus) {
@@ -257,31 +247,29 @@ qv_command_device_address(json_object *dev, const QvDiskDef *disk,
         return true;
     case QV_DISK_BUS_SCSI:
         max = 256;
-        json_object_object_add(dev, "bus", json_object_new_string("scsi0.0"));
-        json_object_object_add(dev, "channel", json_object_new_int(0));
-        json_object_object_add(dev, "scsi-id", json_object_new_int(idx));
-        json_object_object_add(dev, "lun", json_object_new_int(0));
+        ok = qv_json_add(&dev, error, "s:bus", "scsi0.0", "i:channel", 0,
+                         "i:scsi-id", idx, "i:lun", 0, NULL);
         *id = g_strdup_printf("scsi0-0-%d-0", idx);
         break;
     case QV_DISK_BUS_IDE:
     case QV_DISK_BUS_SATA:
         if (b->q35 || disk->bus == QV_DISK_BUS_SATA) {
             /* AHCI: one device per port */
-            const char *ctl = b->q35 ? "ide" : "sata0";
             max = 6;
-            qv_json_add_strf(dev, "bus", "%s.%d", ctl, idx);
+            bus = g_strdup_printf("%s.%d", b->q35 ? "ide" : "sata0", idx);
+            ok = qv_json_add(&dev, error, "s:bus", bus, NULL);
             *id = g_strdup_printf("sata0-0-%d", idx);
         } else {
             /* PIIX: two buses, master and slave */
             max = 4;
-            qv_json_add_strf(dev, "bus", "ide.%d", idx / 2);
-            json_object_object_add(dev, "unit", json_object_new_int(idx % 2));
+            bus = g_strdup_printf("ide.%d", idx / 2);
+            ok = qv_json_add(&dev, error, "s:bus", bus, "i:unit", idx % 2, NULL);
             *id = g_strdup_printf("ide0-%d-%d", idx / 2, idx % 2);
         }
         break;
     case QV_DISK_BUS_FDC:
         max = 2;
-        json_object_object_add(dev, "unit", json_object_new_int(idx));
+        ok = qv_json_add(&dev, error, "i:unit", idx, NULL);
         *id = g_strdup_printf("fdc0-0-%d", idx);
         break;
     case QV_DISK_BUS_NONE:
@@ -289,6 +277,8 @@ qv_command_device_address(json_object *dev, const QvDiskDef *disk,
     case QV_DISK_BUS_LAST:
         return false;
     }
+    if (!ok)
+        return false;
     if (idx >= max) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': target '%s' is beyond the %d devices of bus '%s'", disk->dst, disk->dst, max, qv_disk_bus_to_string(disk->bus));
         return false;
@@ -351,29 +341,26 @@ qv_command_disk_device(const QvDiskDef *disk, const QvQemuBuses *b,
 {
     const char *model = qv_command_device_model(disk);
     int idx = qv_qemu_disk_index(disk->dst);
-    g_autoptr(json_object) dev = json_object_new_object();
+    g_autoptr(json_object) dev = NULL;
     g_autofree char *id = NULL;
     g_autofree char *node = qv_blockdev_top_node(disk);
     const char *wce = qv_command_write_cache(disk->cache);
-    bool fixed = disk->device == QV_DISK_DEVICE_DISK;
 
-    if (!qv_command_check_device(disk, model, idx, error))
-        return NULL;
-    json_object_object_add(dev, "driver", json_object_new_string(model));
-    if (!qv_command_device_address(dev, disk, b, idx, &id, error))
-        return NULL;
-    if (node)
-        json_object_object_add(dev, "drive", json_object_new_string(node));
-    json_object_object_add(dev, "id", json_object_new_string(disk->alias ? disk->alias : id));
-    if (disk->serial)
-        json_object_object_add(dev, "serial", json_object_new_string(disk->serial));
-    if (disk->boot_order)
-        json_object_object_add(dev, "bootindex", json_object_new_int((int)disk->boot_order));
     /* scsi-block passes the guest's cache commands through */
-    if (wce && fixed && !disk->readonly)
-        json_object_object_add(dev, "write-cache", json_object_new_string(wce));
-    if (disk->shareable)
-        json_object_object_add(dev, "share-rw", json_object_new_boolean(true));
+    if (disk->device != QV_DISK_DEVICE_DISK || disk->readonly)
+        wce = NULL;
+    if (!qv_command_check_device(disk, model, idx, error) ||
+        !qv_json_add(&dev, error, "s:driver", model, NULL) ||
+        !qv_command_device_address(dev, disk, b, idx, &id, error) ||
+        !qv_json_add(&dev, error,
+                     "S:drive", node,
+                     "s:id", disk->alias ? disk->alias : id,
+                     "S:serial", disk->serial,
+                     "I:bootindex", (int)disk->boot_order,
+                     "S:write-cache", wce,
+                     "B:share-rw", disk->shareable,
+                     NULL))
+        return NULL;
     return g_steal_pointer(&dev);
 }
 
@@ -388,14 +375,14 @@ qv_qemu_assign_aliases(QvDomainDef *def, GError **error)
         const char *model = qv_command_device_model(disk);
         int idx = qv_qemu_disk_index(disk->dst);
         g_autoptr(json_object) dev = json_object_new_object();
-        char *id = NULL;
+        g_autofree char *id = NULL;
 
         if (disk->alias)
             continue;
         if (!qv_command_check_device(disk, model, idx, error) ||
             !qv_command_device_address(dev, disk, &buses, idx, &id, error))
             return false;
-        disk->alias = id;
+        disk->alias = g_steal_pointer(&id);
     }
     return true;
 }
