@@ -18,6 +18,7 @@
 #include "qv-file.h"
 #include "qv-json.h"
 #include "qv-launch.h"
+#include "qv-qmp.h"
 #include "qv-status.h"
 #include "qv-supervisor.h"
 
@@ -374,8 +375,17 @@ run_monitor(int argc, char **argv, GError **error)
     json_object_object_add(req, "execute", json_object_get(exec));
     if (json_object_object_get_ex(cmd, "arguments", &args))
         json_object_object_add(req, "arguments", json_object_get(args));
-    if (!qv_guest_call(conn, name, req, QV_CALL_TIMEOUT_MS, &ret, error))
+    if (!qv_guest_call(conn, name, req, QV_CALL_TIMEOUT_MS, &ret, error)) {
+        const char *hint = qv_qmp_timeout_hint(json_object_get_string(exec), args);
+
+        if (hint && qv_qmp_error_is_timeout(*error)) {
+            GError *why = g_error_new((*error)->domain, (*error)->code, "%s; %s", (*error)->message, hint);
+
+            g_clear_error(error);
+            g_propagate_error(error, why);
+        }
         return 1;
+    }
     {
         g_autoptr(json_object) reply = json_object_new_object();
 
