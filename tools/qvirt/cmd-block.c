@@ -1,8 +1,11 @@
 /*
  * Block job commands, with virsh's names and options: blockcopy,
- * blockjob, blockpull, blockcommit.  They go through the public API
- * (include/qvirt/qvirt.h); --wait follows the job by polling its info,
- * so killing the CLI never stops the job.
+ * blockjob, blockpull, blockcommit, and snapshot-create-as --disk-only.
+ * They go through the public API (include/qvirt/qvirt.h).  --wait asks
+ * the domain's supervisor, which follows the job, to answer once it is
+ * ready or has ended; with --verbose or --json the CLI polls the job's
+ * info instead, to show its progress.  The job belongs to the supervisor
+ * either way: killing the CLI never stops it.
  */
 #include <stdio.h>
 #include <string.h>
