@@ -1,5 +1,9 @@
 /*
- * qv-domain: life cycle and string tables of the domain model.
+ * qv-domain: the domain model's life cycle (new, add, free) and string
+ * tables, and finding things in it: a disk by target name; the indexes
+ * of chain elements (the N of vda[N], numbered across the whole domain);
+ * the disk and element a user names by target, vda[N] or the path of an
+ * image (also matched by device and inode).
  */
 #include "conf/qv-domain.h"
 #include "storage/qv-chain.h"

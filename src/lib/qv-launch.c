@@ -149,7 +149,7 @@ fork_supervisor(char **argv, QvSuperviseArgs *args, const char *log,
                 int report, GError **error)
 {
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int logfd = qv_file_open_private(log, O_APPEND);
     int status = 0;
     pid_t pid = -1;
 

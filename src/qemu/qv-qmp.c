@@ -216,6 +216,9 @@ qv_qmp_unlink(QvQmp *qmp, QvQmpPending *p)
         g_hash_table_steal(qmp->pending, p->id);
 }
 
+/* qv_qmp_error_is_timeout looks for it */
+#define TIMED_OUT "timed out after"
+
 static gboolean
 qv_qmp_on_timer(gpointer data)
 {
@@ -233,7 +236,7 @@ qv_qmp_on_timer(gpointer data)
                           p->timeout_ms);
     else
         err = g_error_new(QV_ERROR, QV_ERR_IO,
-                          "QMP command '%s' timed out after %u ms",
+                          "QMP command '%s' " TIMED_OUT " %u ms",
                           p->name, p->timeout_ms);
     qv_qmp_unlink(qmp, p);
     /* the source is being dispatched: GLib drops it on REMOVE */
@@ -780,4 +783,26 @@ qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
     qv_qmp_command(qmp, name, args ? g_steal_pointer(args) : NULL, timeout_ms,
                    qv_qmp_sync_done, &w);
     return qv_qmp_sync_wait(qmp, &w, ret, error);
+}
+
+bool
+qv_qmp_error_is_timeout(const GError *error)
+{
+    return g_error_matches(error, QV_ERROR, QV_ERR_IO) &&
+           strstr(error->message, "QMP command '") && strstr(error->message, "' " TIMED_OUT " ");
+}
+
+const char *
+qv_qmp_timeout_hint(const char *name, json_object *args)
+{
+    json_object *flat = NULL;
+
+    /* without flat, each node's entry holds its whole backing chain
+     * again, so the reply grows with the square of the chains' depth */
+    if (g_strcmp0(name, "query-named-block-nodes") == 0 &&
+        !(args && json_object_object_get_ex(args, "flat", &flat) &&
+          json_object_is_type(flat, json_type_boolean) && json_object_get_boolean(flat)))
+        return "its reply repeats each node's whole backing chain, so it grows with the square "
+               "of the chains' depth: add \"arguments\":{\"flat\":true} to list each node once";
+    return NULL;
 }

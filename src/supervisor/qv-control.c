@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -168,7 +169,8 @@ qv_ctl_server_new(const char *path, GMainContext *ctx, QvCtlHandler handler,
         return NULL;
     }
     unlink(path);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+    /* only the owner connects (the mode of a socket is its file's) */
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
         listen(fd, 16) < 0) {
         qv_error_set_errno(error, errno, "cannot listen on control socket '%s'", path);
         close(fd);

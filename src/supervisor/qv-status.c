@@ -201,7 +201,7 @@ qv_runtime_save(const QvGuestFiles *files, const QvRuntime *rt,
     json_object_object_add(o, "dropped", dropped);
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                              JSON_C_TO_STRING_SPACED);
-    return qv_file_write_atomic(files->runtime, text, strlen(text), 0644, error);
+    return qv_file_write_atomic(files->runtime, text, strlen(text), 0600, error);
 }
 
 bool
@@ -215,7 +215,7 @@ qv_state_save_shutoff(const QvGuestFiles *files, const char *reason,
     json_object_object_add(o, "reason", json_object_new_string(reason));
     json_object_object_add(o, "time", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
     text = g_strdup_printf("%s\n", json_object_to_json_string(o));
-    return qv_file_write_atomic(files->state, text, strlen(text), 0644, error);
+    return qv_file_write_atomic(files->state, text, strlen(text), 0600, error);
 }
 
 char *

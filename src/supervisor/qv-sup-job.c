@@ -196,7 +196,7 @@ qv_sup_jobs_save(QvSupervisor *sup, GError **error)
         return true;
     }
     text = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PRETTY);
-    return qv_file_write_atomic(sup->files->jobs, text, strlen(text), 0644, error);
+    return qv_file_write_atomic(sup->files->jobs, text, strlen(text), 0600, error);
 }
 
 static uint64_t

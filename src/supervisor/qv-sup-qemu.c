@@ -8,12 +8,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "qemu/qv-blockdev.h"
 #include "qemu/qv-command.h"
 #include "util/qv-error.h"
+#include "util/qv-file.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -56,6 +58,8 @@ exec_qemu(char **argv, const char *cwd, const struct rlimit *stack, int devnull,
     static const char nocwd[] = "qvirt: cannot enter QEMU's working folder\n";
 
     setsid();
+    /* what QEMU creates (serial log, QMP socket, pidfile) is the owner's only */
+    umask(077);
     if (stack)
         setrlimit(RLIMIT_STACK, stack);
     if (dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
@@ -100,8 +104,12 @@ qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
     struct rlimit stack;
     const char *log = sup->files->qemu_log;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int logfd = qv_file_open_private(log, O_TRUNC);
     pid_t pid = -1;
+
+    /* QEMU appends to the serial log and keeps its mode: one an older
+     * qvirt left readable becomes private */
+    chmod(sup->files->serial_log, 0600);
 
     if (argv->len == 0 || g_ptr_array_index(argv, argv->len - 1) != NULL)
         g_ptr_array_add(argv, NULL);

@@ -217,7 +217,7 @@ save_metadata(QvSupervisor *sup, const char *name, GArray *disks, GError **error
                                sd->disk->dst, path);
     }
     g_string_append(xml, "  </disks>\n</domainsnapshot>\n");
-    return qv_file_write_atomic(file, xml->str, xml->len, 0644, error);
+    return qv_file_write_atomic(file, xml->str, xml->len, 0600, error);
 }
 
 static bool

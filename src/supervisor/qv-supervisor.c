@@ -167,7 +167,7 @@ qv_sup_save_status(QvSupervisor *sup, GError **error)
 {
     g_autofree char *xml = qv_domain_format_xml(sup->live, QV_DOMAIN_XML_STATUS);
 
-    return qv_file_write_atomic(sup->files->status, xml, strlen(xml), 0644, error);
+    return qv_file_write_atomic(sup->files->status, xml, strlen(xml), 0600, error);
 }
 
 static bool
@@ -259,7 +259,7 @@ do_start(QvSupervisor *sup, bool paused, bool *reattach, GError **error)
         !qv_qemu_assign_aliases(sup->live, error))
         return false;
     qv_domain_assign_indexes(sup->live, true);
-    sup->events_fd = open(sup->files->events, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    sup->events_fd = qv_file_open_private(sup->files->events, O_TRUNC | O_APPEND);
     if (start_qemu(sup, dropped, paused, error) &&
         (sup->ctl = qv_ctl_server_new(sup->files->sock, sup->ctx,
                                       qv_sup_control_handle, sup, error)))
@@ -312,7 +312,7 @@ do_reattach(QvSupervisor *sup, GError **error)
     if (!(sup->live = qv_domain_parse_file(sup->files->status, QV_DOMAIN_XML_STATUS |
                                            QV_DOMAIN_XML_NO_SCHEMA, &err)))
         g_printerr("domain '%s': status document: %s\n", sup->files->name, err->message);
-    sup->events_fd = open(sup->files->events, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    sup->events_fd = qv_file_open_private(sup->files->events, O_APPEND);
     if (!qv_sup_qmp_connect(sup, false, error) ||
         !watch_qemu(sup, error) ||
         !qv_qmp_command_sync(sup->qmp, "query-status", NULL, QV_QMP_TIMEOUT_MS, &st, error))

@@ -18,6 +18,7 @@
 #include "util/qv-file.h"
 #include "util/qv-json.h"
 #include "lib/qv-launch.h"
+#include "qemu/qv-qmp.h"
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
 
@@ -360,8 +361,17 @@ run_monitor(int argc, char **argv, GError **error)
     ctl.execute = g_strdup(json_object_get_string(exec));
     if (json_object_object_get_ex(cmd, "arguments", &args))
         ctl.arguments = json_object_get(args);
-    if (!qv_ctl_call(conn, name, QV_CTL_QMP, &ctl, QV_CALL_TIMEOUT_MS, &ret, error))
+    if (!qv_ctl_call(conn, name, QV_CTL_QMP, &ctl, QV_CALL_TIMEOUT_MS, &ret, error)) {
+        const char *hint = qv_qmp_timeout_hint(json_object_get_string(exec), args);
+
+        if (hint && qv_qmp_error_is_timeout(*error)) {
+            GError *why = g_error_new((*error)->domain, (*error)->code, "%s; %s", (*error)->message, hint);
+
+            g_clear_error(error);
+            g_propagate_error(error, why);
+        }
         return 1;
+    }
     {
         g_autoptr(json_object) reply = json_object_new_object();
 
