@@ -485,7 +485,7 @@ test_fake_timeout(Fx *fx, gconstpointer data)
     qv_qmp_command(fx->qmp, "query-block", NULL, 5, on_reply, &slow);
     id1 = peer_expect(fx, "query-block");
     wait_for(fx, &slow.done, 1);
-    g_assert_error(slow.error, QV_ERROR, QV_ERR_IO);
+    g_assert_error(slow.error, QV_ERROR, QV_ERR_TIMEOUT);
     g_assert_cmpstr(slow.error->message, ==, "QMP command 'query-block' timed out after 5 ms");
     g_assert_true(qv_qmp_error_is_timeout(slow.error));
 
@@ -513,7 +513,7 @@ test_fake_greeting_timeout(Fx *fx, gconstpointer data)
     g_autoptr(GError) err = NULL;
 
     g_assert_false(qv_qmp_handshake(fx->qmp, 5, &err));
-    g_assert_error(err, QV_ERROR, QV_ERR_IO);
+    g_assert_error(err, QV_ERROR, QV_ERR_TIMEOUT);
     g_assert_cmpstr(err->message, ==, "timed out after 5 ms waiting for the QMP greeting");
 }
 
@@ -700,7 +700,7 @@ test_connect_timeout(void)
     g_autoptr(GError) err = NULL;
 
     g_assert_null(qv_qmp_connect_unix(sock, NULL, 20, &err));
-    g_assert_error(err, QV_ERROR, QV_ERR_IO);
+    g_assert_error(err, QV_ERROR, QV_ERR_TIMEOUT);
     g_assert_true(g_str_has_prefix(err->message, "timed out: cannot connect to QMP socket '"));
     qv_test_rmtree(dir);
 }
@@ -720,7 +720,7 @@ test_timeout_hint(void)
         { "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}", false },
         { "{\"execute\":\"query-block\"}", false },
     };
-    g_autoptr(GError) timeout = g_error_new(QV_ERROR, QV_ERR_IO, "domain 'vm': query-named-block-nodes: "
+    g_autoptr(GError) timeout = g_error_new(QV_ERROR, QV_ERR_TIMEOUT, "domain 'vm': query-named-block-nodes: "
                                             "QMP command 'query-named-block-nodes' timed out after 30000 ms");
     g_autoptr(GError) other = g_error_new(QV_ERROR, QV_ERR_IO, "QMP command 'query-block' failed: closed");
     g_autoptr(GError) code = g_error_new(QV_ERROR, QV_ERR_INVALID_ARG, "QMP command 'x' timed out after 1 ms");

@@ -60,7 +60,7 @@ run_definer(Race *r, bool undefine_too)
     for (int i = 0; i < ROUNDS; i++) {
         if (undefine_too &&
             !qv_domain_store_undefine(store, NAME, &err)) {
-            if (!g_error_matches(err, QV_ERROR, QV_ERR_NOT_FOUND)) {
+            if (!g_error_matches(err, QV_ERROR, QV_ERR_NO_DOMAIN)) {
                 g_printerr("undefine: %s\n", err->message);
                 return 1;
             }
@@ -110,7 +110,7 @@ check_read(Race *r, QvDomainStore *store, unsigned int *seen)
     if (via_store)
         g_assert_true(strcmp(via_store, r->docs[0]) == 0 || strcmp(via_store, r->docs[1]) == 0);
     else
-        g_assert_error(err, QV_ERROR, QV_ERR_NOT_FOUND);
+        g_assert_error(err, QV_ERROR, QV_ERR_NO_DOMAIN);
 }
 
 static bool

@@ -307,14 +307,14 @@ test_define_read(Fixture *f, gconstpointer unused)
     g_assert_no_error(err);
     assert_list(f->store, (const char *const[]){ "web", NULL });
     g_assert_null(qv_domain_store_read(f->store, "db", NULL, &err));
-    g_assert_error(err, QV_ERROR, QV_ERR_NOT_FOUND);
+    g_assert_error(err, QV_ERROR, QV_ERR_NO_DOMAIN);
     g_assert_cmpstr(err->message, ==, "domain 'db' is not defined");
     g_clear_error(&err);
     g_assert_null(qv_domain_store_read(f->store, UUID_B, NULL, &err));
     g_assert_cmpstr(err->message, ==, "domain '" UUID_B "' is not defined");
     g_clear_error(&err);
     g_assert_false(qv_domain_store_undefine(f->store, "db", &err));
-    g_assert_error(err, QV_ERROR, QV_ERR_NOT_FOUND);
+    g_assert_error(err, QV_ERROR, QV_ERR_NO_DOMAIN);
     g_assert_cmpstr(err->message, ==, "domain 'db' is not defined");
 }
 
@@ -325,7 +325,7 @@ test_bad_keys(Fixture *f, gconstpointer unused)
     g_autoptr(GError) err = NULL;
 
     g_assert_null(qv_domain_store_read(f->store, "../../etc/passwd", NULL, &err));
-    g_assert_error(err, QV_ERROR, QV_ERR_NOT_FOUND);
+    g_assert_error(err, QV_ERROR, QV_ERR_NO_DOMAIN);
     g_assert_cmpstr(err->message, ==, "domain '../../etc/passwd' is not defined");
     g_clear_error(&err);
     g_assert_false(qv_domain_store_define(f->store, "../x", UUID_A, doc, NULL, &err));

@@ -291,7 +291,7 @@ undefine_locked(QvDomainStore *store, const char *name, GError **error)
 
     if (unlink(path) < 0) {
         if (errno == ENOENT)
-            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "domain '%s' is not defined", name);
+            g_set_error(error, QV_ERROR, QV_ERR_NO_DOMAIN, "domain '%s' is not defined", name);
         else
             qv_error_set_errno(error, errno, "cannot remove the definition of domain '%s' ('%s')", name, path);
         return false;
@@ -348,7 +348,7 @@ read_named(QvDomainStore *store, const char *name, const char *key,
     if (qv_file_read_all(path, &xml, NULL, DEF_MAX_BYTES, &local))
         return xml;
     if (g_error_matches(local, QV_ERROR, QV_ERR_NOT_FOUND))
-        g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "domain '%s' is not defined", key);
+        g_set_error(error, QV_ERROR, QV_ERR_NO_DOMAIN, "domain '%s' is not defined", key);
     else
         g_propagate_error(error, g_steal_pointer(&local));
     return NULL;
@@ -368,7 +368,7 @@ qv_domain_store_read(QvDomainStore *store, const char *name_or_uuid,
         xml = read_named(store, key, key, &local);
         if (xml)
             name = g_strdup(key);
-        else if (!g_error_matches(local, QV_ERROR, QV_ERR_NOT_FOUND) ||
+        else if (!g_error_matches(local, QV_ERROR, QV_ERR_NO_DOMAIN) ||
                  !looks_like_uuid(key)) {
             g_propagate_error(error, g_steal_pointer(&local));
             return NULL;
@@ -389,7 +389,7 @@ qv_domain_store_read(QvDomainStore *store, const char *name_or_uuid,
 
  not_found:
     if (error && !*error)
-        g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "domain '%s' is not defined", key);
+        g_set_error(error, QV_ERROR, QV_ERR_NO_DOMAIN, "domain '%s' is not defined", key);
     return NULL;
 }
 

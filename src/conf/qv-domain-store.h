@@ -38,7 +38,7 @@ bool qv_domain_store_define(QvDomainStore *store, const char *name,
                             const char *uuid, const char *xml,
                             bool *created, GError **error);
 
-/* QV_ERR_NOT_FOUND when @name is not defined */
+/* QV_ERR_NO_DOMAIN when @name is not defined */
 bool qv_domain_store_undefine(QvDomainStore *store, const char *name,
                               GError **error);
 

@@ -242,7 +242,7 @@ qv_guest_ensure_supervisor(QvConn *conn, const char *name, GError **error)
 static void
 set_not_running(GError **error, const char *name)
 {
-    g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+    g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID,
                 "domain '%s' is not running", name);
 }
 

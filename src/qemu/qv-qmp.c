@@ -216,9 +216,6 @@ qv_qmp_unlink(QvQmp *qmp, QvQmpPending *p)
         g_hash_table_steal(qmp->pending, p->id);
 }
 
-/* qv_qmp_error_is_timeout looks for it */
-#define TIMED_OUT "timed out after"
-
 static gboolean
 qv_qmp_on_timer(gpointer data)
 {
@@ -231,12 +228,12 @@ qv_qmp_on_timer(gpointer data)
                           "QMP command '%s' failed: %s", p->name,
                           qmp->close_reason->message);
     else if (!p->id)
-        err = g_error_new(QV_ERROR, QV_ERR_IO,
+        err = g_error_new(QV_ERROR, QV_ERR_TIMEOUT,
                           "timed out after %u ms waiting for the QMP greeting",
                           p->timeout_ms);
     else
-        err = g_error_new(QV_ERROR, QV_ERR_IO,
-                          "QMP command '%s' " TIMED_OUT " %u ms",
+        err = g_error_new(QV_ERROR, QV_ERR_TIMEOUT,
+                          "QMP command '%s' timed out after %u ms",
                           p->name, p->timeout_ms);
     qv_qmp_unlink(qmp, p);
     /* the source is being dispatched: GLib drops it on REMOVE */
@@ -638,16 +635,22 @@ qv_qmp_connect_unix(const char *path, GMainContext *ctx,
         g_autoptr(GError) err = NULL;
         int fd = qv_qmp_try_connect(path, &err);
         gint64 left;
+        bool retry;
 
         if (fd >= 0)
             return qv_qmp_new(fd, ctx);
         left = deadline - g_get_monotonic_time();
-        /* only "not there yet" is worth waiting for */
-        if (fd == -2 || left <= 0 ||
-            !(g_error_matches(err, QV_ERROR, QV_ERR_IO) ||
-              g_error_matches(err, QV_ERROR, QV_ERR_NOT_FOUND))) {
-            g_propagate_prefixed_error(error, g_steal_pointer(&err), "%s",
-                                       left <= 0 ? "timed out: " : "");
+        /* only "not there yet" is worth waiting for; given up on, it is
+         * a timeout */
+        retry = fd != -2 && (g_error_matches(err, QV_ERROR, QV_ERR_IO) ||
+                             g_error_matches(err, QV_ERROR, QV_ERR_NOT_FOUND));
+        if (left <= 0) {
+            g_set_error(error, err->domain, retry ? QV_ERR_TIMEOUT : err->code,
+                        "timed out: %s", err->message);
+            return NULL;
+        }
+        if (!retry) {
+            g_propagate_error(error, g_steal_pointer(&err));
             return NULL;
         }
         g_usleep(MIN((gint64)wait_us, left));
@@ -788,8 +791,7 @@ qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
 bool
 qv_qmp_error_is_timeout(const GError *error)
 {
-    return g_error_matches(error, QV_ERROR, QV_ERR_IO) &&
-           strstr(error->message, "QMP command '") && strstr(error->message, "' " TIMED_OUT " ");
+    return g_error_matches(error, QV_ERROR, QV_ERR_TIMEOUT);
 }
 
 const char *

@@ -103,9 +103,9 @@ bool qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
                          unsigned int timeout_ms, json_object **ret,
                          GError **error);
 
-/* Whether @error is a command's timeout as qv_qmp_command reports it,
- * also once it has crossed the supervisor's socket (which keeps domain
- * and code) with context prefixed on the way */
+/* Whether @error is a timeout (QV_ERR_TIMEOUT), as qv_qmp_command
+ * reports one, also once it has crossed the supervisor's socket (which
+ * keeps domain and code) with context prefixed on the way */
 bool qv_qmp_error_is_timeout(const GError *error);
 
 /* What to tell the person whose command @name (with @args, may be NULL)

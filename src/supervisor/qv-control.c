@@ -248,7 +248,7 @@ qv_ctl_read_line(int fd, gint64 deadline, const char *what, bool *eof,
         char *nl;
 
         if (left <= 0) {
-            g_set_error(error, QV_ERROR, QV_ERR_IO, "%s did not answer in time", what);
+            g_set_error(error, QV_ERROR, QV_ERR_TIMEOUT, "%s did not answer in time", what);
             return NULL;
         }
         if (poll(&p, 1, (int)MIN(left / 1000 + 1, 60000)) <= 0)

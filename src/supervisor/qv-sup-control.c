@@ -347,7 +347,7 @@ call_prepare(QvSupCall *call)
     QvSupJob *job = NULL;
 
     if (sup->destroying && !(call->needs & QV_SUP_WHILE_DESTROYING)) {
-        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s' is being destroyed", name);
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s' is being destroyed", name);
     } else if ((call->needs & QV_SUP_NEEDS_LIVE) && !sup->live) {
         g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
                     "domain '%s': the supervisor has no status document", name);
@@ -357,12 +357,12 @@ call_prepare(QvSupCall *call)
         /* err is set */
     } else if (call->disk && (job = qv_sup_job_find(sup, call->disk->dst)) &&
                (call->needs & QV_SUP_NEEDS_IDLE_DISK)) {
-        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG,
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY,
                     "domain '%s': disk '%s' already has a block job: %s job '%s'%s",
                     name, call->disk->dst, qv_job_type_to_string(job->type), job->id,
                     job->ready ? " (ready)" : "");
     } else if ((call->needs & QV_SUP_NEEDS_JOB) && !job) {
-        g_set_error(&err, QV_ERROR, QV_ERR_NOT_FOUND,
+        g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_INVALID,
                     "domain '%s': no block job is running on disk '%s'", name, call->disk->dst);
     }
     if (err) {

@@ -98,11 +98,11 @@ abort_refused(QvSupervisor *sup, QvSupJob *job, bool pivot)
     const char *name = sup->files->name;
 
     if (job->ending)
-        return g_error_new(QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': the %s job on disk '%s' is ending already (%s)", name, type, job->disk, job->pivot ? "pivot" : "abort");
+        return g_error_new(QV_ERROR, QV_ERR_BUSY, "domain '%s': the %s job on disk '%s' is ending already (%s)", name, type, job->disk, job->pivot ? "pivot" : "abort");
     if (pivot && !(drv && drv->can_pivot))
-        return g_error_new(QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': a %s job on disk '%s' cannot pivot; only a copy or an active commit can", name, type, job->disk);
+        return g_error_new(QV_ERROR, QV_ERR_OPERATION_INVALID, "domain '%s': a %s job on disk '%s' cannot pivot; only a copy or an active commit can", name, type, job->disk);
     if (pivot && !job->ready)
-        return g_error_new(QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': the %s job on disk '%s' is not ready yet: it can pivot once it has copied everything and mirrors writes", name, type, job->disk);
+        return g_error_new(QV_ERROR, QV_ERR_OPERATION_INVALID, "domain '%s': the %s job on disk '%s' is not ready yet: it can pivot once it has copied everything and mirrors writes", name, type, job->disk);
     return NULL;
 }
 

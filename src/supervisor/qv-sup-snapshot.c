@@ -100,7 +100,7 @@ plan(QvSupervisor *sup, const QvCtlArgs *args, bool reuse, GArray *out, GError *
             return false;
         }
         if ((job = qv_sup_job_find(sup, disk->dst))) {
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s' has a running %s job '%s': no snapshot until it ends", disk->dst, qv_job_type_to_string(job->type), job->id);
+            g_set_error(error, QV_ERROR, QV_ERR_BUSY, "disk '%s' has a running %s job '%s': no snapshot until it ends", disk->dst, qv_job_type_to_string(job->type), job->id);
             return false;
         }
         if (!qv_blockdev_disk_has_media(disk) || disk->src->type == QV_STORAGE_QUORUM ||

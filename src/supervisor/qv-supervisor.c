@@ -229,7 +229,7 @@ start_qemu(QvSupervisor *sup, GPtrArray *dropped, bool paused, GError **error)
 static void
 set_already_running(GError **error, const char *name)
 {
-    g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+    g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID,
                 "domain '%s' is already running", name);
 }
 
@@ -297,13 +297,13 @@ do_reattach(QvSupervisor *sup, GError **error)
 
     if (!sup->rt && !(sup->rt = qv_runtime_load(sup->files, error))) {
         if (!(error && *error))
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+            g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID,
                         "domain '%s' is not running", sup->files->name);
         return false;
     }
     if (!qv_proc_same(sup->rt->qemu_pid, sup->rt->qemu_start)) {
         qv_guest_record_crash(sup->files);
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+        g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID,
                     "domain '%s' is not running", sup->files->name);
         return false;
     }

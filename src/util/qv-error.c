@@ -1,12 +1,14 @@
 /*
- * qv-error: the error domain and its string table.
+ * qv-error: the error domain and its string table (the public
+ * qvirt_error_* calls live here, at the bottom layer, so that every layer
+ * and the qvirt executable have them).
  */
 #include "util/qv-error.h"
 
 #include <errno.h>
 #include <string.h>
 
-G_DEFINE_QUARK(qv-error-quark, qv_error)
+G_DEFINE_QUARK(qvirt-error-quark, qvirt_error)
 
 static const char *const qv_error_code_names[] = {
     [QV_ERR_INTERNAL] = "internal",
@@ -19,13 +21,18 @@ static const char *const qv_error_code_names[] = {
     [QV_ERR_UNSUPPORTED] = "unsupported",
     [QV_ERR_PARSE] = "parse",
     [QV_ERR_XML] = "xml",
+    [QV_ERR_OPERATION_INVALID] = "operation-invalid",
+    [QV_ERR_TIMEOUT] = "timeout",
+    [QV_ERR_BUSY] = "busy",
+    [QV_ERR_LOCK_CONFLICT] = "lock-conflict",
+    [QV_ERR_NO_DOMAIN] = "no-domain",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(qv_error_code_names) == QV_ERR_LAST);
 
 const char *
-qv_error_code_to_string(QvErrorCode code)
+qvirt_error_code_to_string(int code)
 {
-    if ((unsigned)code >= QV_ERR_LAST)
+    if (code < 0 || code >= QV_ERR_LAST)
         return NULL;
     return qv_error_code_names[code];
 }

@@ -2,35 +2,44 @@
  * qv-error: the one error domain of qvirt.
  *
  * Every failure in library code is reported as a GError in QV_ERROR with a
- * code from QvErrorCode.  Messages name the object ("backing file 'x' of
- * 'y' ...") and are never split across lines, so they stay greppable.
- * Library code never prints and never exits.
+ * code from QvErrorCode.  Domain and codes are the public ones of
+ * include/qvirt/qvirt-error.h (one list: callers of the API act on the
+ * codes the layers below set); QV_ERR_* are their internal names.
+ * Messages name the object ("backing file 'x' of 'y' ...") and are never
+ * split across lines, so they stay greppable.  Library code never prints
+ * and never exits.
  */
 #pragma once
 
 #include <glib.h>
 
+#include "qvirt/qvirt-error.h"
+
 G_BEGIN_DECLS
 
-#define QV_ERROR (qv_error_quark())
-GQuark qv_error_quark(void);
+#define QV_ERROR QVIRT_ERROR
+#define qv_error_quark qvirt_error_quark
 
-typedef enum {
-    QV_ERR_INTERNAL,      /* a bug in qvirt */
-    QV_ERR_INVALID_ARG,   /* bad input from the caller: flags, names, options */
-    QV_ERR_NOT_FOUND,     /* a file or object does not exist */
-    QV_ERR_IO,            /* a system call failed */
-    QV_ERR_CORRUPT,       /* an image header is malformed or out of bounds */
-    QV_ERR_UNSAFE,        /* refusing to follow something that could expose the host */
-    QV_ERR_LOOP,          /* a backing chain refers back to itself */
-    QV_ERR_UNSUPPORTED,   /* valid, but not something qvirt (or QEMU) handles */
-    QV_ERR_PARSE,         /* a string (backing name, URI, json:) does not parse */
-    QV_ERR_XML,           /* malformed or invalid XML */
+typedef QvirtErrorCode QvErrorCode;
 
-    QV_ERR_LAST
-} QvErrorCode;
+#define QV_ERR_INTERNAL QVIRT_ERR_INTERNAL
+#define QV_ERR_INVALID_ARG QVIRT_ERR_INVALID_ARG
+#define QV_ERR_NOT_FOUND QVIRT_ERR_NOT_FOUND
+#define QV_ERR_IO QVIRT_ERR_IO
+#define QV_ERR_CORRUPT QVIRT_ERR_CORRUPT
+#define QV_ERR_UNSAFE QVIRT_ERR_UNSAFE
+#define QV_ERR_LOOP QVIRT_ERR_LOOP
+#define QV_ERR_UNSUPPORTED QVIRT_ERR_UNSUPPORTED
+#define QV_ERR_PARSE QVIRT_ERR_PARSE
+#define QV_ERR_XML QVIRT_ERR_XML
+#define QV_ERR_OPERATION_INVALID QVIRT_ERR_OPERATION_INVALID
+#define QV_ERR_TIMEOUT QVIRT_ERR_TIMEOUT
+#define QV_ERR_BUSY QVIRT_ERR_BUSY
+#define QV_ERR_LOCK_CONFLICT QVIRT_ERR_LOCK_CONFLICT
+#define QV_ERR_NO_DOMAIN QVIRT_ERR_NO_DOMAIN
+#define QV_ERR_LAST QVIRT_ERR_LAST
 
-const char *qv_error_code_to_string(QvErrorCode code);
+#define qv_error_code_to_string qvirt_error_code_to_string
 
 /* Set *error from errno with "what 'object': strerror" */
 void qv_error_set_errno(GError **error, int errsv, const char *fmt, ...)

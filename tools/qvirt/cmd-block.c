@@ -102,10 +102,9 @@ wait_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeou
 
         if (r >= 0)
             return r;
-        if (timeout_s > 0 && g_error_matches(err, QV_ERROR, QV_ERR_IO) &&
-            strstr(err->message, "did not answer in time")) {
+        if (timeout_s > 0 && g_error_matches(err, QV_ERROR, QV_ERR_TIMEOUT)) {
             qvirt_domain_block_job_abort(dom, disk, 0, NULL);
-            g_set_error(error, QV_ERROR, QV_ERR_IO, "the block job on disk '%s' did not end within %d s; it was aborted",
+            g_set_error(error, QV_ERROR, QV_ERR_TIMEOUT, "the block job on disk '%s' did not end within %d s; it was aborted",
                         disk, timeout_s);
             return -1;
         }
@@ -154,7 +153,7 @@ poll_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeou
         if (deadline && g_get_monotonic_time() > deadline) {
             end_progress(verbose, json);
             qvirt_domain_block_job_abort(dom, disk, 0, NULL);
-            g_set_error(error, QV_ERROR, QV_ERR_IO, "%s on disk '%s' did not end within %d s; it was aborted",
+            g_set_error(error, QV_ERROR, QV_ERR_TIMEOUT, "%s on disk '%s' did not end within %d s; it was aborted",
                         title(info.type), disk, timeout_s);
             return -1;
         }

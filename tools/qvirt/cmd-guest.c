@@ -165,7 +165,7 @@ run_shutdown(int argc, char **argv, GError **error)
         }
         g_usleep(100 * 1000);
     } while (g_get_monotonic_time() < deadline);
-    g_set_error(error, QV_ERROR, QV_ERR_IO,
+    g_set_error(error, QV_ERROR, QV_ERR_TIMEOUT,
                 "domain '%s' did not shut down within %d s (its guest OS did not act on the power button); it is still running: 'qvirt destroy %s' stops it",
                 name, timeout, name);
     return 1;
