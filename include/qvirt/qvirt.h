@@ -1,9 +1,15 @@
 /*
  * qvirt.h: qvirt's public C API.  Shaped after libvirt's so that code
- * written against virDomainBlockCopy and friends ports by renaming:
- * the same arguments, the same flag values, the same semantics.  Errors
- * are GErrors (domain QV_ERROR) whose messages name the domain, the disk
- * and the job.
+ * written against virDomainDefineXMLFlags, virDomainBlockCopy and
+ * friends ports by renaming: the same arguments, the same flag and enum
+ * values, the same semantics.  Where libvirt returns a virError, qvirt
+ * sets a GError in QVIRT_ERROR (qvirt-error.h): act on its code, show its
+ * message, which names the domain, the disk and the job.
+ *
+ * Calls that return an int return -1 on failure, with @error set.
+ * Strings and arrays returned are the caller's: g_free them (domains
+ * with qvirt_domain_free).  A QvirtDomain is a handle by name: it stays
+ * valid while the connection is open, whatever happens to the domain.
  */
 #pragma once
 
@@ -11,23 +17,337 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <qvirt/qvirt-error.h>
+#include <qvirt/qvirt-version.h>
+
 G_BEGIN_DECLS
 
 typedef struct _QvirtConnect QvirtConnect;
 typedef struct _QvirtDomain QvirtDomain;
 
-/* @root: everything under one folder (like qvirt --root), or NULL for the
- * default places (/etc/qvirt, /var/lib/qvirt, /run/qvirt, or XDG) */
+/*
+ * @root: everything under one folder (like qvirt --root), or NULL for the
+ * default places (/etc/qvirt, /var/lib/qvirt, /run/qvirt, or XDG)
+ *
+ * Since: 0.1.0
+ */
 QvirtConnect *qvirt_connect_open(const char *root, GError **error);
+/* Since: 0.1.0 */
 void qvirt_connect_close(QvirtConnect *conn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvirtConnect, qvirt_connect_close)
 
-/* By name or uuid */
+/*
+ * By name or uuid; QVIRT_ERR_NO_DOMAIN when there is no such domain.
+ *
+ * Since: 0.1.0
+ */
 QvirtDomain *qvirt_domain_lookup(QvirtConnect *conn, const char *name,
                                  GError **error);
+/*
+ * virDomainLookupByName, virDomainLookupByUUIDString (the uuid in its
+ * text form); QVIRT_ERR_NO_DOMAIN when there is no such domain.
+ *
+ * Since: 0.2.0
+ */
+QvirtDomain *qvirt_domain_lookup_by_name(QvirtConnect *conn, const char *name,
+                                         GError **error);
+QvirtDomain *qvirt_domain_lookup_by_uuid(QvirtConnect *conn, const char *uuid,
+                                         GError **error);
+/* Since: 0.1.0 */
 void qvirt_domain_free(QvirtDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvirtDomain, qvirt_domain_free)
+/* Since: 0.1.0 */
 const char *qvirt_domain_get_name(const QvirtDomain *dom);
+/*
+ * virDomainGetUUIDString: the canonical text form, valid as long as @dom
+ *
+ * Since: 0.2.0
+ */
+const char *qvirt_domain_get_uuid_string(const QvirtDomain *dom);
+
+/* ---- definitions ---- */
+
+/* virDomainDefineFlags */
+typedef enum {
+    /* libvirt's VIR_DOMAIN_DEFINE_VALIDATE: check against the schema.
+     * qvirt always does (what it stores has passed the schema); the flag
+     * is accepted so that libvirt code ports unchanged */
+    QVIRT_DOMAIN_DEFINE_VALIDATE = 1 << 0,
+    /* qvirt's own: compare each <backingStore> chain given in the XML
+     * with the images and refuse a mismatch (qvirt define
+     * --validate-chains) */
+    QVIRT_DOMAIN_DEFINE_VALIDATE_CHAINS = 1 << 16,
+} QvirtDomainDefineFlags;
+
+/*
+ * virDomainDefineXMLFlags: parse, check and store the domain XML @xml,
+ * creating the domain or updating the one of that uuid (or, for a
+ * document without <uuid>, of that name).  Malformed or invalid XML is
+ * QVIRT_ERR_XML.
+ *
+ * Since: 0.2.0
+ */
+QvirtDomain *qvirt_domain_define_xml(QvirtConnect *conn, const char *xml,
+                                     unsigned int flags, GError **error);
+
+/*
+ * virDomainUndefine: remove the definition (images are not touched).  A
+ * running domain keeps running on its live definition.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_undefine(QvirtDomain *dom, GError **error);
+
+/* virConnectListAllDomainsFlags: within each group (active, persistent,
+ * state) the flags given are or-ed; a group with none given does not
+ * filter.  Every qvirt domain is persistent. */
+typedef enum {
+    QVIRT_CONNECT_LIST_DOMAINS_ACTIVE = 1 << 0,
+    QVIRT_CONNECT_LIST_DOMAINS_INACTIVE = 1 << 1,
+    QVIRT_CONNECT_LIST_DOMAINS_PERSISTENT = 1 << 2,
+    QVIRT_CONNECT_LIST_DOMAINS_TRANSIENT = 1 << 3,
+    QVIRT_CONNECT_LIST_DOMAINS_RUNNING = 1 << 4,
+    QVIRT_CONNECT_LIST_DOMAINS_PAUSED = 1 << 5,
+    QVIRT_CONNECT_LIST_DOMAINS_SHUTOFF = 1 << 6,
+    QVIRT_CONNECT_LIST_DOMAINS_OTHER = 1 << 7,
+} QvirtConnectListAllDomainsFlags;
+
+/*
+ * virConnectListAllDomains: the number of domains, sorted by name, and
+ * in *@domains (optional; NULL-terminated, g_free it after freeing each
+ * with qvirt_domain_free) their handles.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_connect_list_all_domains(QvirtConnect *conn, QvirtDomain ***domains,
+                                   unsigned int flags, GError **error);
+
+/* virDomainXMLFlags */
+typedef enum {
+    /* the stored definition exactly as defined, not the live one */
+    QVIRT_DOMAIN_XML_INACTIVE = 1 << 1,
+    /* qvirt's own: a <backingChain> per disk, each element of the chain
+     * once with its index and its parent's index */
+    QVIRT_DOMAIN_XML_FLAT_CHAINS = 1 << 16,
+} QvirtDomainXMLFlags;
+
+/*
+ * virDomainGetXMLDesc: the definition a running domain runs with (with
+ * aliases and <mirror>), or for one shut off the stored definition with
+ * the chains of its disks read from the images where it does not give
+ * them; with INACTIVE the stored definition as defined.
+ *
+ * Since: 0.2.0
+ */
+char *qvirt_domain_get_xml_desc(QvirtDomain *dom, unsigned int flags,
+                                GError **error);
+
+/* virDomainMetadataType (qvirt has title and description) */
+typedef enum {
+    QVIRT_DOMAIN_METADATA_DESCRIPTION = 0,
+    QVIRT_DOMAIN_METADATA_TITLE = 1,
+} QvirtDomainMetadataType;
+
+/*
+ * virDomainGetMetadata for @type TITLE or DESCRIPTION of the stored
+ * definition (@uri: NULL; @flags: 0); QVIRT_ERR_NOT_FOUND when it has
+ * none.
+ *
+ * Since: 0.2.0
+ */
+char *qvirt_domain_get_metadata(QvirtDomain *dom, int type, const char *uri,
+                                unsigned int flags, GError **error);
+
+/*
+ * virDomainGetOSType: "hvm"
+ *
+ * Since: 0.2.0
+ */
+char *qvirt_domain_get_os_type(QvirtDomain *dom, GError **error);
+
+/* One disk of the stored definition */
+typedef struct {
+    char *target;            /* "vda" */
+    char *type;              /* "file", "block", "network", "quorum", ... */
+    char *device;            /* "disk", "cdrom", ... */
+    char *source;            /* path or network address, NULL without a source */
+} QvirtDomainDisk;
+
+/*
+ * qvirt's own (virsh domblklist reads the XML for it): the disks of the
+ * stored definition, in *@disks (free with qvirt_domain_disks_free);
+ * @flags: 0.  Returns their number.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_get_disks(QvirtDomain *dom, QvirtDomainDisk **disks,
+                           unsigned int flags, GError **error);
+/* Since: 0.2.0 */
+void qvirt_domain_disks_free(QvirtDomainDisk *disks, int ndisks);
+
+/* ---- life cycle ---- */
+
+/* virDomainState: qvirt reports RUNNING, PAUSED and SHUTOFF */
+typedef enum {
+    QVIRT_DOMAIN_NOSTATE = 0,
+    QVIRT_DOMAIN_RUNNING = 1,
+    QVIRT_DOMAIN_BLOCKED = 2,
+    QVIRT_DOMAIN_PAUSED = 3,
+    QVIRT_DOMAIN_SHUTDOWN = 4,
+    QVIRT_DOMAIN_SHUTOFF = 5,
+    QVIRT_DOMAIN_CRASHED = 6,
+    QVIRT_DOMAIN_PMSUSPENDED = 7,
+} QvirtDomainState;
+
+/* virDomainRunningReason (the ones qvirt reports) */
+typedef enum {
+    QVIRT_DOMAIN_RUNNING_UNKNOWN = 0,
+    QVIRT_DOMAIN_RUNNING_BOOTED = 1,
+    QVIRT_DOMAIN_RUNNING_UNPAUSED = 5,
+} QvirtDomainRunningReason;
+
+/* virDomainPausedReason (the ones qvirt reports) */
+typedef enum {
+    QVIRT_DOMAIN_PAUSED_UNKNOWN = 0,
+    QVIRT_DOMAIN_PAUSED_USER = 1,
+    QVIRT_DOMAIN_PAUSED_STARTING_UP = 11,
+} QvirtDomainPausedReason;
+
+/* virDomainShutoffReason (the ones qvirt reports) */
+typedef enum {
+    QVIRT_DOMAIN_SHUTOFF_UNKNOWN = 0,
+    QVIRT_DOMAIN_SHUTOFF_SHUTDOWN = 1,
+    QVIRT_DOMAIN_SHUTOFF_DESTROYED = 2,
+    QVIRT_DOMAIN_SHUTOFF_CRASHED = 3,
+    QVIRT_DOMAIN_SHUTOFF_FAILED = 6,
+} QvirtDomainShutoffReason;
+
+/*
+ * virDomainGetState: *@state a QvirtDomainState, *@reason (optional) the
+ * reason enum of that state; @flags: 0.  A domain whose supervisor died
+ * while QEMU runs gets a new one; one whose QEMU died unsupervised reads
+ * as shut off, crashed.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_get_state(QvirtDomain *dom, int *state, int *reason,
+                           unsigned int flags, GError **error);
+
+/*
+ * virDomainGetID: qvirt's domain id is the pid of the domain's QEMU;
+ * (unsigned int)-1 when the domain is not running.
+ *
+ * Since: 0.2.0
+ */
+unsigned int qvirt_domain_get_id(QvirtDomain *dom);
+
+/* virDomainInfo; memory in KiB, cpu_time (ns) is not tracked: 0 */
+typedef struct {
+    unsigned char state;     /* QvirtDomainState */
+    unsigned long max_mem;
+    unsigned long memory;
+    unsigned short nr_virt_cpu;
+    unsigned long long cpu_time;
+} QvirtDomainInfo;
+
+/*
+ * virDomainGetInfo, from the stored definition and the state
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_get_info(QvirtDomain *dom, QvirtDomainInfo *info,
+                          GError **error);
+
+/* virDomainCreateFlags */
+typedef enum {
+    QVIRT_DOMAIN_START_PAUSED = 1 << 0,
+} QvirtDomainCreateFlags;
+
+/*
+ * virDomainCreate, virDomainCreateWithFlags: check every file of every
+ * disk's chain, apply the startupPolicy of each disk, start QEMU under a
+ * supervisor of its own and return once the guest runs (or with
+ * START_PAUSED is paused).  QVIRT_ERR_OPERATION_INVALID when it runs
+ * already.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_create(QvirtDomain *dom, GError **error);
+int qvirt_domain_create_with_flags(QvirtDomain *dom, unsigned int flags,
+                                   GError **error);
+
+/* virDomainDestroyFlagsValues */
+typedef enum {
+    /* send SIGTERM only, never SIGKILL: QVIRT_ERR_TIMEOUT when QEMU has
+     * not exited within the grace period */
+    QVIRT_DOMAIN_DESTROY_GRACEFUL = 1 << 0,
+} QvirtDomainDestroyFlags;
+
+/*
+ * virDomainDestroy, virDomainDestroyFlags: SIGTERM to QEMU, SIGKILL when
+ * it has not exited after 10 s; returns once QEMU is gone (shut off,
+ * reason destroyed).  QVIRT_ERR_OPERATION_INVALID when it is not running.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_destroy(QvirtDomain *dom, GError **error);
+int qvirt_domain_destroy_flags(QvirtDomain *dom, unsigned int flags,
+                               GError **error);
+/*
+ * qvirt's own: qvirt_domain_destroy_flags with a grace period of
+ * @grace_s seconds between SIGTERM and SIGKILL (qvirt destroy --grace)
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_destroy_grace(QvirtDomain *dom, unsigned int grace_s,
+                               unsigned int flags, GError **error);
+
+/*
+ * virDomainShutdown: press the ACPI power button and return; the guest
+ * OS decides when (and whether) it stops.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_shutdown(QvirtDomain *dom, GError **error);
+
+/*
+ * virDomainSuspend, virDomainResume: stop and restart the vCPUs
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_suspend(QvirtDomain *dom, GError **error);
+int qvirt_domain_resume(QvirtDomain *dom, GError **error);
+
+/* virDomainBlockInfo, in bytes */
+typedef struct {
+    unsigned long long capacity;     /* the guest-visible size */
+    unsigned long long allocation;   /* host space the top image uses */
+    unsigned long long physical;     /* the size of the top image file */
+} QvirtDomainBlockInfo;
+
+/*
+ * virDomainGetBlockInfo for a running domain, from QEMU; @flags: 0
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_get_block_info(QvirtDomain *dom, const char *disk,
+                                QvirtDomainBlockInfo *info,
+                                unsigned int flags, GError **error);
+
+/*
+ * virDomainQemuMonitorCommand (libvirt-qemu): send the QMP command @cmd,
+ * {"execute": NAME, "arguments": {...}}, through the domain's supervisor,
+ * which holds the monitor; *@result is the reply, {"return": ...}.  A QMP
+ * error is an error.  @flags: 0 (QMP; there is no HMP flag).  Changes
+ * made this way are not tracked.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_qemu_monitor_command(QvirtDomain *dom, const char *cmd,
+                                      char **result, unsigned int flags,
+                                      GError **error);
+
+/* ---- block jobs ---- */
 
 /* virDomainBlockJobType */
 typedef enum {
@@ -110,7 +430,10 @@ typedef struct {
 /*
  * DISK in all calls below: a target name ("vda"), "vda[N]" (the element
  * with index N of the live XML), or the path of any image of the chain.
+ * A disk that has a block job already is QVIRT_ERR_BUSY; a job that is
+ * not there, or not ready to pivot, QVIRT_ERR_OPERATION_INVALID.
  */
+/* Since: 0.1.0 (each call of this group) */
 int qvirt_domain_block_rebase(QvirtDomain *dom, const char *disk,
                               const char *base, unsigned long bandwidth,
                               unsigned int flags, GError **error);
@@ -139,7 +462,10 @@ int qvirt_domain_block_job_set_speed(QvirtDomain *dom, const char *disk,
  * qvirt's own: wait until the job on @disk is ready (a copy or an active
  * commit: 1) or has ended (0; -1 with the job's error if it failed), at
  * most @timeout_ms (0: 10 minutes; then -1 with a timeout error, the job
- * untouched).  What libvirt users do with the BLOCK_JOB events.
+ * untouched; QVIRT_ERR_TIMEOUT since 0.2.0).  What libvirt users do
+ * with the BLOCK_JOB events.
+ *
+ * Since: 0.1.0
  */
 int qvirt_domain_block_job_wait(QvirtDomain *dom, const char *disk,
                                 unsigned int timeout_ms, GError **error);
@@ -159,8 +485,50 @@ typedef enum {
  * <disk name='vda' snapshot='external'><source file='/path'/></disk>
  * <disk name='vdb' snapshot='no'/></disks></domainsnapshot>; disks not
  * listed get an overlay next to their top image named after the snapshot.
+ * QVIRT_ERR_BUSY while a block job runs on a disk.
+ *
+ * Since: 0.1.0
  */
 int qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml,
                                      unsigned int flags, GError **error);
+
+/* ---- images ---- */
+
+typedef struct _QvirtChain QvirtChain;
+
+/*
+ * qvirt's own: read the backing chain of the image @path natively from
+ * the image headers (qemu-img is never run).  @format: "qcow2", "raw",
+ * ..., or NULL to guess it (a guessed image that names a backing file is
+ * refused: a raw disk can hold any header); @flags: 0.
+ *
+ * Since: 0.2.0
+ */
+QvirtChain *qvirt_chain_open(const char *path, const char *format,
+                             unsigned int flags, GError **error);
+/* Since: 0.2.0 */
+void qvirt_chain_free(QvirtChain *chain);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvirtChain, qvirt_chain_free)
+
+/* What qvirt_chain_format writes */
+typedef enum {
+    QVIRT_CHAIN_FORMAT_TEXT = 0,     /* for people, one block per element */
+    QVIRT_CHAIN_FORMAT_JSON = 1,     /* {"elements": [...]}, each with index and parent */
+    QVIRT_CHAIN_FORMAT_XML = 2,      /* <disk> with <source> and nested <backingStore> */
+} QvirtChainFormat;
+
+typedef enum {
+    /* TEXT: a table, one line per element with its parent's index;
+     * XML: <chain><element index= parent=>...; JSON is flat already */
+    QVIRT_CHAIN_FORMAT_FLAT = 1 << 0,
+} QvirtChainFormatFlags;
+
+/*
+ * The chain as @format (a QvirtChainFormat), a new string
+ *
+ * Since: 0.2.0
+ */
+char *qvirt_chain_format(const QvirtChain *chain, int format,
+                         unsigned int flags, GError **error);
 
 G_END_DECLS

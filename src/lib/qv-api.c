@@ -1,7 +1,9 @@
 /*
- * qv-api: the public C API of include/qvirt/qvirt.h: connections,
- * domains, and the block job calls, which check their arguments the way
- * libvirt does and hand the work to the guest's supervisor.
+ * qv-api: the public C API of include/qvirt/qvirt.h: connections and the
+ * block job calls, which check their arguments the way libvirt does and
+ * hand the work to the guest's supervisor.  The definition calls are in
+ * qv-api-domain.c, the life-cycle calls in qv-api-guest.c, the chain
+ * reader in qv-api-chain.c.
  */
 #include <string.h>
 
@@ -11,25 +13,28 @@
 #include "conf/qv-conn.h"
 #include "util/qv-error.h"
 #include "util/qv-json.h"
+#include "lib/qv-api-priv.h"
 #include "lib/qv-launch.h"
 #include "conf/qv-xml-util.h"
-
-struct _QvirtConnect {
-    QvConn *conn;
-};
-
-struct _QvirtDomain {
-    QvirtConnect *conn;          /* borrowed: the connection outlives it */
-    char *name;
-};
 
 /* Block jobs may take long to end after a pivot or abort */
 #define QV_JOB_CALL_TIMEOUT_MS (600 * 1000)
 
+/*
+ * Every QvConn the API hands out is set up here, once: what define and
+ * validate need beyond the folders (the QEMU validation hook, when
+ * qv-conn has it) is set on the connection, so that no call can forget it.
+ */
+static QvConn *
+api_conn_open(const char *root, GError **error)
+{
+    return qv_conn_open(root, error);
+}
+
 QvirtConnect *
 qvirt_connect_open(const char *root, GError **error)
 {
-    QvConn *conn = qv_conn_open(root, error);
+    QvConn *conn = api_conn_open(root, error);
     QvirtConnect *c;
 
     if (!conn)
@@ -46,35 +51,6 @@ qvirt_connect_close(QvirtConnect *conn)
         return;
     qv_conn_free(conn->conn);
     g_free(conn);
-}
-
-QvirtDomain *
-qvirt_domain_lookup(QvirtConnect *conn, const char *name, GError **error)
-{
-    g_autoptr(QvDomainDef) def = qv_conn_lookup(conn->conn, name, error);
-    QvirtDomain *dom;
-
-    if (!def)
-        return NULL;
-    dom = g_new0(QvirtDomain, 1);
-    dom->conn = conn;
-    dom->name = g_strdup(def->name);
-    return dom;
-}
-
-void
-qvirt_domain_free(QvirtDomain *dom)
-{
-    if (!dom)
-        return;
-    g_free(dom->name);
-    g_free(dom);
-}
-
-const char *
-qvirt_domain_get_name(const QvirtDomain *dom)
-{
-    return dom->name;
 }
 
 static int
@@ -109,6 +85,19 @@ check_flags(unsigned int flags, unsigned int known, const char *what, GError **e
         return false;
     }
     return true;
+}
+
+bool
+qv_api_check_flags(unsigned int flags, unsigned int known, const char *what, GError **error)
+{
+    return check_flags(flags, known, what, error);
+}
+
+bool
+qv_api_call(QvirtDomain *dom, QvCtlCommand cmd, const QvCtlArgs *args, unsigned int timeout_ms,
+            json_object **ret, GError **error)
+{
+    return qv_ctl_call(dom->conn->conn, dom->name, cmd, args, timeout_ms, ret, error);
 }
 
 /* A copy's destination from libvirt's <disk> XML: type file or block,

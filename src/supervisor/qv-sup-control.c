@@ -199,28 +199,42 @@ destroy_kill(gpointer opaque)
 
     sup->kill_timer = 0;
     if (sup->qemu_pid > 0) {
-        g_printerr("domain '%s': QEMU ignored SIGTERM for %d s; sending SIGKILL\n",
-                   sup->files->name, QV_DESTROY_GRACE_S);
+        g_printerr("domain '%s': QEMU ignored SIGTERM for %u s; sending SIGKILL\n",
+                   sup->files->name, sup->kill_grace);
         kill(sup->qemu_pid, SIGKILL);
     }
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * SIGTERM, then SIGKILL after the grace period; a grace of G_MAXUINT or
+ * more never kills (the API's GRACEFUL).  A destroy that comes while one
+ * runs waits for the same exit, and brings the SIGKILL forward when its
+ * own grace ends sooner.
+ */
 void
 qv_sup_do_destroy(QvSupCall *call)
 {
     QvSupervisor *sup = call->sup;
     uint64_t grace = call->args->has_grace ? call->args->grace : QV_DESTROY_GRACE_S;
+    gint64 at = grace >= G_MAXUINT ? G_MAXINT64 :
+                g_get_monotonic_time() + (gint64)grace * G_USEC_PER_SEC;
 
-    if (grace > G_MAXUINT)
-        grace = G_MAXUINT;
     sup->exit_waiters = g_list_append(sup->exit_waiters, call->req);
-    if (sup->destroying)
+    if (sup->destroying && at >= sup->kill_at)
         return;
-    sup->destroying = true;
-    kill(sup->qemu_pid, SIGTERM);
-    sup->kill_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, (guint)grace,
-                                                 destroy_kill, sup, NULL);
+    if (!sup->destroying) {
+        sup->destroying = true;
+        kill(sup->qemu_pid, SIGTERM);
+    }
+    if (sup->kill_timer)
+        g_source_remove(sup->kill_timer);
+    sup->kill_timer = 0;
+    sup->kill_at = at;
+    sup->kill_grace = (guint)MIN(grace, G_MAXUINT);
+    if (at != G_MAXINT64)
+        sup->kill_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, (guint)grace,
+                                                     destroy_kill, sup, NULL);
 }
 
 /* Capacity and allocation from the top format node, physical from its

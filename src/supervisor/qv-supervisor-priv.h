@@ -69,6 +69,8 @@ typedef struct {
     bool destroying;
     bool shutdown_seen;
     guint kill_timer;
+    gint64 kill_at;              /* when the SIGKILL is due; G_MAXINT64: never */
+    guint kill_grace;            /* the grace it was given, seconds */
     GList *exit_waiters;         /* QvCtlRequest answered when QEMU is gone */
     int exit_status;
 } QvSupervisor;
