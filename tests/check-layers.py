@@ -10,6 +10,11 @@ other).  Includes of the project's headers name their folder
 dodged by the include path.  The public header include/qvirt/qvirt.h
 includes no project header at all.
 
+tools/ builds against src/lib only: it may include the public headers
+(qvirt/...), its own, and headers of src/lib, and a src/lib header that
+tools include must itself include nothing but public headers, so that no
+header of a lower layer reaches the CLI through it.
+
 Run by `meson test` with the source root as argument; prints one line
 per violation and exits 1 when there is any.
 """
@@ -27,10 +32,10 @@ BELOW = {
     'supervisor': {'util', 'storage', 'conf', 'locking', 'qemu', 'supervisor'},
     'lib': {'util', 'storage', 'conf', 'locking', 'qemu', 'supervisor', 'lib'},
 }
-BELOW['tools'] = BELOW['lib'] | {'tools'}
+BELOW['tools'] = {'lib', 'tools'}
 # tests and fuzzers may include any layer
-BELOW['tests'] = BELOW['tools']
-BELOW['fuzz'] = BELOW['tools']
+BELOW['tests'] = BELOW['lib'] | {'tools'}
+BELOW['fuzz'] = BELOW['lib'] | {'tools'}
 
 # headers that live beside their users, outside src/
 LOCAL = {'qvirt-cli.h', 'qv-test-util.h', 'qv-test-guest.h', 'qvirt-config.h'}
@@ -69,8 +74,27 @@ def check_file(root, rel, errors):
             elif allowed is None:
                 errors.append('%s: file outside the known layers includes "%s"' % (where, inc))
             elif target not in allowed:
-                errors.append('%s: %s includes "%s", a header of the higher layer %s'
-                              % (where, layer, inc, target))
+                if layer == 'tools':
+                    errors.append('%s: tools include "%s"; the CLI uses only the public API and src/lib'
+                                  % (where, inc))
+                else:
+                    errors.append('%s: %s includes "%s", a header of the higher layer %s'
+                                  % (where, layer, inc, target))
+            elif layer == 'tools' and target == 'lib':
+                check_cli_header(root, where, inc, errors)
+
+
+def check_cli_header(root, where, inc, errors):
+    """A src/lib header the CLI includes shows it public headers only."""
+    path = os.path.join(root, 'src', inc)
+    if not os.path.exists(path):
+        return
+    with open(path, encoding='utf-8') as f:
+        for lineno, line in enumerate(f, 1):
+            m = INCLUDE.match(line) or re.match(r'^\s*#\s*include\s+<(qvirt/[^>]+)>', line)
+            if m and not m.group(1).startswith('qvirt/'):
+                errors.append('%s: "%s" is included by tools but includes "%s" (src/%s:%d)'
+                              % (where, inc, m.group(1), inc, lineno))
 
 
 def main():

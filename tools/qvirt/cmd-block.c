@@ -13,8 +13,7 @@
 
 #include "qvirt/qvirt.h"
 #include "qvirt-cli.h"
-#include "util/qv-error.h"
-#include "lib/qv-launch.h"
+#include "lib/qv-cli-support.h"
 
 static const QvCommand qv_cmd_blockcopy, qv_cmd_blockjob, qv_cmd_blockpull, qv_cmd_blockcommit,
     qv_cmd_snapshot;
@@ -32,7 +31,7 @@ open_dom(QvirtConnect **conn, const char *name, GError **error)
 {
     if (!(*conn = qvirt_connect_open(qv_cli_root, error)))
         return NULL;
-    qv_launch_fork_in_process(true);
+    qv_cli_fork_supervisors(true);
     return qvirt_domain_lookup(*conn, name, error);
 }
 
@@ -102,9 +101,9 @@ wait_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeou
 
         if (r >= 0)
             return r;
-        if (timeout_s > 0 && g_error_matches(err, QV_ERROR, QV_ERR_TIMEOUT)) {
+        if (timeout_s > 0 && g_error_matches(err, QVIRT_ERROR, QVIRT_ERR_TIMEOUT)) {
             qvirt_domain_block_job_abort(dom, disk, 0, NULL);
-            g_set_error(error, QV_ERROR, QV_ERR_TIMEOUT, "the block job on disk '%s' did not end within %d s; it was aborted",
+            g_set_error(error, QVIRT_ERROR, QVIRT_ERR_TIMEOUT, "the block job on disk '%s' did not end within %d s; it was aborted",
                         disk, timeout_s);
             return -1;
         }
@@ -153,7 +152,7 @@ poll_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeou
         if (deadline && g_get_monotonic_time() > deadline) {
             end_progress(verbose, json);
             qvirt_domain_block_job_abort(dom, disk, 0, NULL);
-            g_set_error(error, QV_ERROR, QV_ERR_TIMEOUT, "%s on disk '%s' did not end within %d s; it was aborted",
+            g_set_error(error, QVIRT_ERROR, QVIRT_ERR_TIMEOUT, "%s on disk '%s' did not end within %d s; it was aborted",
                         title(info.type), disk, timeout_s);
             return -1;
         }
@@ -191,7 +190,7 @@ static bool
 check_job_opts(const QvCommand *cmd, const JobOpts *o, GError **error)
 {
     if (o->bandwidth < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "%s: the bandwidth cannot be negative", cmd->name);
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "%s: the bandwidth cannot be negative", cmd->name);
         return false;
     }
     return true;
@@ -267,19 +266,19 @@ run_blockcopy(int argc, char **argv, GError **error)
         goto out;
     }
     if ((pivot || finish) && !o.wait) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: --pivot and --finish need --wait");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcopy: --pivot and --finish need --wait");
         goto out;
     }
     if (pivot && finish) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: --pivot and --finish exclude each other");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcopy: --pivot and --finish exclude each other");
         goto out;
     }
     if ((argc == 4) == (xmlfile != NULL)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: give the destination as DEST or with --xml FILE, not both");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcopy: give the destination as DEST or with --xml FILE, not both");
         goto out;
     }
     if (raw && format && strcmp(format, "raw") != 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: --raw and --format %s exclude each other", format);
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcopy: --raw and --format %s exclude each other", format);
         goto out;
     }
     if (xmlfile) {
@@ -292,7 +291,7 @@ run_blockcopy(int argc, char **argv, GError **error)
         bool block = g_file_test(argv[3], G_FILE_TEST_EXISTS) && !g_file_test(argv[3], G_FILE_TEST_IS_REGULAR);
 
         if (argv[3][0] != '/') {
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: the destination '%s' must be an absolute path", argv[3]);
+            g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcopy: the destination '%s' must be an absolute path", argv[3]);
             goto out;
         }
         xml = g_strdup_printf("<disk type='%s'>%s<source %s='%s'/></disk>", block ? "block" : "file",
@@ -309,7 +308,7 @@ run_blockcopy(int argc, char **argv, GError **error)
     if (!check_job_opts(&qv_cmd_blockcopy, &o, error))
         goto out;
     if (granularity < 0 || bufsize < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcopy: sizes cannot be negative");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcopy: sizes cannot be negative");
         goto out;
     }
     if (o.bandwidth)
@@ -353,7 +352,7 @@ run_blockjob(int argc, char **argv, GError **error)
     if (!qv_cli_parse(&qv_cmd_blockjob, entries, &argc, &argv, 2, 2, &help_shown, error))
         return help_shown ? 0 : 1;
     if ((abort_ + pivot + (bandwidth >= 0) + info) > 1) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockjob: give one of --info, --abort, --pivot, --bandwidth");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockjob: give one of --info, --abort, --pivot, --bandwidth");
         return 1;
     }
     if (!(dom = open_dom(&conn, argv[1], error)))
@@ -443,11 +442,11 @@ run_blockcommit(int argc, char **argv, GError **error)
         goto out;
     }
     if ((pivot || keep) && !(active && o.wait)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay need --active and --wait");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay need --active and --wait");
         goto out;
     }
     if (pivot && keep) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay exclude each other");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "blockcommit: --pivot and --keep-overlay exclude each other");
         goto out;
     }
     if (!check_job_opts(&qv_cmd_blockcommit, &o, error))
@@ -473,7 +472,7 @@ diskspec_xml(GString *xml, const char *spec, GError **error)
     g_autofree char *mode = NULL, *file = NULL;
 
     if (!parts[0] || !parts[0][0]) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "snapshot-create-as: empty --diskspec");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "snapshot-create-as: empty --diskspec");
         return false;
     }
     for (int i = 1; parts[i]; i++) {
@@ -484,7 +483,7 @@ diskspec_xml(GString *xml, const char *spec, GError **error)
         else if (!strchr(parts[i], '=') && !file)
             file = g_strdup(parts[i]);
         else if (!g_str_has_prefix(parts[i], "driver=") && !g_str_has_prefix(parts[i], "stype=")) {
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "snapshot-create-as: --diskspec '%s': unknown part '%s'", spec, parts[i]);
+            g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "snapshot-create-as: --diskspec '%s': unknown part '%s'", spec, parts[i]);
             return false;
         }
     }

@@ -4,70 +4,8 @@
  */
 #include <stdio.h>
 
+#include "qvirt/qvirt.h"
 #include "qvirt-cli.h"
-#include "storage/qv-chain.h"
-#include "storage/qv-chain-json.h"
-#include "util/qv-error.h"
-#include "conf/qv-source-xml.h"
-
-static char *
-size_text(uint64_t bytes)
-{
-    g_autofree char *h = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
-
-    return g_strdup_printf("%s (%" G_GUINT64_FORMAT " bytes)", h, bytes);
-}
-
-static void
-text_element(const QvStorageSource *src, size_t index, gssize parent,
-             unsigned int depth, void *opaque)
-{
-    g_autofree char *where = qv_source_describe(src);
-    bool flat = *(bool *)opaque;
-
-    if (flat) {
-        g_autofree char *par = parent < 0 ? g_strdup("-") :
-                               g_strdup_printf("%zd", parent);
-
-        printf("%-5zu %-6s %-6s %15" G_GUINT64_FORMAT " %15" G_GUINT64_FORMAT " %s\n",
-               index, par,
-               src->format == QV_FORMAT_NONE ? "-" :
-               qv_format_to_string(src->format),
-               src->capacity, src->allocation, where);
-        return;
-    }
-
-    printf("[%zu] %s\n", index, where);
-    if (parent >= 0)
-        printf("    parent:        %zd\n", parent);
-    if (src->type == QV_STORAGE_QUORUM) {
-        printf("    quorum:        %zu children, threshold %u\n",
-               src->nbacking, src->threshold);
-        return;
-    }
-    printf("    format:        %s%s\n",
-           src->format == QV_FORMAT_NONE ? "unknown" :
-           qv_format_to_string(src->format),
-           src->format_probed ? " (probed)" : "");
-    if (src->sizes_known) {
-        g_autofree char *cap = size_text(src->capacity);
-        g_autofree char *alloc = size_text(src->allocation);
-
-        printf("    virtual size:  %s\n", cap);
-        printf("    allocation:    %s\n", alloc);
-    }
-    if (src->encrypted)
-        printf("    encrypted:     %s\n", src->encryption ? src->encryption : "yes");
-    if (src->data_file)
-        printf("    data file:     %s%s\n", src->data_file,
-               src->data_file_raw ? " (raw)" : "");
-    if (src->backing_name)
-        printf("    backing file:  %s (format: %s)\n", src->backing_name,
-               src->backing_format == QV_FORMAT_NONE ? "not recorded" :
-               qv_format_to_string(src->backing_format));
-    if (!src->backing_known)
-        printf("    below:         not read (network source)\n");
-}
 
 static int
 run_chain(int argc, char **argv, GError **error)
@@ -81,24 +19,17 @@ run_chain(int argc, char **argv, GError **error)
         { "flat", 0, 0, G_OPTION_ARG_NONE, &flat, "one line/element per chain element with its parent", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvStorageSource) top = NULL;
+    g_autoptr(QvirtChain) chain = NULL;
     g_autofree char *path = NULL;
-    int fmt = QV_FORMAT_NONE;
+    g_autofree char *out = NULL;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_chain, entries, &argc, &argv, 1, 1,
                       &help_shown, error))
         return help_shown ? 0 : 1;
     if (json && xml) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG,
                     "chain: --json and --xml cannot be used together");
-        return 1;
-    }
-    if (format &&
-        ((fmt = qv_format_from_string(format)) < 0 || fmt == QV_FORMAT_NONE)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
-                    "chain: unknown format '%s' (known: raw, iso, qcow, qcow2, qed, vmdk, vdi, vpc, vhdx, luks)",
-                    format);
         return 1;
     }
 
@@ -115,26 +46,12 @@ run_chain(int argc, char **argv, GError **error)
             rel += 2;
         path = g_build_filename(cwd, rel, NULL);
     }
-    if (!(top = qv_chain_open(path, (QvFormat)fmt, error)))
+    if (!(chain = qvirt_chain_open(path, format, 0, error)) ||
+        !(out = qvirt_chain_format(chain, json ? QVIRT_CHAIN_FORMAT_JSON :
+                                   xml ? QVIRT_CHAIN_FORMAT_XML : QVIRT_CHAIN_FORMAT_TEXT,
+                                   flat && !json ? QVIRT_CHAIN_FORMAT_FLAT : 0, error)))
         return 1;
-
-    if (json) {
-        g_autofree char *out = qv_chain_format_json(top);
-
-        fputs(out, stdout);
-    } else if (xml) {
-        g_autofree char *out = flat ? qv_source_xml_format_flat(top) :
-                                      qv_source_xml_format_disk(top);
-
-        fputs(out, stdout);
-    } else {
-        bool f = flat;
-
-        if (f)
-            printf("%-5s %-6s %-6s %15s %15s %s\n", "INDEX", "PARENT",
-                   "FORMAT", "VIRTUAL-SIZE", "ALLOCATION", "SOURCE");
-        qv_chain_foreach(top, text_element, &f);
-    }
+    fputs(out, stdout);
     return 0;
 }
 

@@ -10,15 +10,9 @@
 
 #include <json-c/json.h>
 
+#include "qvirt/qvirt.h"
 #include "qvirt-cli.h"
-#include "conf/qv-conn.h"
-#include "conf/qv-domain-xml.h"
-#include "util/qv-error.h"
-#include "util/qv-file.h"
-#include "lib/qv-launch.h"
-#include "supervisor/qv-status.h"
-
-#define QV_MAX_XML_SIZE (64 * 1024 * 1024)
+#include "lib/qv-cli-support.h"
 
 /* Defined at the end, with their help texts */
 static const QvCommand qv_cmd_define, qv_cmd_undefine, qv_cmd_list,
@@ -27,38 +21,9 @@ static const QvCommand qv_cmd_define, qv_cmd_undefine, qv_cmd_list,
 extern const QvCommand *const qv_conf_commands[];
 extern const size_t qv_conf_ncommands;
 
-static char *
-read_xml_file(const char *path, GError **error)
-{
-    char *data = NULL;
-    size_t len = 0;
-
-    if (strcmp(path, "-") == 0) {
-        g_autoptr(GString) buf = g_string_new(NULL);
-        char chunk[65536];
-        size_t n;
-
-        while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-            g_string_append_len(buf, chunk, (gssize)n);
-            if (buf->len > QV_MAX_XML_SIZE) {
-                g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
-                            "standard input is larger than %d bytes",
-                            QV_MAX_XML_SIZE);
-                return NULL;
-            }
-        }
-        return g_string_free(g_steal_pointer(&buf), FALSE);
-    }
-    if (!qv_file_read_all(path, &data, &len, QV_MAX_XML_SIZE, error))
-        return NULL;
-    return data;
-}
-
 static void
-print_kept_note(const QvDomainDef *def)
+print_kept_note(const char *kept)
 {
-    g_autofree char *kept = qv_domain_kept_summary(def);
-
     if (kept)
         printf("note: kept as written but not applied by qvirt: %s\n", kept);
 }
@@ -71,56 +36,100 @@ run_define(int argc, char **argv, GError **error)
         { "validate-chains", 0, 0, G_OPTION_ARG_NONE, &validate_chains, "compare given chains with the images", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvDomainDef) def = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
     g_autofree char *xml = NULL;
+    g_autofree char *kept = NULL;
     bool help_shown, created = false;
 
     if (!qv_cli_parse(&qv_cmd_define, entries, &argc, &argv, 1, 1,
                       &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(xml = read_xml_file(argv[1], error)) ||
-        !(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(def = qv_conn_define_xml(conn, xml, argv[1],
-                                   validate_chains ? QV_DEFINE_VALIDATE_CHAINS : 0,
-                                   &created, error)))
+    if (!(xml = qv_cli_read_xml_file(argv[1], error)) ||
+        !(conn = qvirt_connect_open(qv_cli_root, error)) ||
+        !(dom = qv_cli_define_xml(conn, xml, argv[1], QVIRT_DOMAIN_DEFINE_VALIDATE |
+                                  (validate_chains ? QVIRT_DOMAIN_DEFINE_VALIDATE_CHAINS : 0),
+                                  &created, &kept, error)))
         return 1;
-    printf("Domain '%s' %s from %s\n", def->name,
+    printf("Domain '%s' %s from %s\n", qvirt_domain_get_name(dom),
            created ? "defined" : "updated", argv[1]);
-    print_kept_note(def);
+    print_kept_note(kept);
     return 0;
+}
+
+/* Open the root and look DOMAIN (name or uuid) up */
+static QvirtDomain *
+open_dom(QvirtConnect **conn, const char *name, GError **error)
+{
+    if (!(*conn = qvirt_connect_open(qv_cli_root, error)))
+        return NULL;
+    return qvirt_domain_lookup(*conn, name, error);
 }
 
 static int
 run_undefine(int argc, char **argv, GError **error)
 {
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvDomainDef) def = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_undefine, NULL, &argc, &argv, 1, 1,
                       &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(def = qv_conn_lookup(conn, argv[1], error)) ||
-        !qv_conn_undefine(conn, def->name, error))
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        qvirt_domain_undefine(dom, error) < 0)
         return 1;
-    printf("Domain '%s' has been undefined\n", def->name);
+    printf("Domain '%s' has been undefined\n", qvirt_domain_get_name(dom));
     return 0;
+}
+
+/* virsh's names of the states and of their reasons */
+const char *
+qv_cli_state_name(int state)
+{
+    switch (state) {
+    case QVIRT_DOMAIN_RUNNING:
+        return "running";
+    case QVIRT_DOMAIN_PAUSED:
+        return "paused";
+    case QVIRT_DOMAIN_SHUTOFF:
+        return "shut off";
+    default:
+        return "no state";
+    }
+}
+
+const char *
+qv_cli_reason_name(int state, int reason)
+{
+    static const struct {
+        int state, reason;
+        const char *name;
+    } names[] = {
+        { QVIRT_DOMAIN_RUNNING, QVIRT_DOMAIN_RUNNING_BOOTED, "booted" },
+        { QVIRT_DOMAIN_RUNNING, QVIRT_DOMAIN_RUNNING_UNPAUSED, "unpaused" },
+        { QVIRT_DOMAIN_PAUSED, QVIRT_DOMAIN_PAUSED_USER, "user" },
+        { QVIRT_DOMAIN_PAUSED, QVIRT_DOMAIN_PAUSED_STARTING_UP, "starting" },
+        { QVIRT_DOMAIN_SHUTOFF, QVIRT_DOMAIN_SHUTOFF_SHUTDOWN, "shutdown" },
+        { QVIRT_DOMAIN_SHUTOFF, QVIRT_DOMAIN_SHUTOFF_DESTROYED, "destroyed" },
+        { QVIRT_DOMAIN_SHUTOFF, QVIRT_DOMAIN_SHUTOFF_CRASHED, "crashed" },
+        { QVIRT_DOMAIN_SHUTOFF, QVIRT_DOMAIN_SHUTOFF_FAILED, "failed" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (names[i].state == state && names[i].reason == reason)
+            return names[i].name;
+    }
+    return NULL;
 }
 
 /* virsh shows a domain id; qvirt's is the pid of the guest's QEMU */
 static char *
-guest_id(QvConn *conn, const char *name, QvGuestState st)
+guest_id(QvirtDomain *dom, int state)
 {
-    g_autoptr(QvGuestFiles) files = NULL;
-    g_autoptr(QvRuntime) rt = NULL;
+    unsigned int id = state == QVIRT_DOMAIN_SHUTOFF ? (unsigned int)-1 : qvirt_domain_get_id(dom);
 
-    if (st == QV_GUEST_SHUTOFF)
-        return g_strdup("-");
-    files = qv_guest_files_new(conn->paths, name);
-    rt = qv_runtime_load(files, NULL);
-    return rt ? g_strdup_printf("%d", (int)rt->qemu_pid) : g_strdup("-");
+    return id == (unsigned int)-1 ? g_strdup("-") : g_strdup_printf("%u", id);
 }
 
 static int
@@ -133,56 +142,61 @@ run_list(int argc, char **argv, GError **error)
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON for scripts", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(GPtrArray) names = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    QvirtDomain **doms = NULL;
     struct json_object *arr = NULL;
     bool help_shown;
+    int n, ret = 0;
 
     if (!qv_cli_parse(&qv_cmd_list, entries, &argc, &argv, 0, 0,
                       &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(names = qv_conn_list(conn, error)))
+    /* as virsh: running and paused guests, and with --all the others */
+    if (!(conn = qvirt_connect_open(qv_cli_root, error)) ||
+        (n = qvirt_connect_list_all_domains(conn, &doms, all ? 0 : QVIRT_CONNECT_LIST_DOMAINS_ACTIVE,
+                                            error)) < 0)
         return 1;
 
-    /* as virsh: running and paused guests, and with --all the others */
     if (json)
         arr = json_object_new_array();
     else if (!name_only)
         printf(" %-8s %-30s %s\n%s\n", "Id", "Name", "State",
                "--------------------------------------------------");
-    for (guint i = 0; i < names->len; i++) {
-        const char *n = names->pdata[i];
-        g_autofree char *reason = NULL;
+    for (int i = 0; i < n && ret == 0; i++) {
+        const char *name = qvirt_domain_get_name(doms[i]);
         g_autofree char *id = NULL;
-        QvGuestState st = QV_GUEST_SHUTOFF;
+        int st, reason;
 
-        if (!qv_guest_state(conn, n, &st, &reason, error))
-            return 1;
-        if (st == QV_GUEST_SHUTOFF && !all)
-            continue;
-        id = guest_id(conn, n, st);
+        if (qvirt_domain_get_state(doms[i], &st, &reason, 0, error) < 0) {
+            ret = 1;
+            break;
+        }
+        id = guest_id(doms[i], st);
         if (json) {
             struct json_object *o = json_object_new_object();
+            const char *why = qv_cli_reason_name(st, reason);
 
-            json_object_object_add(o, "name", json_object_new_string(n));
+            json_object_object_add(o, "name", json_object_new_string(name));
             json_object_object_add(o, "id", strcmp(id, "-") ?
                                    json_object_new_string(id) : NULL);
-            json_object_object_add(o, "state", json_object_new_string(qv_guest_state_to_string(st)));
-            json_object_object_add(o, "reason", reason ? json_object_new_string(reason) : NULL);
+            json_object_object_add(o, "state", json_object_new_string(qv_cli_state_name(st)));
+            json_object_object_add(o, "reason", why ? json_object_new_string(why) : NULL);
             json_object_array_add(arr, o);
         } else if (name_only) {
-            printf("%s\n", n);
+            printf("%s\n", name);
         } else {
-            printf(" %-8s %-30s %s\n", id, n, qv_guest_state_to_string(st));
+            printf(" %-8s %-30s %s\n", id, name, qv_cli_state_name(st));
         }
     }
-    if (json) {
+    if (json && ret == 0)
         printf("%s\n", json_object_to_json_string_ext(arr,
                JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+    if (arr)
         json_object_put(arr);
-    }
-    return 0;
+    for (int i = 0; i < n; i++)
+        qvirt_domain_free(doms[i]);
+    g_free(doms);
+    return ret;
 }
 
 static int
@@ -194,49 +208,20 @@ run_dumpxml(int argc, char **argv, GError **error)
         { "flat-chains", 0, 0, G_OPTION_ARG_NONE, &flat, "add a flat view of every chain", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvDomainDef) def = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
     g_autofree char *out = NULL;
     bool help_shown;
-    unsigned int xml_flags = 0;
 
     if (!qv_cli_parse(&qv_cmd_dumpxml, entries, &argc, &argv, 1, 1,
                       &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(def = qv_conn_lookup(conn, argv[1], error)))
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        !(out = qvirt_domain_get_xml_desc(dom, (inactive ? QVIRT_DOMAIN_XML_INACTIVE : 0) |
+                                          (flat ? QVIRT_DOMAIN_XML_FLAT_CHAINS : 0), error)))
         return 1;
-    if (!inactive) {
-        QvGuestState st = QV_GUEST_SHUTOFF;
-        g_autoptr(QvGuestFiles) files = NULL;
-        g_autoptr(QvDomainDef) live = NULL;
-
-        if (!qv_guest_state(conn, def->name, &st, NULL, error))
-            return 1;
-        /* a running guest: the definition it runs with, from its status */
-        files = qv_guest_files_new(conn->paths, def->name);
-        if (st != QV_GUEST_SHUTOFF &&
-            (live = qv_domain_parse_file(files->status, QV_DOMAIN_XML_STATUS, NULL))) {
-            qv_domain_def_free(def);
-            def = g_steal_pointer(&live);
-            /* the live XML shows what runs: aliases, <mirror> */
-            xml_flags |= QV_DOMAIN_XML_STATUS;
-        } else {
-            qv_domain_probe_chains(def);
-        }
-    }
-    out = qv_domain_format_xml(def, xml_flags | (flat ? QV_DOMAIN_XML_FLAT_CHAINS : 0));
     fputs(out, stdout);
     return 0;
-}
-
-static const char *
-source_text(const QvDiskDef *disk, char **tmp)
-{
-    if (!disk->has_source || disk->src->type == QV_STORAGE_NONE)
-        return "-";
-    *tmp = qv_source_describe(disk->src);
-    return *tmp;
 }
 
 static int
@@ -247,73 +232,82 @@ run_domblklist(int argc, char **argv, GError **error)
         { "details", 0, 0, G_OPTION_ARG_NONE, &details, "type and device too", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvDomainDef) def = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    QvirtDomainDisk *disks = NULL;
     bool help_shown;
+    int n;
 
     if (!qv_cli_parse(&qv_cmd_domblklist, entries, &argc, &argv, 1, 1,
                       &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(def = qv_conn_lookup(conn, argv[1], error)))
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        (n = qvirt_domain_get_disks(dom, &disks, 0, error)) < 0)
         return 1;
     if (details)
         printf(" %-8s %-8s %-8s %s\n", "Type", "Device", "Target", "Source");
     else
         printf(" %-8s %s\n", "Target", "Source");
     printf("------------------------------------------------\n");
-    for (size_t i = 0; i < def->ndisks; i++) {
-        const QvDiskDef *d = def->disks[i];
-        g_autofree char *tmp = NULL;
-        const char *src = source_text(d, &tmp);
+    for (int i = 0; i < n; i++) {
+        const QvirtDomainDisk *d = &disks[i];
+        const char *src = d->source ? d->source : "-";
 
         if (details)
-            printf(" %-8s %-8s %-8s %s\n",
-                   qv_storage_type_to_string(d->src->type == QV_STORAGE_NONE ?
-                                             QV_STORAGE_FILE : d->src->type),
-                   qv_disk_device_to_string(d->device), d->dst, src);
+            printf(" %-8s %-8s %-8s %s\n", d->type, d->device, d->target, src);
         else
-            printf(" %-8s %s\n", d->dst, src);
+            printf(" %-8s %s\n", d->target, src);
     }
+    qvirt_domain_disks_free(disks, n);
     return 0;
 }
 
 static int
 run_dominfo(int argc, char **argv, GError **error)
 {
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvDomainDef) def = NULL;
-    g_autofree char *reason = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    g_autoptr(GError) no_title = NULL;
+    g_autofree char *title = NULL;
+    g_autofree char *os_type = NULL;
     g_autofree char *id = NULL;
-    QvGuestState st = QV_GUEST_SHUTOFF;
+    QvirtDomainDisk *disks = NULL;
+    QvirtDomainInfo info;
+    const char *reason;
+    int st, why, ndisks, nleases;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_dominfo, NULL, &argc, &argv, 1, 1,
                       &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(def = qv_conn_lookup(conn, argv[1], error)))
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        qvirt_domain_get_state(dom, &st, &why, 0, error) < 0 ||
+        qvirt_domain_get_info(dom, &info, error) < 0 ||
+        !(os_type = qvirt_domain_get_os_type(dom, error)) ||
+        (ndisks = qvirt_domain_get_disks(dom, &disks, 0, error)) < 0)
         return 1;
-    if (!qv_guest_state(conn, def->name, &st, &reason, error))
+    qvirt_domain_disks_free(disks, ndisks);
+    if ((nleases = qv_cli_lease_count(dom, error)) < 0)
         return 1;
-    id = guest_id(conn, def->name, st);
+    title = qvirt_domain_get_metadata(dom, QVIRT_DOMAIN_METADATA_TITLE, NULL, 0, &no_title);
+    reason = qv_cli_reason_name(st, why);
+    id = guest_id(dom, st);
     printf("%-15s %s\n", "Id:", id);
-    printf("%-15s %s\n", "Name:", def->name);
-    printf("%-15s %s\n", "UUID:", def->uuid);
-    if (def->title)
-        printf("%-15s %s\n", "Title:", def->title);
-    printf("%-15s %s\n", "OS Type:", def->os_type ? def->os_type : "hvm");
+    printf("%-15s %s\n", "Name:", qvirt_domain_get_name(dom));
+    printf("%-15s %s\n", "UUID:", qvirt_domain_get_uuid_string(dom));
+    if (title)
+        printf("%-15s %s\n", "Title:", title);
+    printf("%-15s %s\n", "OS Type:", os_type);
     if (reason)
-        printf("%-15s %s (%s)\n", "State:", qv_guest_state_to_string(st), reason);
+        printf("%-15s %s (%s)\n", "State:", qv_cli_state_name(st), reason);
     else
-        printf("%-15s %s\n", "State:", qv_guest_state_to_string(st));
-    printf("%-15s %u\n", "CPU(s):", def->vcpus);
-    printf("%-15s %" G_GUINT64_FORMAT " KiB\n", "Max memory:", def->memory_kib);
-    printf("%-15s %" G_GUINT64_FORMAT " KiB\n", "Used memory:",
-           def->current_memory_kib ? def->current_memory_kib : def->memory_kib);
+        printf("%-15s %s\n", "State:", qv_cli_state_name(st));
+    printf("%-15s %u\n", "CPU(s):", (unsigned int)info.nr_virt_cpu);
+    printf("%-15s %lu KiB\n", "Max memory:", info.max_mem);
+    printf("%-15s %lu KiB\n", "Used memory:", info.memory);
     printf("%-15s %s\n", "Persistent:", "yes");
-    printf("%-15s %zu\n", "Disks:", def->ndisks);
-    printf("%-15s %zu\n", "Leases:", def->nleases);
+    printf("%-15s %d\n", "Disks:", ndisks);
+    printf("%-15s %d\n", "Leases:", nleases);
     return 0;
 }
 
@@ -325,17 +319,16 @@ run_validate(int argc, char **argv, GError **error)
         { "validate-chains", 0, 0, G_OPTION_ARG_NONE, &validate_chains, "compare given chains with the images", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvDomainDef) def = NULL;
     g_autofree char *xml = NULL;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_validate, entries, &argc, &argv, 1, 1,
                       &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(xml = read_xml_file(argv[1], error)) ||
-        !(def = qv_conn_check_xml(xml, argv[1],
-                                  validate_chains ? QV_DEFINE_VALIDATE_CHAINS : 0,
-                                  error)))
+    if (!(xml = qv_cli_read_xml_file(argv[1], error)) ||
+        !qv_cli_validate_xml(xml, argv[1], QVIRT_DOMAIN_DEFINE_VALIDATE |
+                             (validate_chains ? QVIRT_DOMAIN_DEFINE_VALIDATE_CHAINS : 0),
+                             error))
         return 1;
     printf("%s validates\n", argv[1]);
     return 0;
@@ -355,7 +348,7 @@ run_editor(const char *path, GError **error)
     cmd = g_strdup_printf("%s '%s'", editor, path);
     status = system(cmd);
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG,
                     "editor '%s' failed on '%s'; the definition is unchanged",
                     editor, path);
         return false;
@@ -366,22 +359,22 @@ run_editor(const char *path, GError **error)
 static int
 run_edit(int argc, char **argv, GError **error)
 {
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvDomainDef) def = NULL;
-    g_autoptr(QvDomainDef) newdef = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    g_autoptr(QvirtDomain) newdom = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
     g_autofree char *tmp = NULL;
+    g_autofree char *kept = NULL;
     bool help_shown, created;
     int fd;
 
     if (!qv_cli_parse(&qv_cmd_edit, NULL, &argc, &argv, 1, 1, &help_shown,
                       error))
         return help_shown ? 0 : 1;
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(def = qv_conn_lookup(conn, argv[1], error)))
+    if (!(dom = open_dom(&conn, argv[1], error)) ||
+        !(before = qvirt_domain_get_xml_desc(dom, QVIRT_DOMAIN_XML_INACTIVE, error)))
         return 1;
-    before = qv_domain_format_xml(def, 0);
     if ((fd = g_file_open_tmp("qvirt-edit-XXXXXX.xml", &tmp, error)) < 0)
         return 1;
     close(fd);
@@ -391,18 +384,18 @@ run_edit(int argc, char **argv, GError **error)
         return 1;
     if (strcmp(before, after) == 0) {
         unlink(tmp);
-        printf("Domain '%s' XML configuration not changed.\n", def->name);
+        printf("Domain '%s' XML configuration not changed.\n", qvirt_domain_get_name(dom));
         return 0;
     }
-    newdef = qv_conn_define_xml(conn, after, tmp, 0, &created, error);
-    if (!newdef) {
+    newdom = qv_cli_define_xml(conn, after, tmp, QVIRT_DOMAIN_DEFINE_VALIDATE, &created, &kept, error);
+    if (!newdom) {
         g_prefix_error(error, "the definition of '%s' is unchanged; your edit is kept in '%s': ",
-                       def->name, tmp);
+                       qvirt_domain_get_name(dom), tmp);
         return 1;
     }
     unlink(tmp);
-    printf("Domain '%s' XML configuration edited.\n", newdef->name);
-    print_kept_note(newdef);
+    printf("Domain '%s' XML configuration edited.\n", qvirt_domain_get_name(newdom));
+    print_kept_note(kept);
     return 0;
 }
 

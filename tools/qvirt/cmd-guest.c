@@ -12,17 +12,11 @@
 
 #include <json-c/json.h>
 
+#include "qvirt/qvirt.h"
 #include "qvirt-cli.h"
-#include "conf/qv-conn.h"
-#include "util/qv-error.h"
-#include "util/qv-file.h"
-#include "util/qv-json.h"
-#include "lib/qv-launch.h"
-#include "qemu/qv-qmp.h"
-#include "supervisor/qv-status.h"
-#include "supervisor/qv-supervisor.h"
+#include "lib/qv-cli-support.h"
 
-#define QV_CALL_TIMEOUT_MS (60 * 1000)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 static const QvCommand qv_cmd_start, qv_cmd_destroy, qv_cmd_shutdown,
     qv_cmd_suspend, qv_cmd_resume, qv_cmd_domstate, qv_cmd_domblkinfo,
@@ -30,20 +24,15 @@ static const QvCommand qv_cmd_start, qv_cmd_destroy, qv_cmd_shutdown,
 extern const QvCommand *const qv_guest_commands[];
 extern const size_t qv_guest_ncommands;
 
-/* Open the root and resolve DOMAIN (name or uuid) to its name */
-static QvConn *
-open_guest(const char *domain, char **name, GError **error)
+/* Open the root and look DOMAIN (name or uuid) up */
+static QvirtDomain *
+open_guest(QvirtConnect **conn, const char *domain, GError **error)
 {
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvDomainDef) def = NULL;
-
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
-        !(def = qv_conn_lookup(conn, domain, error)))
+    if (!(*conn = qvirt_connect_open(qv_cli_root, error)))
         return NULL;
     /* the CLI runs no threads: a supervisor can be a fork of it */
-    qv_launch_fork_in_process(true);
-    *name = g_strdup(def->name);
-    return g_steal_pointer(&conn);
+    qv_cli_fork_supervisors(true);
+    return qvirt_domain_lookup(*conn, domain, error);
 }
 
 static int
@@ -54,52 +43,49 @@ run_start(int argc, char **argv, GError **error)
         { "paused", 0, 0, G_OPTION_ARG_NONE, &paused, "leave the guest paused", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(json_object) report = NULL;
-    g_autofree char *name = NULL;
-    json_object *dropped = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    g_auto(GStrv) dropped = NULL;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_start, entries, &argc, &argv, 1, 1, &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = open_guest(argv[1], &name, error)) ||
-        !(report = qv_guest_spawn_supervisor(conn, name, QV_SUPERVISE_START,
-                                             paused, error)))
+    if (!(dom = open_guest(&conn, argv[1], error)) ||
+        qv_cli_create(dom, paused ? QVIRT_DOMAIN_START_PAUSED : 0, &dropped, error) < 0)
         return 1;
-    json_object_object_get_ex(report, "dropped", &dropped);
-    for (size_t i = 0; dropped && i < json_object_array_length(dropped); i++)
-        printf("%s\n", json_object_get_string(json_object_array_get_idx(dropped, i)));
-    printf("Domain '%s' started%s\n", name, paused ? " (paused)" : "");
+    for (size_t i = 0; dropped && dropped[i]; i++)
+        printf("%s\n", dropped[i]);
+    printf("Domain '%s' started%s\n", qvirt_domain_get_name(dom), paused ? " (paused)" : "");
     return 0;
 }
 
-/* Send control command @ctl to the guest's supervisor */
+/* A call that takes the domain only */
 static int
-simple_call(const QvCommand *cmd, QvCtlCommand ctl, const char *done, int argc, char **argv,
-            GError **error)
+simple_call(const QvCommand *cmd, int (*fn)(QvirtDomain *, GError **), const char *done,
+            int argc, char **argv, GError **error)
 {
-    g_autoptr(QvConn) conn = NULL;
-    g_autofree char *name = NULL;
-    bool help_shown;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    bool help_shown = false;
 
     if (!qv_cli_parse(cmd, NULL, &argc, &argv, 1, 1, &help_shown, error) ||
-        !(conn = open_guest(argv[1], &name, error)) ||
-        !qv_ctl_call(conn, name, ctl, NULL, QV_CALL_TIMEOUT_MS, NULL, error))
+        !(dom = open_guest(&conn, argv[1], error)) ||
+        fn(dom, error) < 0)
         return help_shown ? 0 : 1;
-    printf("Domain '%s' %s\n", name, done);
+    printf("Domain '%s' %s\n", qvirt_domain_get_name(dom), done);
     return 0;
 }
 
 static int
 run_suspend(int argc, char **argv, GError **error)
 {
-    return simple_call(&qv_cmd_suspend, QV_CTL_SUSPEND, "suspended", argc, argv, error);
+    return simple_call(&qv_cmd_suspend, qvirt_domain_suspend, "suspended", argc, argv, error);
 }
 
 static int
 run_resume(int argc, char **argv, GError **error)
 {
-    return simple_call(&qv_cmd_resume, QV_CTL_RESUME, "resumed", argc, argv, error);
+    return simple_call(&qv_cmd_resume, qvirt_domain_resume, "resumed", argc, argv, error);
 }
 
 static int
@@ -110,25 +96,20 @@ run_destroy(int argc, char **argv, GError **error)
         { "grace", 0, 0, G_OPTION_ARG_INT, &grace, "seconds between SIGTERM and SIGKILL (10)", "S" },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autofree char *name = NULL;
-    QvCtlArgs args = { 0 };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_destroy, entries, &argc, &argv, 1, 1, &help_shown, error))
         return help_shown ? 0 : 1;
     if (grace < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "destroy: --grace must not be negative");
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG, "destroy: --grace must not be negative");
         return 1;
     }
-    if (!(conn = open_guest(argv[1], &name, error)))
+    if (!(dom = open_guest(&conn, argv[1], error)) ||
+        qvirt_domain_destroy_grace(dom, (unsigned int)grace, 0, error) < 0)
         return 1;
-    args.grace = (uint64_t)grace;
-    args.has_grace = true;
-    if (!qv_ctl_call(conn, name, QV_CTL_DESTROY, &args, (unsigned int)(grace + 60) * 1000, NULL,
-                     error))
-        return 1;
-    printf("Domain '%s' destroyed\n", name);
+    printf("Domain '%s' destroyed\n", qvirt_domain_get_name(dom));
     return 0;
 }
 
@@ -140,32 +121,33 @@ run_shutdown(int argc, char **argv, GError **error)
         { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "seconds to wait for the guest to stop (60; 0: do not wait)", "S" },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autofree char *name = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    const char *name;
     gint64 deadline;
-    QvGuestState state;
+    int state;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_shutdown, entries, &argc, &argv, 1, 1, &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = open_guest(argv[1], &name, error)))
+    if (!(dom = open_guest(&conn, argv[1], error)) ||
+        qvirt_domain_shutdown(dom, error) < 0)
         return 1;
-    if (!qv_ctl_call(conn, name, QV_CTL_SHUTDOWN, NULL, QV_CALL_TIMEOUT_MS, NULL, error))
-        return 1;
+    name = qvirt_domain_get_name(dom);
     printf("Domain '%s' is being shutdown\n", name);
     if (timeout <= 0)
         return 0;
     deadline = g_get_monotonic_time() + (gint64)timeout * G_USEC_PER_SEC;
     do {
-        if (!qv_guest_state(conn, name, &state, NULL, error))
+        if (qvirt_domain_get_state(dom, &state, NULL, 0, error) < 0)
             return 1;
-        if (state == QV_GUEST_SHUTOFF) {
+        if (state == QVIRT_DOMAIN_SHUTOFF) {
             printf("Domain '%s' shut down\n", name);
             return 0;
         }
         g_usleep(100 * 1000);
     } while (g_get_monotonic_time() < deadline);
-    g_set_error(error, QV_ERROR, QV_ERR_TIMEOUT,
+    g_set_error(error, QVIRT_ERROR, QVIRT_ERR_TIMEOUT,
                 "domain '%s' did not shut down within %d s (its guest OS did not act on the power button); it is still running: 'qvirt destroy %s' stops it",
                 name, timeout, name);
     return 1;
@@ -179,21 +161,23 @@ run_domstate(int argc, char **argv, GError **error)
         { "reason", 0, 0, G_OPTION_ARG_NONE, &with_reason, "show the reason too", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autofree char *name = NULL;
-    g_autofree char *reason = NULL;
-    QvGuestState state;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    int state, reason;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_domstate, entries, &argc, &argv, 1, 1, &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = open_guest(argv[1], &name, error)) ||
-        !qv_guest_state(conn, name, &state, &reason, error))
+    if (!(dom = open_guest(&conn, argv[1], error)) ||
+        qvirt_domain_get_state(dom, &state, &reason, 0, error) < 0)
         return 1;
-    if (with_reason)
-        printf("%s (%s)\n", qv_guest_state_to_string(state), reason ? reason : "unknown");
-    else
-        printf("%s\n", qv_guest_state_to_string(state));
+    if (with_reason) {
+        const char *why = qv_cli_reason_name(state, reason);
+
+        printf("%s (%s)\n", qv_cli_state_name(state), why ? why : "unknown");
+    } else {
+        printf("%s\n", qv_cli_state_name(state));
+    }
     return 0;
 }
 
@@ -205,31 +189,28 @@ run_domblkinfo(int argc, char **argv, GError **error)
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, "JSON for scripts", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(json_object) ret = NULL;
-    g_autofree char *name = NULL;
-    const char *keys[] = { QV_CTL_REPLY_CAPACITY, QV_CTL_REPLY_ALLOCATION, QV_CTL_REPLY_PHYSICAL };
-    const char *labels[] = { "Capacity:", "Allocation:", "Physical:" };
-    g_auto(QvCtlArgs) args = { 0 };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    QvirtDomainBlockInfo info;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_domblkinfo, entries, &argc, &argv, 2, 2, &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = open_guest(argv[1], &name, error)))
-        return 1;
-    args.disk = g_strdup(argv[2]);
-    if (!qv_ctl_call(conn, name, QV_CTL_DOMBLKINFO, &args, QV_CALL_TIMEOUT_MS, &ret, error))
+    if (!(dom = open_guest(&conn, argv[1], error)) ||
+        qvirt_domain_get_block_info(dom, argv[2], &info, 0, error) < 0)
         return 1;
     if (json) {
-        printf("%s\n", json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+        g_autoptr(json_object) o = json_object_new_object();
+
+        json_object_object_add(o, "capacity", json_object_new_uint64(info.capacity));
+        json_object_object_add(o, "allocation", json_object_new_uint64(info.allocation));
+        json_object_object_add(o, "physical", json_object_new_uint64(info.physical));
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
         return 0;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-        json_object *v = NULL;
-
-        json_object_object_get_ex(ret, keys[i], &v);
-        printf("%-15s %s\n", labels[i], v ? json_object_get_string(v) : "-");
-    }
+    printf("%-15s %llu\n", "Capacity:", info.capacity);
+    printf("%-15s %llu\n", "Allocation:", info.allocation);
+    printf("%-15s %llu\n", "Physical:", info.physical);
     return 0;
 }
 
@@ -280,20 +261,22 @@ run_event(int argc, char **argv, GError **error)
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print QEMU's event objects, one a line", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(QvGuestFiles) files = NULL;
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
     g_autoptr(GString) buf = g_string_new(NULL);
-    g_autofree char *name = NULL;
+    g_autofree char *events = NULL;
+    const char *name;
     gsize done = 0;
     bool help_shown;
     FILE *f;
 
     if (!qv_cli_parse(&qv_cmd_event, entries, &argc, &argv, 1, 1, &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(conn = open_guest(argv[1], &name, error)))
+    if (!(dom = open_guest(&conn, argv[1], error)))
         return 1;
-    files = qv_guest_files_new(conn->paths, name);
-    if (!(f = fopen(files->events, "r"))) {
+    name = qvirt_domain_get_name(dom);
+    events = qv_cli_events_path(dom);
+    if (!(f = fopen(events, "r"))) {
         if (errno != ENOENT || !loop)
             return 0;
     }
@@ -302,7 +285,7 @@ run_event(int argc, char **argv, GError **error)
     while (!interrupted) {
         char chunk[65536];
         size_t n = f ? fread(chunk, 1, sizeof(chunk), f) : 0;
-        QvGuestState state;
+        int state;
 
         if (n > 0) {
             g_string_append_len(buf, chunk, (gssize)n);
@@ -311,14 +294,14 @@ run_event(int argc, char **argv, GError **error)
         }
         if (!loop)
             break;
-        if (!qv_guest_state(conn, name, &state, NULL, error))
+        if (qvirt_domain_get_state(dom, &state, NULL, 0, error) < 0)
             break;
-        if (state == QV_GUEST_SHUTOFF && f)
+        if (state == QVIRT_DOMAIN_SHUTOFF && f)
             break;
         if (f)
             clearerr(f);
         else
-            f = fopen(files->events, "r");
+            f = fopen(events, "r");
         g_usleep(100 * 1000);
     }
     if (f)
@@ -336,47 +319,22 @@ run_monitor(int argc, char **argv, GError **error)
         { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "indent the reply", NULL },
         G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(QvConn) conn = NULL;
-    g_autoptr(json_object) cmd = NULL;
-    g_autoptr(json_object) ret = NULL;
-    g_autofree char *name = NULL;
-    json_object *exec = NULL, *args = NULL;
-    g_auto(QvCtlArgs) ctl = { 0 };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_autoptr(QvirtDomain) dom = NULL;
+    g_autofree char *reply = NULL;
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_monitor, entries, &argc, &argv, 2, 2, &help_shown, error))
         return help_shown ? 0 : 1;
-    if (!(cmd = qv_json_parse_object(argv[2], error))) {
-        g_prefix_error(error, "qemu-monitor-command: ");
+    if (!(dom = open_guest(&conn, argv[1], error)) ||
+        qvirt_domain_qemu_monitor_command(dom, argv[2], &reply, 0, error) < 0)
         return 1;
-    }
-    if (!json_object_object_get_ex(cmd, "execute", &exec) ||
-        !json_object_is_type(exec, json_type_string)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
-                    "qemu-monitor-command: '%s' has no \"execute\" string", argv[2]);
-        return 1;
-    }
-    if (!(conn = open_guest(argv[1], &name, error)))
-        return 1;
-    ctl.execute = g_strdup(json_object_get_string(exec));
-    if (json_object_object_get_ex(cmd, "arguments", &args))
-        ctl.arguments = json_object_get(args);
-    if (!qv_ctl_call(conn, name, QV_CTL_QMP, &ctl, QV_CALL_TIMEOUT_MS, &ret, error)) {
-        const char *hint = qv_qmp_timeout_hint(json_object_get_string(exec), args);
+    if (pretty) {
+        g_autoptr(json_object) o = json_tokener_parse(reply);
 
-        if (hint && qv_qmp_error_is_timeout(*error)) {
-            GError *why = g_error_new((*error)->domain, (*error)->code, "%s; %s", (*error)->message, hint);
-
-            g_clear_error(error);
-            g_propagate_error(error, why);
-        }
-        return 1;
-    }
-    {
-        g_autoptr(json_object) reply = json_object_new_object();
-
-        json_object_object_add(reply, "return", ret ? json_object_get(ret) : json_object_new_object());
-        printf("%s\n", json_object_to_json_string_ext(reply, pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN));
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+    } else {
+        printf("%s\n", reply);
     }
     return 0;
 }
@@ -394,25 +352,14 @@ run_supervise(int argc, char **argv, GError **error)
         { "report-fd", 0, 0, G_OPTION_ARG_INT, &report_fd, "where to report", "FD" },
         G_OPTION_ENTRY_NULL,
     };
-    QvSuperviseArgs args = { 0 };
     bool help_shown;
-    int m, ret;
+    int ret;
 
     if (!qv_cli_parse(&qv_cmd_supervise, entries, &argc, &argv, 1, 1, &help_shown, error))
         return help_shown ? 0 : 1;
-    if ((m = qv_supervise_mode_from_string(mode ? mode : "start")) < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "__supervise: unknown mode '%s'", mode);
-        g_free(mode);
-        return 1;
-    }
-    args.root = qv_cli_root;
-    args.name = argv[1];
-    args.mode = m;
-    args.paused = paused;
-    args.report_fd = report_fd;
-    ret = qv_supervisor_main(&args);
+    ret = qv_cli_supervise(qv_cli_root, argv[1], mode, paused, report_fd, error);
     g_free(mode);
-    return ret;
+    return ret < 0 ? 1 : ret;
 }
 
 static const QvCommand qv_cmd_start = {

@@ -45,5 +45,10 @@ bool qv_cli_parse(const QvCommand *cmd, const GOptionEntry *entries,
                   int *argc, char ***argv, int min, int max,
                   bool *help_shown, GError **error);
 
+/* virsh's names of a QvirtDomainState and of its reasons (NULL for
+ * UNKNOWN), in cmd-domain.c */
+const char *qv_cli_state_name(int state);
+const char *qv_cli_reason_name(int state, int reason);
+
 /* Print "Usage: ..." and the help of @cmd to stdout */
 void qv_cli_print_command_help(const QvCommand *cmd);
