@@ -38,6 +38,7 @@ typedef struct {
     bool ready;                  /* copy/active commit: mirroring */
     bool ending;                 /* pivot or abort asked */
     bool pivot;                  /* what was asked */
+    bool finishing;              /* its end is being handled */
     char *created;               /* a file qvirt created for the job, or NULL */
     GList *waiters;              /* QvCtlRequest answered when it ends */
     GList *ready_waiters;        /* ... when it is ready, or ends */
