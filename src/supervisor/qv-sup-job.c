@@ -114,6 +114,21 @@ qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command, json_obj
 }
 
 void
+qv_sup_job_launch(QvSupCall *call, QvSupJob *job, const char *command, json_object **args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!qv_sup_save_status(call->sup, &err)) {
+        g_clear_pointer(args, json_object_put);
+        qv_sup_job_abandon(call->sup, job);
+    } else if (qv_sup_job_start(call->sup, job, command, args, &err)) {
+        qv_ctl_reply(call->req, NULL);
+        return;
+    }
+    qv_sup_call_fail(call, err);
+}
+
+void
 qv_sup_job_abandon(QvSupervisor *sup, QvSupJob *job)
 {
     const QvSupJobDriver *drv = qv_sup_job_driver(job->type);
