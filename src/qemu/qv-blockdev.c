@@ -860,33 +860,43 @@ qv_blockdev_chain_props(const QvDiskDef *disk, const QvStorageSource *top,
     return g_steal_pointer(&list);
 }
 
+typedef struct {
+    const QvDiskDef *disk;
+    const QvStorageSource *stop;
+    json_object *names;
+    gssize skip_depth;           /* inside @stop's subtree below this depth, or -1 */
+} DelList;
+
+/* The walk is depth first, so @stop's subtree is the run of elements
+ * after it that lie deeper */
+static void
+qv_blockdev_del_visit(const QvStorageSource *src, size_t i, gssize parent,
+                      unsigned int depth, void *opaque)
+{
+    DelList *d = opaque;
+    g_autofree char *f = NULL, *p = NULL;
+
+    if (d->skip_depth >= 0 && (gssize)depth > d->skip_depth)
+        return;
+    d->skip_depth = -1;
+    if (src == d->stop) {
+        d->skip_depth = depth;
+        return;
+    }
+    f = qv_blockdev_node_name(d->disk->dst, src->index, true);
+    json_object_array_add(d->names, json_object_new_string(f));
+    if (src->type != QV_STORAGE_QUORUM) {
+        p = qv_blockdev_node_name(d->disk->dst, src->index, false);
+        json_object_array_add(d->names, json_object_new_string(p));
+    }
+}
+
 json_object *
 qv_blockdev_del_list(const QvDiskDef *disk, const QvStorageSource *top,
                      const QvStorageSource *stop)
 {
-    json_object *names = json_object_new_array();
-    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    DelList d = { disk, stop, json_object_new_array(), -1 };
 
-    g_ptr_array_add(todo, (gpointer)top);
-    while (todo->len) {
-        const QvStorageSource *src = g_ptr_array_steal_index(todo, 0);
-
-        if (src == stop)
-            continue;
-        {
-            g_autofree char *f = qv_blockdev_node_name(disk->dst, src->index, true);
-
-            json_object_array_add(names, json_object_new_string(f));
-        }
-        if (src->type != QV_STORAGE_QUORUM) {
-            g_autofree char *p = qv_blockdev_node_name(disk->dst, src->index, false);
-
-            json_object_array_add(names, json_object_new_string(p));
-        }
-        for (size_t i = 0; i < src->nbacking; i++) {
-            if (src->backing[i])
-                g_ptr_array_add(todo, src->backing[i]);
-        }
-    }
-    return names;
+    qv_chain_foreach(top, qv_blockdev_del_visit, &d);
+    return d.names;
 }
