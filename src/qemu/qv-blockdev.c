@@ -51,8 +51,10 @@
 #include <string.h>
 
 #include "qv-chain.h"
+#include "qv-domain-validate.h"
 #include "qv-error.h"
 #include "qv-json.h"
+#include "qv-qemu-validate.h"
 
 typedef struct {
     const QvDiskDef *disk;
@@ -102,25 +104,6 @@ qv_blockdev_node_names(json_object *props)
             g_ptr_array_add(names, (gpointer)json_object_get_string(nn));
     }
     return names;
-}
-
-static bool
-qv_blockdev_check_name(const QvDiskDef *disk, const char *name,
-                       GError **error)
-{
-    const char *p;
-
-    if (strlen(name) > QV_BLOCKDEV_NODE_NAME_MAX) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': node name '%s' is longer than QEMU's limit of %d characters; use a shorter target name", disk->dst, name, QV_BLOCKDEV_NODE_NAME_MAX);
-        return false;
-    }
-    for (p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-_.", *p)) {
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': target name gives the invalid node name '%s': only letters, digits, '-', '_' and '.' are allowed", disk->dst, name);
-            return false;
-        }
-    }
-    return true;
 }
 
 /* libvirt's cache modes as QEMU's cache.direct / cache.no-flush */
@@ -233,50 +216,13 @@ qv_blockdev_net_server(const QvStorageSource *src, const QvStorageHost *h,
     return obj;
 }
 
-static bool
-qv_blockdev_net_need_hosts(const QvDiskDef *disk, const QvStorageSource *src,
-                           size_t min, bool unix_ok, GError **error)
-{
-    size_t i;
+/*
+ * The builders below run after qv_qemu_validate_protocol: hosts,
+ * transports and names are as their protocol needs.
+ */
 
-    if (src->nhosts < min) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': a %s source needs a <host>", disk->dst, qv_protocol_to_string(src->protocol));
-        return false;
-    }
-    for (i = 0; i < src->nhosts; i++) {
-        QvTransport t = src->hosts[i].transport;
-        if (t == QV_TRANSPORT_RDMA || (t == QV_TRANSPORT_UNIX && !unix_ok)) {
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': transport '%s' is not supported for protocol '%s'", disk->dst, qv_transport_to_string(t), qv_protocol_to_string(src->protocol));
-            return false;
-        }
-    }
-    return true;
-}
-
-/* "first/rest" split of a network source name; NULL parts when absent */
-static bool
-qv_blockdev_split_name(const QvDiskDef *disk, const QvStorageSource *src,
-                       const char *what, char **first, char **rest,
-                       GError **error)
-{
-    const char *name = src->path ? src->path : "";
-    const char *slash;
-
-    while (*name == '/')
-        name++;
-    slash = strchr(name, '/');
-    if (!slash || slash == name || !slash[1]) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': %s source name '%s' must be '%s'", disk->dst, qv_protocol_to_string(src->protocol), src->path ? src->path : "", what);
-        return false;
-    }
-    *first = g_strndup(name, slash - name);
-    *rest = g_strdup(slash + 1);
-    return true;
-}
-
-static bool
-qv_blockdev_net_iscsi(json_object *obj, const QvDiskDef *disk,
-                      const QvStorageSource *src, GError **error)
+static void
+qv_blockdev_net_iscsi(json_object *obj, const QvStorageSource *src)
 {
     const char *name = src->path ? src->path : "";
     const char *slash = strrchr(name, '/');
@@ -285,12 +231,7 @@ qv_blockdev_net_iscsi(json_object *obj, const QvDiskDef *disk,
     g_autofree char *port = NULL;
     guint64 lun = 0;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error))
-        return false;
-    if (slash && !g_ascii_string_to_unsigned(slash + 1, 10, 0, 255, &lun, NULL)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': iscsi source name '%s' must be 'IQN/LUN' with a LUN from 0 to 255", disk->dst, name);
-        return false;
-    }
+    qv_qemu_iscsi_lun(src, &lun);
     port = qv_blockdev_port(src, &src->hosts[0]);
     portal = g_strdup_printf(strchr(src->hosts[0].name, ':') ? "[%s]:%s" : "%s:%s",
                              src->hosts[0].name, port);
@@ -298,21 +239,18 @@ qv_blockdev_net_iscsi(json_object *obj, const QvDiskDef *disk,
     qv_blockdev_add_str(obj, "portal", portal);
     qv_blockdev_add_str(obj, "target", target);
     json_object_object_add(obj, "lun", json_object_new_int((int)lun));
-    return true;
 }
 
-static bool
-qv_blockdev_net_rbd(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+static void
+qv_blockdev_net_rbd(json_object *obj, const QvStorageSource *src)
 {
     g_autofree char *pool = NULL;
     g_autofree char *image = NULL;
     char *ns;
     size_t i;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 0, false, error) ||
-        !qv_blockdev_split_name(disk, src, "pool/image", &pool, &image, error))
-        return false;
+    if (!qv_qemu_net_split_name(src, &pool, &image))
+        return;
     qv_blockdev_add_str(obj, "pool", pool);
     if ((ns = strchr(image, '/'))) {
         *ns = '\0';
@@ -331,41 +269,33 @@ qv_blockdev_net_rbd(json_object *obj, const QvDiskDef *disk,
             json_object_array_add(servers, qv_blockdev_net_server(src, &src->hosts[i], false));
         json_object_object_add(obj, "server", servers);
     }
-    return true;
 }
 
-static bool
-qv_blockdev_net_gluster(json_object *obj, const QvDiskDef *disk,
-                        const QvStorageSource *src, GError **error)
+static void
+qv_blockdev_net_gluster(json_object *obj, const QvStorageSource *src)
 {
     g_autofree char *volume = NULL;
     g_autofree char *path = NULL;
     json_object *servers;
     size_t i;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, true, error) ||
-        !qv_blockdev_split_name(disk, src, "volume/path", &volume, &path, error))
-        return false;
+    if (!qv_qemu_net_split_name(src, &volume, &path))
+        return;
     qv_blockdev_add_str(obj, "volume", volume);
     qv_blockdev_add_str(obj, "path", path);
     servers = json_object_new_array();
     for (i = 0; i < src->nhosts; i++)
         json_object_array_add(servers, qv_blockdev_net_server(src, &src->hosts[i], true));
     json_object_object_add(obj, "server", servers);
-    return true;
 }
 
-static bool
-qv_blockdev_net_curl(json_object *obj, const QvDiskDef *disk,
-                     const QvStorageSource *src, GError **error)
+static void
+qv_blockdev_net_curl(json_object *obj, const QvStorageSource *src)
 {
-    const QvStorageHost *h;
+    const QvStorageHost *h = &src->hosts[0];
     g_autoptr(GString) url = g_string_new(qv_protocol_to_string(src->protocol));
     const char *path = src->path ? src->path : "";
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error))
-        return false;
-    h = &src->hosts[0];
     g_string_append(url, "://");
     if (strchr(h->name, ':'))
         g_string_append_printf(url, "[%s]", h->name);
@@ -379,104 +309,78 @@ qv_blockdev_net_curl(json_object *obj, const QvDiskDef *disk,
     if (src->query)
         g_string_append_printf(url, "?%s", src->query);
     qv_blockdev_add_str(obj, "url", url->str);
-    return true;
 }
 
-static bool
-qv_blockdev_net_nbd(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+static void
+qv_blockdev_net_nbd(json_object *obj, const QvStorageSource *src)
 {
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, true, error))
-        return false;
     json_object_object_add(obj, "server",
                            qv_blockdev_net_server(src, &src->hosts[0], true));
     if (src->path && src->path[0])
         qv_blockdev_add_str(obj, "export", src->path);
-    return true;
 }
 
-static bool
-qv_blockdev_net_ssh(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+static void
+qv_blockdev_net_ssh(json_object *obj, const QvStorageSource *src)
 {
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error))
-        return false;
     json_object_object_add(obj, "server",
                            qv_blockdev_net_server(src, &src->hosts[0], false));
     qv_blockdev_add_str(obj, "path", src->path ? src->path : "");
     if (src->user)
         qv_blockdev_add_str(obj, "user", src->user);
-    return true;
 }
 
-static bool
-qv_blockdev_net_nfs(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+static void
+qv_blockdev_net_nfs(json_object *obj, const QvStorageSource *src)
 {
-    json_object *server;
+    json_object *server = json_object_new_object();
     guint64 uid;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error))
-        return false;
-    server = json_object_new_object();
     qv_blockdev_add_str(server, "type", "inet");
     qv_blockdev_add_str(server, "host", src->hosts[0].name);
     json_object_object_add(obj, "server", server);
     qv_blockdev_add_str(obj, "path", src->path ? src->path : "");
-    if (src->user) {
-        /* QEMU's nfs "user" is a numeric uid */
-        if (!g_ascii_string_to_unsigned(src->user, 10, 0, G_MAXINT32, &uid, NULL)) {
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': nfs user '%s' must be a numeric uid", disk->dst, src->user);
-            return false;
-        }
+    /* QEMU's nfs "user" is a numeric uid */
+    if (src->user && qv_qemu_nfs_uid(src, &uid))
         json_object_object_add(obj, "user", json_object_new_int64((int64_t)uid));
-    }
-    return true;
 }
 
 static json_object *
-qv_blockdev_net_props(const QvDiskDef *disk, const QvStorageSource *src,
-                      GError **error)
+qv_blockdev_net_props(const QvStorageSource *src)
 {
-    g_autoptr(json_object) obj = json_object_new_object();
-    bool ok = false;
+    json_object *obj = json_object_new_object();
 
-    if (qv_source_has_auth(src)) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': authentication for network disks is not supported yet", disk->dst);
-        return NULL;
-    }
     qv_blockdev_add_str(obj, "driver", qv_protocol_to_string(src->protocol));
     switch (src->protocol) {
     case QV_PROTO_HTTP:
     case QV_PROTO_HTTPS:
     case QV_PROTO_FTP:
     case QV_PROTO_FTPS:
-        ok = qv_blockdev_net_curl(obj, disk, src, error);
+        qv_blockdev_net_curl(obj, src);
         break;
     case QV_PROTO_NBD:
-        ok = qv_blockdev_net_nbd(obj, disk, src, error);
+        qv_blockdev_net_nbd(obj, src);
         break;
     case QV_PROTO_ISCSI:
-        ok = qv_blockdev_net_iscsi(obj, disk, src, error);
+        qv_blockdev_net_iscsi(obj, src);
         break;
     case QV_PROTO_RBD:
-        ok = qv_blockdev_net_rbd(obj, disk, src, error);
+        qv_blockdev_net_rbd(obj, src);
         break;
     case QV_PROTO_GLUSTER:
-        ok = qv_blockdev_net_gluster(obj, disk, src, error);
+        qv_blockdev_net_gluster(obj, src);
         break;
     case QV_PROTO_SSH:
-        ok = qv_blockdev_net_ssh(obj, disk, src, error);
+        qv_blockdev_net_ssh(obj, src);
         break;
     case QV_PROTO_NFS:
-        ok = qv_blockdev_net_nfs(obj, disk, src, error);
+        qv_blockdev_net_nfs(obj, src);
         break;
     case QV_PROTO_NONE:
     case QV_PROTO_LAST:
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': network source without a protocol", disk->dst);
         break;
     }
-    return ok ? g_steal_pointer(&obj) : NULL;
+    return obj;
 }
 
 /*
@@ -520,9 +424,12 @@ static json_object *
 qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
                      const char *cwd, GError **error)
 {
-    g_autoptr(json_object) obj = json_object_new_object();
+    g_autoptr(json_object) obj = NULL;
     const char *aio = qv_blockdev_aio_name(disk->io);
 
+    if (!qv_qemu_validate_protocol(disk, src, error))
+        return NULL;
+    obj = json_object_new_object();
     switch (src->type) {
     case QV_STORAGE_FILE:
     case QV_STORAGE_BLOCK:
@@ -537,8 +444,7 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
             qv_blockdev_add_str(obj, "aio", aio);
         return g_steal_pointer(&obj);
     case QV_STORAGE_NETWORK:
-        json_object_put(g_steal_pointer(&obj));
-        return qv_blockdev_net_props(disk, src, error);
+        return qv_blockdev_net_props(src);
     case QV_STORAGE_DIR:
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
@@ -546,11 +452,10 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
     case QV_STORAGE_LAST:
         break;
     }
-    g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': a source of type '%s' cannot be opened by QEMU's blockdev; resolve it to a file, block device or network source first", disk->dst, qv_storage_type_to_string(src->type));
     return NULL;
 }
 
-static const char *
+const char *
 qv_blockdev_format_driver(QvFormat f, bool *cow)
 {
     *cow = false;
@@ -596,20 +501,8 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
     const char *drv = qv_blockdev_format_driver(src->format, &cow);
     bool top = src == ctx->top;
 
-    if (!drv) {
-        g_autofree char *what = qv_source_describe(src);
-        if (src->format == QV_FORMAT_LUKS)
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': '%s' is a LUKS image: encryption secrets are not supported yet", disk->dst, what);
-        else
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the format of '%s' is not known; give it with <format type=...> (qvirt never lets QEMU probe)", disk->dst, what);
-        return false;
-    }
-    if (!cow && (below || src->nbacking > 0)) {
-        g_autofree char *what = qv_source_describe(src);
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': '%s' has format '%s', which cannot have a backing store", disk->dst, what, qv_format_to_string(src->format));
-        return false;
-    }
-    if (!qv_blockdev_check_name(disk, fname, error))
+    if (!qv_qemu_validate_format(disk, src, below || src->nbacking > 0, error) ||
+        !qv_qemu_validate_node_name(disk, fname, error))
         return false;
 
     if (!(proto = qv_blockdev_protocol(disk, src, ctx->cwd, error)))
@@ -660,11 +553,6 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
     json_object_object_add(obj, "vote-threshold",
                            json_object_new_int((int)src->threshold));
     json_object_object_add(obj, "children", children);
-
-    if (src->nbacking == 0 || src->threshold == 0 || src->threshold > src->nbacking) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': quorum '%s' needs a threshold between 1 and its %zu children", disk->dst, name, src->nbacking);
-        return false;
-    }
     for (i = 0; i < src->nbacking; i++) {
         g_autofree char *ctop = qv_blockdev_node_name(disk->dst, src->backing[i]->index, true);
 
@@ -672,7 +560,7 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
             return false;
         json_object_array_add(children, json_object_new_string(ctop));
     }
-    if (!qv_blockdev_check_name(disk, name, error))
+    if (!qv_qemu_validate_node_name(disk, name, error))
         return false;
     json_object_array_add(ctx->list, g_steal_pointer(&obj));
     return true;
@@ -762,24 +650,6 @@ qv_blockdev_check_indexes(const QvDiskDef *disk, GError **error)
     return !c.missing && !c.repeated;
 }
 
-/* Combinations QEMU refuses, reported with the disk's name first */
-static bool
-qv_blockdev_check_options(const QvDiskDef *disk, GError **error)
-{
-    bool direct = disk->cache == QV_CACHE_NONE || disk->cache == QV_CACHE_DIRECTSYNC;
-
-    if (disk->io == QV_DISK_IO_NATIVE && !direct) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': io='native' needs cache='none' or cache='directsync'", disk->dst);
-        return false;
-    }
-    if (disk->detect_zeroes == QV_DETECT_ZEROES_UNMAP &&
-        disk->discard != QV_DISCARD_UNMAP) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': detect_zeroes='unmap' needs discard='unmap'", disk->dst);
-        return false;
-    }
-    return true;
-}
-
 static void
 qv_blockdev_add_cor(QvBlockdevCtx *ctx)
 {
@@ -846,6 +716,7 @@ qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
     g_autoptr(json_object) list = json_object_new_array();
     QvBlockdevCtx ctx = { disk, list, cwd, disk->src, NULL };
     bool ro = disk->readonly || disk->device == QV_DISK_DEVICE_CDROM;
+    g_autofree char *label = NULL;
 
     if (!qv_blockdev_disk_has_media(disk))
         return g_steal_pointer(&list);
@@ -853,7 +724,9 @@ qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "a disk has no target name: node names are built from it");
         return NULL;
     }
-    if (!qv_blockdev_check_options(disk, error))
+    label = qv_disk_label(disk, 0);
+    if (!qv_qemu_validate_disk_options(disk, error) ||
+        !qv_quorum_validate(disk->src, label, error))
         return NULL;
     if (!qv_blockdev_check_indexes(disk, error) ||
         !qv_blockdev_add_chain(&ctx, disk->src, ro, error))

@@ -16,6 +16,7 @@
 #include "qv-blockdev.h"
 #include "qv-error.h"
 #include "qv-json.h"
+#include "qv-qemu-validate.h"
 
 #define QV_QEMU_DEFAULT_EMULATOR "qemu-system-x86_64"
 #define QV_QEMU_DEFAULT_MACHINE "q35"
@@ -147,20 +148,21 @@ qv_command_chardevs(GPtrArray *argv, const QvQemuBuildOptions *opts)
     }
 }
 
-static bool
-qv_command_is_q35(const char *machine)
+bool
+qv_qemu_machine_is_q35(const QvDomainDef *def)
 {
+    const char *machine = def->os_machine ? def->os_machine : QV_QEMU_DEFAULT_MACHINE;
+
     return g_str_has_prefix(machine, "q35") || strstr(machine, "-q35") != NULL;
 }
 
 static void
 qv_command_scan_buses(const QvDomainDef *def, QvQemuBuses *b)
 {
-    const char *machine = def->os_machine ? def->os_machine : QV_QEMU_DEFAULT_MACHINE;
     size_t i;
 
     memset(b, 0, sizeof(*b));
-    b->q35 = qv_command_is_q35(machine);
+    b->q35 = qv_qemu_machine_is_q35(def);
     for (i = 0; i < def->ndisks; i++) {
         switch (def->disks[i]->bus) {
         case QV_DISK_BUS_SCSI:
@@ -215,9 +217,8 @@ qv_command_disk_blockdevs(GPtrArray *argv, const QvDiskDef *disk,
 
 /* ---- disk front ends ---- */
 
-/* The QEMU device model for a disk on its bus, or NULL when refused */
-static const char *
-qv_command_device_model(const QvDiskDef *disk)
+const char *
+qv_qemu_device_model(const QvDiskDef *disk)
 {
     bool cd = disk->device == QV_DISK_DEVICE_CDROM;
 
@@ -243,20 +244,39 @@ qv_command_device_model(const QvDiskDef *disk)
     return NULL;
 }
 
-/* Where the device sits: bus, unit numbers, and its default id */
-static bool
-qv_command_device_address(json_object *dev, const QvDiskDef *disk,
-                          const QvQemuBuses *b, int idx, char **id,
-                          GError **error)
+int
+qv_qemu_bus_slots(QvDiskBus bus, bool q35)
 {
-    int max = 0;
+    switch (bus) {
+    case QV_DISK_BUS_SCSI:
+        return 256;
+    case QV_DISK_BUS_IDE:
+        /* q35: AHCI, one device per port; pc: PIIX, two buses of two */
+        return q35 ? 6 : 4;
+    case QV_DISK_BUS_SATA:
+        return 6;
+    case QV_DISK_BUS_FDC:
+        return 2;
+    case QV_DISK_BUS_VIRTIO:
+    case QV_DISK_BUS_NONE:
+    case QV_DISK_BUS_USB:
+    case QV_DISK_BUS_LAST:
+        break;
+    }
+    return 0;
+}
 
+/* Where the device sits: bus, unit numbers, and its default id; @idx is
+ * within the bus (qv_qemu_validate_frontend) */
+static void
+qv_command_device_address(json_object *dev, const QvDiskDef *disk,
+                          const QvQemuBuses *b, int idx, char **id)
+{
     switch (disk->bus) {
     case QV_DISK_BUS_VIRTIO:
         *id = g_strdup_printf("virtio-disk%d", idx);
-        return true;
+        break;
     case QV_DISK_BUS_SCSI:
-        max = 256;
         json_object_object_add(dev, "bus", json_object_new_string("scsi0.0"));
         json_object_object_add(dev, "channel", json_object_new_int(0));
         json_object_object_add(dev, "scsi-id", json_object_new_int(idx));
@@ -268,32 +288,24 @@ qv_command_device_address(json_object *dev, const QvDiskDef *disk,
         if (b->q35 || disk->bus == QV_DISK_BUS_SATA) {
             /* AHCI: one device per port */
             const char *ctl = b->q35 ? "ide" : "sata0";
-            max = 6;
             qv_json_add_strf(dev, "bus", "%s.%d", ctl, idx);
             *id = g_strdup_printf("sata0-0-%d", idx);
         } else {
             /* PIIX: two buses, master and slave */
-            max = 4;
             qv_json_add_strf(dev, "bus", "ide.%d", idx / 2);
             json_object_object_add(dev, "unit", json_object_new_int(idx % 2));
             *id = g_strdup_printf("ide0-%d-%d", idx / 2, idx % 2);
         }
         break;
     case QV_DISK_BUS_FDC:
-        max = 2;
         json_object_object_add(dev, "unit", json_object_new_int(idx));
         *id = g_strdup_printf("fdc0-0-%d", idx);
         break;
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_USB:
     case QV_DISK_BUS_LAST:
-        return false;
+        break;
     }
-    if (idx >= max) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': target '%s' is beyond the %d devices of bus '%s'", disk->dst, disk->dst, max, qv_disk_bus_to_string(disk->bus));
-        return false;
-    }
-    return true;
 }
 
 static const char *
@@ -314,42 +326,11 @@ qv_command_write_cache(QvDiskCache cache)
     return NULL;
 }
 
-static bool
-qv_command_check_device(const QvDiskDef *disk, const char *model, int idx,
-                        GError **error)
-{
-    bool removable = disk->device == QV_DISK_DEVICE_CDROM ||
-                     disk->device == QV_DISK_DEVICE_FLOPPY;
-
-    if (!model) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device '%s' on bus '%s' is not supported", disk->dst, qv_disk_device_to_string(disk->device), disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
-        return false;
-    }
-    if (idx < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the target name does not give a position on the bus (expected e.g. 'vda', 'sdb', 'hdc', 'fda')", disk->dst);
-        return false;
-    }
-    if (!removable && !qv_blockdev_disk_has_media(disk)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': only a cdrom or floppy can be empty", disk->dst);
-        return false;
-    }
-    if (disk->device == QV_DISK_DEVICE_LUN && disk->src->type != QV_STORAGE_BLOCK &&
-        !(disk->src->type == QV_STORAGE_NETWORK && disk->src->protocol == QV_PROTO_ISCSI)) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device 'lun' needs a block device or an iscsi source", disk->dst);
-        return false;
-    }
-    if (disk->serial && disk->bus == QV_DISK_BUS_FDC) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': a floppy has no serial number", disk->dst);
-        return false;
-    }
-    return true;
-}
-
 static json_object *
-qv_command_disk_device(const QvDiskDef *disk, const QvQemuBuses *b,
-                       GError **error)
+qv_command_disk_device(const QvDomainDef *def, const QvDiskDef *disk,
+                       const QvQemuBuses *b, GError **error)
 {
-    const char *model = qv_command_device_model(disk);
+    const char *model = qv_qemu_device_model(disk);
     int idx = qv_qemu_disk_index(disk->dst);
     g_autoptr(json_object) dev = json_object_new_object();
     g_autofree char *id = NULL;
@@ -357,11 +338,10 @@ qv_command_disk_device(const QvDiskDef *disk, const QvQemuBuses *b,
     const char *wce = qv_command_write_cache(disk->cache);
     bool fixed = disk->device == QV_DISK_DEVICE_DISK;
 
-    if (!qv_command_check_device(disk, model, idx, error))
+    if (!qv_qemu_validate_frontend(def, disk, error))
         return NULL;
     json_object_object_add(dev, "driver", json_object_new_string(model));
-    if (!qv_command_device_address(dev, disk, b, idx, &id, error))
-        return NULL;
+    qv_command_device_address(dev, disk, b, idx, &id);
     if (node)
         json_object_object_add(dev, "drive", json_object_new_string(node));
     json_object_object_add(dev, "id", json_object_new_string(disk->alias ? disk->alias : id));
@@ -385,16 +365,15 @@ qv_qemu_assign_aliases(QvDomainDef *def, GError **error)
     qv_command_scan_buses(def, &buses);
     for (size_t i = 0; i < def->ndisks; i++) {
         QvDiskDef *disk = def->disks[i];
-        const char *model = qv_command_device_model(disk);
-        int idx = qv_qemu_disk_index(disk->dst);
         g_autoptr(json_object) dev = json_object_new_object();
         char *id = NULL;
 
         if (disk->alias)
             continue;
-        if (!qv_command_check_device(disk, model, idx, error) ||
-            !qv_command_device_address(dev, disk, &buses, idx, &id, error))
+        if (!qv_qemu_validate_frontend(def, disk, error))
             return false;
+        qv_command_device_address(dev, disk, &buses,
+                                  qv_qemu_disk_index(disk->dst), &id);
         disk->alias = id;
     }
     return true;
@@ -420,7 +399,7 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     qv_command_scan_buses(def, &buses);
     qv_command_controllers(argv, &buses);
     for (i = 0; i < def->ndisks; i++) {
-        g_autoptr(json_object) dev = qv_command_disk_device(def->disks[i], &buses, error);
+        g_autoptr(json_object) dev = qv_command_disk_device(def, def->disks[i], &buses, error);
         if (!dev)
             return NULL;
         qv_argv_add_json(argv, "-device", dev);
