@@ -13,6 +13,7 @@
 #include "qv-conn.h"
 #include "qv-domain-xml.h"
 #include "qv-error.h"
+#include "qv-qemu-validate.h"
 #include "qv-test-util.h"
 
 static char *dir;
@@ -49,7 +50,7 @@ test_invalid_documents(void)
         g_autoptr(QvDomainDef) def = NULL;
 
         g_assert_true(g_file_get_contents(path, &xml, NULL, NULL));
-        def = qv_conn_check_xml(xml, file, 0, &err);
+        def = qv_conn_check_xml(xml, file, 0, qv_qemu_validate_def, &err);
         if (def)
             g_error("invalid document '%s' was accepted", file);
         g_assert_nonnull(err);
@@ -95,9 +96,9 @@ check_chain_err(const char *mid, const char *midfmt, const char *tail)
     g_autoptr(QvDomainDef) trusted = NULL;
 
     /* without the flag the given chain is trusted as it is */
-    trusted = qv_conn_check_xml(xml, "chain.xml", 0, &err);
+    trusted = qv_conn_check_xml(xml, "chain.xml", 0, NULL, &err);
     g_assert_no_error(err);
-    def = qv_conn_check_xml(xml, "chain.xml", QV_DEFINE_VALIDATE_CHAINS, &err);
+    def = qv_conn_check_xml(xml, "chain.xml", QV_DEFINE_VALIDATE_CHAINS, NULL, &err);
     if (!err)
         return NULL;
     g_assert_null(def);
