@@ -5,7 +5,7 @@
  * byte sequence must give a source or an error, never a crash, a leak or
  * undefined behaviour.  Seeds: fuzz/corpus/backing/, one string a file.
  */
-#include "qv-backing.h"
+#include "storage/qv-backing.h"
 
 #include <stdint.h>
 #include <string.h>

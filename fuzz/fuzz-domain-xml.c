@@ -10,7 +10,7 @@
  * formatter also sees documents the schema would turn away.
  * Seeds: fuzz/corpus/domain-xml/, one document a file.
  */
-#include "qv-domain-xml.h"
+#include "conf/qv-domain-xml.h"
 
 #include <stdint.h>
 #include <string.h>

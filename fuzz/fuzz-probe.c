@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qv-error.h"
-#include "qv-probe.h"
+#include "util/qv-error.h"
+#include "storage/qv-probe.h"
 
 #define FUZZ_NAME "fuzz.img"
 

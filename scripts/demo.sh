@@ -1,13 +1,29 @@
 #!/bin/bash
-# Install what is missing, build, and show what qvirt does so far: a
-# backing chain made with qemu-img, read natively by `qvirt chain` in
-# every view, and the errors that protect the host.
+# Install what is missing, build, and show what qvirt does: a backing
+# chain made with qemu-img, read natively by `qvirt chain` in every view,
+# the errors that protect the host, a domain definition, the guest
+# running and its block jobs.  The setup steps print one line each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# one line per step: the tools' output goes to a log, shown only on failure
+LOG=$(mktemp /tmp/qvirt-demo-build-XXXXXX.log)
+step() {  # step WHAT CMD...
+    local what=$1
+    shift
+    echo "$what"
+    if ! "$@" >>"$LOG" 2>&1; then
+        cat "$LOG"
+        echo "demo.sh: $what failed (the output above is in $LOG)" >&2
+        exit 1
+    fi
+}
+fresh_setup() { rm -rf build && meson setup build; }
+
 scripts/deps.sh
-[ -f build/build.ninja ] || { rm -rf build; meson setup build >/dev/null; }
-meson compile -C build >/dev/null
+[ -f build/build.ninja ] || step "configuring (meson setup build)" fresh_setup
+step "building (meson compile -C build)" meson compile -C build
+rm -f "$LOG"
 
 QVIRT=$PWD/build/qvirt
 DEMO=$(mktemp -d /tmp/qvirt-demo-XXXXXX)
@@ -103,7 +119,7 @@ kill -9 "$(jq -r .supervisor_pid "$DEMO/root/var/lib/vm1.runtime.json" 2>/dev/nu
 run "$QVIRT" "${ROOT[@]}" resume vm1
 run "$QVIRT" "${ROOT[@]}" event vm1
 
-say "block jobs (issue 5): a shallow live copy of vda, pivot, then commit and pull"
+say "block jobs: a shallow live copy of vda, pivot, then commit and pull"
 run "$QVIRT" "${ROOT[@]}" blockcopy vm1 vda "$DEMO/top-copy.qcow2" --shallow --wait --verbose --pivot
 run "$QVIRT" "${ROOT[@]}" domblklist vm1
 say "$QVIRT ${ROOT[*]} dumpxml vm1 | sed -n '/<disk type=.file. device=.disk.>/,/<\/disk>/p'"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what qvirt needs to build, test and run on Debian 12, as root
 # (or with sudo).  Safe to run again: it only installs what is missing.
+# One line per step; apt's output goes to a log, shown only on failure.
 set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
@@ -15,6 +16,20 @@ done
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "installing:$missing" >&2
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+LOG=$(mktemp "${TMPDIR:-/tmp}/qvirt-deps-XXXXXX.log")
+
+step() {  # step WHAT CMD...
+    what=$1
+    shift
+    echo "$what" >&2
+    if ! "$@" >>"$LOG" 2>&1; then
+        cat "$LOG" >&2
+        echo "deps.sh: $what failed (the output above is in $LOG)" >&2
+        exit 1
+    fi
+}
+
+step "apt-get update" $SUDO apt-get update -q
+step "installing:$missing" $SUDO env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends $missing
+rm -f "$LOG"

@@ -11,6 +11,8 @@
 
 #include "qv-test-guest.h"
 
+#include "supervisor/qv-status.h"
+
 char *tmp;
 GArray *qemu_pids;
 
@@ -194,4 +196,17 @@ qv_test_guest_cleanup(void)
     g_array_unref(qemu_pids);
     qv_test_rmtree(tmp);
     g_free(tmp);
+}
+
+void
+kill_and_wait(pid_t pid)
+{
+    gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    unsigned long long start;
+
+    g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+    while (qv_proc_start_time(pid, &start)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(2000);
+    }
 }

@@ -36,3 +36,6 @@ void assert_state(Env *e, const char *name, const char *want);
 void wait_state(Env *e, const char *name, const char *want);
 void assert_run_files_gone(Env *e, const char *name);
 void start_destroy(Env *e, const char *name, bool paused);
+/* SIGKILL @pid and wait until it is gone or a zombie: a kill is
+ * delivered asynchronously, and a dying process still looks alive */
+void kill_and_wait(pid_t pid);

@@ -8,8 +8,8 @@
  * one string: "tcp:NAME:PORT", "rdma:NAME:PORT" or "unix:SOCKET",
  * separated by spaces, IPv6 names in brackets.
  */
-#include "qv-backing.h"
-#include "qv-error.h"
+#include "storage/qv-backing.h"
+#include "util/qv-error.h"
 
 #include <string.h>
 

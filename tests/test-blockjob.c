@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-json.h"
+#include "util/qv-json.h"
 #include "qv-test-guest.h"
 
 /* base <- snap1 <- snap2, each layer with its own pattern, and a raw
@@ -206,6 +206,58 @@ test_copy_full(void)
     g_assert_null(strstr(xml, "<mirror"));
     OK(&e, NULL, "destroy", "vm");
     assert_data(&e, "copy.qcow2");
+    env_clear(&e);
+}
+
+/* The last "TITLE: [ N %]" line of --verbose's progress */
+static char *
+last_progress(const char *err, const char *title)
+{
+    g_auto(GStrv) lines = g_strsplit_set(err, "\r\n", -1);
+    const char *last = NULL;
+
+    for (int i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], title))
+            last = lines[i];
+    }
+    if (!last)
+        g_error("no '%s' progress line in: %s", title, err);
+    return g_strdup(last);
+}
+
+/* --wait --verbose: the progress ends at 100 % when the job is ready or
+ * complete, also for a shallow copy of an empty top (0 of 0 bytes) */
+static void
+test_copy_verbose(void)
+{
+    Env e;
+    g_autofree char *dest = NULL, *out = NULL, *err = NULL, *line = NULL, *d = NULL;
+
+    env_init(&e, "verbose");
+    make_chain(&e);
+    {
+        g_autofree char *top = img(&e, "empty.qcow2");
+
+        qv_test_qemu_img("create", "-q", "-f", "qcow2", "-b", "snap2.qcow2", "-F", "qcow2", top, NULL);
+    }
+    d = file_disk("vda", "empty.qcow2", NULL);
+    define(&e, "vm", d);
+    qv_ok(&e, NULL, "start", "vm", "--paused");
+    runtime_pid(&e, "vm", "qemu_pid");
+    dest = img(&e, "copy.qcow2");
+    g_assert_cmpint(qvv(&e, &out, &err, "blockcopy", "vm", "vda", dest, "--shallow", "--wait",
+                        "--verbose", "--pivot", NULL), ==, 0);
+    g_assert_nonnull(strstr(out, "Successfully pivoted"));
+    line = last_progress(err, "Block Copy:");
+    assert_str(line, "Block Copy: [100 %]");
+    g_clear_pointer(&err, g_free);
+    g_assert_cmpint(qvv(&e, &out, &err, "blockpull", "vm", "vda", "--base", "vda[3]",
+                        "--wait", "--verbose", NULL), ==, 0);
+    g_assert_nonnull(strstr(out, "Block Pull complete"));
+    g_free(line);
+    line = last_progress(err, "Block ");
+    g_assert_nonnull(strstr(line, "[100 %]"));
+    OK(&e, NULL, "destroy", "vm");
     env_clear(&e);
 }
 
@@ -423,7 +475,7 @@ test_crash(void)
     OK(&e, &info, "blockjob", "vm", "vda", "--info");
     g_assert_nonnull(strstr(info, "Block Copy"));
     sup = runtime_pid(&e, "vm", "supervisor_pid");
-    kill(sup, SIGKILL);
+    kill_and_wait(sup);
     OK(&e, &info, "blockjob", "vm", "vda", "--info");
     g_assert_nonnull(strstr(info, "Block Copy"));
     g_assert_cmpint(runtime_pid(&e, "vm", "supervisor_pid"), !=, sup);
@@ -579,6 +631,7 @@ main(int argc, char **argv)
     qv_test_guest_init();
     g_test_add_func("/blockjob/copy-full", test_copy_full);
     g_test_add_func("/blockjob/copy-shallow-raw", test_copy_shallow_raw);
+    g_test_add_func("/blockjob/copy-verbose", test_copy_verbose);
     g_test_add_func("/blockjob/copy-migrate-chain", test_copy_migrate_chain);
     g_test_add_func("/blockjob/copy-abort-refusals", test_copy_abort_refusals);
     g_test_add_func("/blockjob/copy-flags", test_copy_flags);

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-chain.h"
-#include "qv-error.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
 #include "qv-test-util.h"
 
 static char *dir;

@@ -12,8 +12,8 @@
 
 #include <libxml/parser.h>
 
-#include "qv-domain-xml.h"
-#include "qv-error.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
 #include "qv-test-util.h"
 
 static unsigned int

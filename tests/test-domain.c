@@ -14,11 +14,11 @@
 
 #include <glib/gstdio.h>
 
-#include "qv-conn.h"
-#include "qv-domain-store.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-qemu-validate.h"
+#include "conf/qv-conn.h"
+#include "conf/qv-domain-store.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "qemu/qv-qemu-validate.h"
 #include "qv-test-util.h"
 
 static char *dir;

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 /* -blockdev arguments: base <- top, each a format and a protocol node */
 static GPtrArray *

@@ -1,8 +1,8 @@
 /*
  * test-guest: guests run by real QEMU (TCG), through the qvirt binary:
  * start/destroy, paused, chains of depth 1 and 1,000, quorum (with a
- * child chain, nested), startup policies, supervisor kill and reattach,
- * QEMU kill, concurrent starts.  Each test has its own --root; every QEMU
+ * child chain, nested), startup policies, the modes of the state files,
+ * supervisor kill and reattach, QEMU kill, concurrent starts.  Each test has its own --root; every QEMU
  * a test started is killed by pid at the end, whatever happened.
  */
 #include <signal.h>
@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#include "qv-json.h"
+#include "util/qv-json.h"
 #include "qv-test-guest.h"
 
 static void
@@ -300,6 +300,93 @@ test_startup_policy(void)
     env_clear(&e);
 }
 
+/* Every file under @dir (but in @images) is its owner's only; the names
+ * seen are added to @seen */
+static void
+assert_private(const char *dir, const char *images, GHashTable *seen)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        struct stat st;
+
+        g_assert_cmpint(lstat(path, &st), ==, 0);
+        if (S_ISDIR(st.st_mode)) {
+            if (strcmp(path, images) != 0)
+                assert_private(path, images, seen);
+            continue;
+        }
+        if (st.st_mode & 077)
+            g_error("'%s' has mode %04o: group or others can reach it", path, st.st_mode & 07777);
+        g_hash_table_add(seen, g_strdup(name));
+    }
+}
+
+/* All of a guest's files under the root (etc, var, run) are private; the
+ * names of those @want lists are there */
+static void
+assert_guest_private(Env *e, const char *const *want, size_t nwant)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    for (size_t i = 0; i < 3; i++) {
+        g_autofree char *top = g_build_filename(e->root, (const char *[]){ "etc", "var", "run" }[i], NULL);
+
+        assert_private(top, e->dir, seen);
+    }
+    for (size_t i = 0; i < nwant; i++) {
+        if (!g_hash_table_contains(seen, want[i]))
+            g_error("no '%s' under '%s'", want[i], e->root);
+    }
+}
+
+/* Guest output (serial log, QEMU's log) and state can hold secrets: the
+ * files of a running guest, those qvirt writes, those QEMU creates and
+ * those an older qvirt left world-readable, are 0600 like libvirt's logs */
+static void
+test_file_modes(void)
+{
+    static const char *const want[] = {
+        "vm.log", "vm.serial.log", "vm.supervisor.log", "vm.events", "vm.runtime.json",
+        "vm.status.xml", "vm.jobs.json", "s1.xml", "vm.sock", "vm.qmp", "vm.xml",
+    };
+    static const char *const logs[] = { "vm.log", "vm.serial.log", "vm.supervisor.log", "vm.events" };
+    g_autofree char *d = NULL, *dest = NULL, *err = NULL;
+    Env e;
+
+    env_init(&e, "modes");
+    mkqcow(&e, "a.qcow2", NULL);
+    d = file_disk("vda", "a.qcow2", NULL);
+    define(&e, "vm", d);
+    qv_ok(&e, NULL, "start", "vm", NULL);
+    runtime_pid(&e, "vm", "qemu_pid");
+    if (qv_test_qvirt(NULL, &err, "--root", e.root, "snapshot-create-as", "vm", "s1", "--disk-only", NULL) != 0)
+        g_error("snapshot-create-as failed: %s", err);
+    /* 1 KiB/s: the job (and its record) is still there when looked at */
+    dest = img(&e, "copy.qcow2");
+    g_clear_pointer(&err, g_free);
+    if (qv_test_qvirt(NULL, &err, "--root", e.root, "blockcopy", "vm", "vda", dest,
+                      "--bandwidth", "1024", "--bytes", NULL) != 0)
+        g_error("blockcopy failed: %s", err);
+    assert_guest_private(&e, want, G_N_ELEMENTS(want));
+    qv_ok(&e, NULL, "destroy", "vm", NULL);
+
+    /* the logs kept from a start by an older qvirt, world-readable */
+    for (size_t i = 0; i < G_N_ELEMENTS(logs); i++) {
+        g_autofree char *p = g_build_filename(e.root, "var", "lib", logs[i], NULL);
+
+        g_assert_cmpint(chmod(p, 0644), ==, 0);
+    }
+    qv_ok(&e, NULL, "start", "vm", NULL);
+    runtime_pid(&e, "vm", "qemu_pid");
+    assert_guest_private(&e, logs, G_N_ELEMENTS(logs));
+    qv_ok(&e, NULL, "destroy", "vm", NULL);
+    env_clear(&e);
+}
+
 static void
 test_supervisor_kill(void)
 {
@@ -314,7 +401,7 @@ test_supervisor_kill(void)
     qv_ok(&e, NULL, "start", "vm", NULL);
     qemu = runtime_pid(&e, "vm", "qemu_pid");
     sup = runtime_pid(&e, "vm", "supervisor_pid");
-    g_assert_cmpint(kill(sup, SIGKILL), ==, 0);
+    kill_and_wait(sup);
     g_assert_cmpint(kill(qemu, 0), ==, 0);
     /* the next command reattaches */
     assert_state(&e, "vm", "running (unpaused)");
@@ -325,7 +412,7 @@ test_supervisor_kill(void)
     g_assert_nonnull(strstr(out, "a.qcow2"));
     qv_ok(&e, NULL, "dominfo", "vm", NULL);
     /* killed again: destroy itself reattaches */
-    g_assert_cmpint(kill(sup2, SIGKILL), ==, 0);
+    kill_and_wait(sup2);
     qv_ok(&e, NULL, "destroy", "vm", NULL);
     assert_state(&e, "vm", "shut off (destroyed)");
     assert_run_files_gone(&e, "vm");
@@ -430,6 +517,7 @@ main(int argc, char **argv)
     g_test_add_func("/guest/relative-300", test_relative_chain);
     g_test_add_func("/guest/quorum", test_quorum);
     g_test_add_func("/guest/startup-policy", test_startup_policy);
+    g_test_add_func("/guest/file-modes", test_file_modes);
     g_test_add_func("/guest/supervisor-kill", test_supervisor_kill);
     g_test_add_func("/guest/qemu-kill", test_qemu_kill);
     g_test_add_func("/guest/concurrent-start", test_concurrent_start);

@@ -16,8 +16,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "qv-error.h"
-#include "qv-probe.h"
+#include "util/qv-error.h"
+#include "storage/qv-probe.h"
 
 #define IMG "/images/hostile.img"
 

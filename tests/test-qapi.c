@@ -5,11 +5,11 @@
  * constructors are exercised) and kills QEMU before any test runs.  The
  * cases are rows {command, arguments, expected error text or NULL}.
  */
-#include "qv-qapi.h"
-#include "qv-qmp.h"
+#include "qemu/qv-qapi.h"
+#include "qemu/qv-qmp.h"
 
-#include "qv-error.h"
-#include "qv-json.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 #include "qv-test-util.h"
 
 #include <signal.h>
@@ -53,8 +53,7 @@ fetch_schema(const char *dir, const char *path)
         g_error("cannot start QEMU: %s", err->message);
     qmp = qv_qmp_connect_unix(sock, ctx, QMP_TIMEOUT_MS, &err);
     if (qmp && qv_qmp_handshake(qmp, QMP_TIMEOUT_MS, &err))
-        ret = qv_qmp_command_sync(qmp, "query-qmp-schema", NULL,
-                                  QMP_TIMEOUT_MS, &err);
+        qv_qmp_command_sync(qmp, "query-qmp-schema", NULL, QMP_TIMEOUT_MS, &ret, &err);
     g_clear_pointer(&qmp, qv_qmp_free);
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);

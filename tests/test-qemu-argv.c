@@ -15,15 +15,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-command.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-qemu-validate.h"
+#include "qemu/qv-blockdev.h"
+#include "qemu/qv-command.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "qemu/qv-qemu-validate.h"
 #include "qv-test-util.h"
 
-#include "qv-qapi.h"
+#include "qemu/qv-qapi.h"
 
 typedef struct {
     const char *name;
@@ -437,6 +437,15 @@ test_errors(void)
     argv = qv_qemu_build_argv(def, &opts, &err);
     g_assert_null(argv);
     g_assert_cmpstr(err->message, ==, "disk 'fda': a floppy has no serial number");
+
+    /* a third floppy has no unit (valgrind: and its id is not leaked) */
+    g_clear_error(&err);
+    g_clear_pointer(&def->disks[0]->serial, g_free);
+    g_free(def->disks[0]->dst);
+    def->disks[0]->dst = g_strdup("fdc");
+    g_assert_false(qv_qemu_assign_aliases(def, &err));
+    g_assert_cmpstr(err->message, ==, "disk 'fdc': target 'fdc' is beyond the 2 devices of bus 'fdc'");
+    g_assert_null(def->disks[0]->alias);
 }
 
 /* Every definition start builds a command line for passes define's QEMU

@@ -5,9 +5,10 @@
  * errors).  Waiting is always "iterate until a condition, with a generous
  * deadline": no sleeps, no timing assumptions.
  */
-#include "qv-qmp.h"
+#include "qemu/qv-qmp.h"
 
-#include "qv-error.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 #include "qv-test-util.h"
 
 #include <errno.h>
@@ -303,9 +304,9 @@ static void
 test_qemu_query_status(Fx *fx, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
-    json_object *ret = qv_qmp_command_sync(fx->qmp, "query-status", NULL,
-                                           DEADLINE_MS, &err);
+    json_object *ret = NULL;
 
+    g_assert_true(qv_qmp_command_sync(fx->qmp, "query-status", NULL, DEADLINE_MS, &ret, &err));
     g_assert_no_error(err);
     g_assert_cmpstr(json_object_get_string(json_object_object_get(ret, "status")),
                     ==, "prelaunch");
@@ -350,16 +351,21 @@ test_qemu_errors(Fx *fx, gconstpointer data)
     g_autoptr(GError) err = NULL;
     json_object *args = json_object_new_object();
 
-    g_assert_null(qv_qmp_command_sync(fx->qmp, "qv-no-such-command", NULL,
-                                      DEADLINE_MS, &err));
+    json_object *ret = NULL;
+
+    /* a failed call leaves no result */
+    g_assert_false(qv_qmp_command_sync(fx->qmp, "qv-no-such-command", NULL,
+                                       DEADLINE_MS, &ret, &err));
+    g_assert_null(ret);
     g_assert_error(err, QV_ERROR, QV_ERR_UNSUPPORTED);
     g_assert_cmpstr(err->message, ==, "QMP command 'qv-no-such-command' failed: The command qv-no-such-command has not been found");
     g_clear_error(&err);
 
     json_object_object_add(args, "driver", json_object_new_string("qcow3"));
     json_object_object_add(args, "node-name", json_object_new_string("n"));
-    g_assert_null(qv_qmp_command_sync(fx->qmp, "blockdev-add", args,
-                                      DEADLINE_MS, &err));
+    g_assert_false(qv_qmp_command_sync(fx->qmp, "blockdev-add", &args,
+                                       DEADLINE_MS, NULL, &err));
+    g_assert_null(args);
     g_assert_error(err, QV_ERROR, QV_ERR_INVALID_ARG);
     g_assert_cmpstr(err->message, ==, "QMP command 'blockdev-add' failed: Parameter 'driver' does not accept value 'qcow3'");
     /* the connection is still fine */
@@ -379,7 +385,7 @@ on_event_query(QvQmp *qmp, const char *event, json_object *data,
     on_event(qmp, event, data, seconds, micros, opaque);
     if (strcmp(event, "RESUME") != 0)
         return;
-    ret = qv_qmp_command_sync(qmp, "query-status", NULL, DEADLINE_MS, &err);
+    g_assert_true(qv_qmp_command_sync(qmp, "query-status", NULL, DEADLINE_MS, &ret, &err));
     g_assert_no_error(err);
     g_ptr_array_add(fx->events, g_strdup(json_object_get_string(
                                              json_object_object_get(ret, "status"))));
@@ -481,6 +487,7 @@ test_fake_timeout(Fx *fx, gconstpointer data)
     wait_for(fx, &slow.done, 1);
     g_assert_error(slow.error, QV_ERROR, QV_ERR_IO);
     g_assert_cmpstr(slow.error->message, ==, "QMP command 'query-block' timed out after 5 ms");
+    g_assert_true(qv_qmp_error_is_timeout(slow.error));
 
     /* a late reply is dropped; the connection stays usable */
     qv_qmp_command(fx->qmp, "query-name", NULL, 0, on_reply, &next);
@@ -698,6 +705,48 @@ test_connect_timeout(void)
     qv_test_rmtree(dir);
 }
 
+/* Which failures are timeouts, and which timed-out commands get advice */
+static void
+test_timeout_hint(void)
+{
+    static const struct {
+        const char *json;       /* {"execute", "arguments"} */
+        bool hint;
+    } rows[] = {
+        { "{\"execute\":\"query-named-block-nodes\"}", true },
+        { "{\"execute\":\"query-named-block-nodes\",\"arguments\":{}}", true },
+        { "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":false}}", true },
+        { "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":\"yes\"}}", true },
+        { "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}", false },
+        { "{\"execute\":\"query-block\"}", false },
+    };
+    g_autoptr(GError) timeout = g_error_new(QV_ERROR, QV_ERR_IO, "domain 'vm': query-named-block-nodes: "
+                                            "QMP command 'query-named-block-nodes' timed out after 30000 ms");
+    g_autoptr(GError) other = g_error_new(QV_ERROR, QV_ERR_IO, "QMP command 'query-block' failed: closed");
+    g_autoptr(GError) code = g_error_new(QV_ERROR, QV_ERR_INVALID_ARG, "QMP command 'x' timed out after 1 ms");
+
+    g_assert_true(qv_qmp_error_is_timeout(timeout));
+    g_assert_false(qv_qmp_error_is_timeout(other));
+    g_assert_false(qv_qmp_error_is_timeout(code));
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(json_object) cmd = json_tokener_parse(rows[i].json);
+        json_object *exec = NULL, *args = NULL;
+        const char *hint;
+
+        g_assert_nonnull(cmd);
+        g_assert_true(json_object_object_get_ex(cmd, "execute", &exec));
+        json_object_object_get_ex(cmd, "arguments", &args);
+        hint = qv_qmp_timeout_hint(json_object_get_string(exec), args);
+        if (!rows[i].hint) {
+            g_assert_null(hint);
+            continue;
+        }
+        g_assert_nonnull(hint);
+        g_assert_nonnull(strstr(hint, "\"arguments\":{\"flat\":true}"));
+        g_assert_nonnull(strstr(hint, "square of the chains' depth"));
+    }
+}
+
 #define ADD(path, setup, fn) \
     g_test_add(path, Fx, NULL, setup, fn, fx_teardown)
 
@@ -722,5 +771,6 @@ main(int argc, char **argv)
     ADD("/qmp/fake/eof", fx_setup_fake, test_fake_eof);
     ADD("/qmp/fake/free-in-callback", fx_setup_fake, test_fake_free);
     g_test_add_func("/qmp/connect-timeout", test_connect_timeout);
+    g_test_add_func("/qmp/timeout-hint", test_timeout_hint);
     return g_test_run();
 }

@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <libxml/parser.h>
 
-#include "qv-error.h"
-#include "qv-schema.h"
+#include "util/qv-error.h"
+#include "conf/qv-schema.h"
 #include "qv-test-util.h"
 
 #define CHILD_ENV "QV_TEST_SCHEMA_CHILD"

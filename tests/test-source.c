@@ -5,10 +5,10 @@
  */
 #include <string.h>
 
-#include "qv-chain.h"
-#include "qv-chain-json.h"
-#include "qv-source-xml.h"
-#include "qv-source.h"
+#include "storage/qv-chain.h"
+#include "storage/qv-chain-json.h"
+#include "conf/qv-source-xml.h"
+#include "storage/qv-source.h"
 
 static QvStorageSource *
 make_file(const char *path, QvFormat fmt)

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-disk-prepare.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
+#include "qemu/qv-disk-prepare.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
 #include "qv-test-util.h"
 
 static char *dir;

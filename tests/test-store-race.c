@@ -9,10 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qv-domain-store.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-paths.h"
+#include "conf/qv-domain-store.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-paths.h"
 #include "qv-test-util.h"
 
 #define NAME "race"

@@ -11,10 +11,10 @@
  */
 #include <string.h>
 
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-source-xml-parse.h"
-#include "qv-xml-util.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "conf/qv-source-xml-parse.h"
+#include "conf/qv-xml-util.h"
 
 QV_XML_ENUM_PARSER(parse_storage_type, QvStorageType, qv_storage_type,
                    QV_STORAGE_FILE, QV_STORAGE_LAST)

@@ -6,7 +6,7 @@
  * serialised anyway.  Readers take no lock: files are only ever replaced
  * by rename, so a reader gets one complete definition or none.
  */
-#include "qv-domain-store.h"
+#include "conf/qv-domain-store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <libxml/xmlreader.h>
 
-#include "qv-error.h"
-#include "qv-file.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
 
 #define STORE_SUBDIR "domains"
 #define DEF_SUFFIX ".xml"

@@ -13,7 +13,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "qv-paths.h"
+#include "util/qv-paths.h"
 
 G_BEGIN_DECLS
 

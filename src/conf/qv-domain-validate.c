@@ -6,14 +6,14 @@
  * fdc bus, a hard disk needs a source), so that a document libvirt
  * accepts is accepted here and the other way round.
  */
-#include "qv-domain-validate.h"
+#include "conf/qv-domain-validate.h"
 
 #include <string.h>
 #include <sys/stat.h>
 
-#include "qv-chain.h"
-#include "qv-chain-compare.h"
-#include "qv-error.h"
+#include "storage/qv-chain.h"
+#include "storage/qv-chain-compare.h"
+#include "util/qv-error.h"
 
 char *
 qv_disk_label(const QvDiskDef *disk, size_t pos)

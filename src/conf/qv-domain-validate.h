@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include "qv-domain.h"
+#include "conf/qv-domain.h"
 
 G_BEGIN_DECLS
 

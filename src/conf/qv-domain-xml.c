@@ -9,10 +9,10 @@
  */
 #include <string.h>
 
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-schema.h"
-#include "qv-xml-util.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "conf/qv-schema.h"
+#include "conf/qv-xml-util.h"
 
 #define FAIL(...) \
     do { \

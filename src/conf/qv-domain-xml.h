@@ -1,18 +1,22 @@
 /*
- * qv-domain-xml: libvirt domain XML <-> QvDomainDef.
+ * qv-domain-xml: libvirt domain XML <-> QvDomainDef: the whole document
+ * (qv-domain-xml.c) and one <disk> (qv-disk-xml.c).
  *
- * Parsing checks the document against the shipped RelaxNG schema and
- * reports problems with the element they concern ("disk 'vdb':
- * backingStore 2: unknown format 'qcow3"); syntax errors carry line and
- * column.  Formatting writes libvirt's layout: nested <backingStore>
- * (always written when the chain is known), or with
- * QV_DOMAIN_XML_FLAT_CHAINS a flat <backingChain> view per disk.
+ * Parsing goes through the safe reader (no network, no DTD, bounded
+ * depth; syntax errors carry line and column), reports a problem with
+ * the element it concerns ("disk 'vdb': backingStore 2: unknown format
+ * 'qcow3'"), then checks the document against the shipped RelaxNG schema
+ * unless QV_DOMAIN_XML_NO_SCHEMA.  Formatting writes libvirt's layout:
+ * each chain as nested <backingStore> (ended by an empty one when the
+ * chain is known), with QV_DOMAIN_XML_FLAT_CHAINS also a flat
+ * <backingChain> per disk.  QV_DOMAIN_XML_STATUS is for the supervisor's
+ * status document, which carries the runtime-only parts.
  */
 #pragma once
 
 #include <libxml/tree.h>
 
-#include "qv-domain.h"
+#include "conf/qv-domain.h"
 
 G_BEGIN_DECLS
 

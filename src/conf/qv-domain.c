@@ -1,14 +1,18 @@
 /*
- * qv-domain: life cycle and string tables of the domain model.
+ * qv-domain: the domain model's life cycle (new, add, free) and string
+ * tables, and finding things in it: a disk by target name; the indexes
+ * of chain elements (the N of vda[N], numbered across the whole domain);
+ * the disk and element a user names by target, vda[N] or the path of an
+ * image (also matched by device and inode).
  */
-#include "qv-domain.h"
-#include "qv-chain.h"
-#include "qv-error.h"
+#include "conf/qv-domain.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
 
 #include <string.h>
 #include <sys/stat.h>
 
-#include "qv-enum.h"
+#include "util/qv-enum.h"
 
 #define QV_DOMAIN_ENUM_IMPL(prefix, type, last, ...) \
     static const char *const prefix##_names[] = { __VA_ARGS__ }; \
@@ -147,33 +151,20 @@ qv_domain_find_disk(const QvDomainDef *def, const char *dst)
     return NULL;
 }
 
-/*
- * The walks below use qv_chain_foreach (every element once, top-down,
- * quorum children in order).  It hands out const elements; the ones
- * that write indexes are called only on trees the caller owns and may
- * change (a definition, a copy's destination).
- */
-static void
-index_max(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
+static bool
+index_max(QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
     unsigned int *max = opaque;
 
     *max = MAX(*max, src->index);
+    return true;
 }
 
-static void
-index_reset(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
+static bool
+index_reset(QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
-    ((QvStorageSource *)src)->index = 0;
-}
-
-static void
-index_assign(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
-{
-    unsigned int *next = opaque;
-
-    if (src->index == 0)
-        ((QvStorageSource *)src)->index = ++*next;
+    src->index = 0;
+    return true;
 }
 
 unsigned int
@@ -183,7 +174,7 @@ qv_domain_assign_indexes(QvDomainDef *def, bool reset)
 
     for (size_t i = 0; i < def->ndisks; i++) {
         if (def->disks[i]->src)
-            qv_chain_foreach(def->disks[i]->src, reset ? index_reset : index_max, &next);
+            qv_source_walk(def->disks[i]->src, reset ? index_reset : index_max, &next);
     }
     for (size_t i = 0; i < def->ndisks; i++)
         next = qv_disk_assign_indexes(def->disks[i], next);
@@ -194,22 +185,8 @@ unsigned int
 qv_disk_assign_indexes(QvDiskDef *disk, unsigned int last)
 {
     if (disk->src && disk->src->type != QV_STORAGE_NONE)
-        qv_chain_foreach(disk->src, index_assign, &last);
+        last = qv_source_tree_assign_indexes(disk->src, last);
     return last;
-}
-
-typedef struct {
-    unsigned int index;
-    QvStorageSource *found;
-} FindIndex;
-
-static void
-index_find(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
-{
-    FindIndex *f = opaque;
-
-    if (!f->found && src->index == f->index)
-        f->found = (QvStorageSource *)src;
 }
 
 QvStorageSource *
@@ -225,18 +202,21 @@ typedef struct {
     QvStorageSource *found;
 } FindPath;
 
-static void
-path_find(const QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
+static bool
+path_find(QvStorageSource *src, size_t i, gssize parent, unsigned int depth, void *opaque)
 {
     FindPath *f = opaque;
     struct stat st;
 
-    if (f->found || !src->path || (src->type != QV_STORAGE_FILE && src->type != QV_STORAGE_BLOCK))
-        return;
+    if (!src->path || (src->type != QV_STORAGE_FILE && src->type != QV_STORAGE_BLOCK))
+        return true;
     if (strcmp(src->path, f->path) == 0 ||
         (f->have_st && stat(src->path, &st) == 0 &&
-         st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino))
-        f->found = (QvStorageSource *)src;
+         st.st_dev == f->st.st_dev && st.st_ino == f->st.st_ino)) {
+        f->found = src;
+        return false;
+    }
+    return true;
 }
 
 /* "vda[12]": the target name and the index; false when @spec is not so */
@@ -280,7 +260,7 @@ qv_disk_lookup_element(const QvDomainDef *def, const QvDiskDef *disk,
         return disk->src;
     f.have_st = stat(spec, &f.st) == 0;
     if (disk->src)
-        qv_chain_foreach(disk->src, path_find, &f);
+        qv_source_walk(disk->src, path_find, &f);
     if (!f.found)
         g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
                     "domain '%s': '%s' is not in the chain of disk '%s'",
@@ -310,7 +290,7 @@ qv_domain_lookup_disk(const QvDomainDef *def, const char *spec,
     for (size_t i = 0; i < def->ndisks; i++) {
         if (!def->disks[i]->src)
             continue;
-        qv_chain_foreach(def->disks[i]->src, path_find, &f);
+        qv_source_walk(def->disks[i]->src, path_find, &f);
         if (f.found) {
             *elem = f.found;
             return def->disks[i];
@@ -322,28 +302,11 @@ qv_domain_lookup_disk(const QvDomainDef *def, const char *spec,
     return NULL;
 }
 
-unsigned int
-qv_source_tree_assign_indexes(QvStorageSource *top, unsigned int last)
-{
-    qv_chain_foreach(top, index_assign, &last);
-    return last;
-}
-
-QvStorageSource *
-qv_source_find_index(QvStorageSource *top, unsigned int index)
-{
-    FindIndex f = { index, NULL };
-
-    if (top && index)
-        qv_chain_foreach(top, index_find, &f);
-    return f.found;
-}
-
 void
 qv_domain_clear_indexes(QvDomainDef *def)
 {
     for (size_t i = 0; i < def->ndisks; i++) {
         if (def->disks[i]->src)
-            qv_chain_foreach(def->disks[i]->src, index_reset, NULL);
+            qv_source_walk(def->disks[i]->src, index_reset, NULL);
     }
 }

@@ -13,7 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "qv-source.h"
+#include "storage/qv-source.h"
+#include "storage/qv-source-tree.h"
 
 G_BEGIN_DECLS
 
@@ -230,12 +231,6 @@ void qv_domain_clear_indexes(QvDomainDef *def);
 /* The same for one disk: elements without an index get @last + 1, ...;
  * returns the last one given */
 unsigned int qv_disk_assign_indexes(QvDiskDef *disk, unsigned int last);
-
-/* The same for a chain not (yet) in a disk: a copy's destination */
-unsigned int qv_source_tree_assign_indexes(QvStorageSource *top, unsigned int last);
-
-/* The element of the tree at @top with @index, or NULL */
-QvStorageSource *qv_source_find_index(QvStorageSource *top, unsigned int index);
 
 /* The element of @disk's chains with @index, or NULL */
 QvStorageSource *qv_disk_find_index(const QvDiskDef *disk, unsigned int index);

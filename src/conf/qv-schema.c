@@ -8,7 +8,7 @@
  * by one against the schema's own definition for them, and the innermost
  * one that fails is reported with its line and libxml2's message.
  */
-#include "qv-schema.h"
+#include "conf/qv-schema.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +17,7 @@
 #include <libxml/xmlerror.h>
 
 #include "qvirt-config.h"
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #define SCHEMA_FILE "domain.rng"
 

@@ -2,11 +2,11 @@
  * qv-source-xml-parse: read <source>, <backingStore> chains (nested, and
  * quorum children) and their parts from libvirt domain XML.
  */
-#include "qv-source-xml-parse.h"
+#include "conf/qv-source-xml-parse.h"
 
 #include <string.h>
 
-#include "qv-xml-util.h"
+#include "conf/qv-xml-util.h"
 
 /* ------------------------------------------------------------------ */
 /* Parsing                                                             */

@@ -5,7 +5,7 @@
 
 #include <libxml/tree.h>
 
-#include "qv-source-xml.h"
+#include "conf/qv-source-xml.h"
 
 G_BEGIN_DECLS
 

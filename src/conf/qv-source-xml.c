@@ -5,12 +5,13 @@
  * that opens elements on the way down and closes them on the way back;
  * only quorum children recurse.
  */
-#include "qv-source-xml.h"
+#include "conf/qv-source-xml.h"
 
 #include <string.h>
 
-#include "qv-chain.h"
-#include "qv-xml-write.h"
+#include "storage/qv-chain.h"
+#include "storage/qv-source-tree.h"
+#include "conf/qv-xml-write.h"
 
 static void
 format_hosts(GString *buf, const QvStorageSource *src, unsigned int indent)
@@ -193,13 +194,13 @@ qv_source_xml_format_backing(GString *buf, const QvStorageSource *src,
     }
 }
 
-static void
-number_element(const QvStorageSource *src, size_t index, gssize parent,
+/* indexes are written from the discovery order (on a copy) */
+static bool
+number_element(QvStorageSource *src, size_t index, gssize parent,
                unsigned int depth, void *opaque)
 {
-    /* indexes are written from the discovery order; the chain is const
-     * for everyone else, so the cast is confined to this formatter */
-    ((QvStorageSource *)src)->index = (unsigned int)index;
+    src->index = (unsigned int)index;
+    return true;
 }
 
 char *
@@ -208,7 +209,7 @@ qv_source_xml_format_disk(const QvStorageSource *top)
     GString *buf = g_string_new(NULL);
     g_autoptr(QvStorageSource) copy = qv_source_copy(top);
 
-    qv_chain_foreach(copy, number_element, NULL);
+    qv_source_walk(copy, number_element, NULL);
     g_string_append(buf, "<disk");
     qv_xml_attr(buf, "type", qv_storage_type_to_string(copy->type));
     g_string_append(buf, " device='disk'>\n  <driver name='qemu'");

@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "qv-source.h"
+#include "storage/qv-source.h"
 
 G_BEGIN_DECLS
 

@@ -7,7 +7,7 @@
  * previous one back, so nothing is printed and other users of libxml2 in
  * the process are not disturbed.
  */
-#include "qv-xml-util.h"
+#include "conf/qv-xml-util.h"
 
 #include <errno.h>
 #include <limits.h>

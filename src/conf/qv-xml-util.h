@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "qv-error.h"
-#include "qv-xml-write.h"
+#include "util/qv-error.h"
+#include "conf/qv-xml-write.h"
 
 G_BEGIN_DECLS
 

@@ -3,7 +3,7 @@
  * indentation, escaping, attributes.  No libxml2 here, so that the
  * commands that only write XML (qvirt chain --xml) do not load it.
  */
-#include "qv-xml-write.h"
+#include "conf/qv-xml-write.h"
 
 void
 qv_xml_indent(GString *buf, unsigned int indent)

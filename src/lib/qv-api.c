@@ -8,11 +8,11 @@
 #include <libxml/tree.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-conn.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-launch.h"
-#include "qv-xml-util.h"
+#include "conf/qv-conn.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "lib/qv-launch.h"
+#include "conf/qv-xml-util.h"
 
 struct _QvirtConnect {
     QvConn *conn;
@@ -77,31 +77,12 @@ qvirt_domain_get_name(const QvirtDomain *dom)
     return dom->name;
 }
 
-static json_object *
-request(const char *cmd, const char *disk)
-{
-    json_object *req = json_object_new_object();
-
-    json_object_object_add(req, "cmd", json_object_new_string(cmd));
-    json_object_object_add(req, "disk", json_object_new_string(disk));
-    return req;
-}
-
 static int
-call(QvirtDomain *dom, json_object *req, json_object **ret, GError **error)
+call(QvirtDomain *dom, QvCtlCommand cmd, const QvCtlArgs *args, json_object **ret,
+     GError **error)
 {
-    json_object *dummy = NULL;
-    bool ok = qv_guest_call(dom->conn->conn, dom->name, req, QV_JOB_CALL_TIMEOUT_MS,
-                            ret ? ret : &dummy, error);
-
-    json_object_put(dummy);
-    return ok ? 0 : -1;
-}
-
-static void
-add_u64(json_object *req, const char *key, unsigned long long v)
-{
-    json_object_object_add(req, key, json_object_new_int64((int64_t)v));
+    return qv_ctl_call(dom->conn->conn, dom->name, cmd, args, QV_JOB_CALL_TIMEOUT_MS, ret,
+                       error) ? 0 : -1;
 }
 
 /* libvirt's bandwidth: MiB/s unless the call's BYTES flag is set */
@@ -132,25 +113,24 @@ check_flags(unsigned int flags, unsigned int known, const char *what, GError **e
 
 /* A copy's destination from libvirt's <disk> XML: type file or block,
  * <driver type=...> optional, <source file=...|dev=...> */
-static json_object *
-parse_destxml(const char *xml, GError **error)
+static bool
+parse_destxml(const char *xml, QvCtlArgs *args, GError **error)
 {
     g_autoptr(QvXmlDoc) doc = qv_xml_read(xml, strlen(xml), "the destination XML", error);
     g_autofree char *type = NULL, *path = NULL, *fmt = NULL;
     xmlNodePtr root, n;
-    json_object *dest;
 
     if (!doc)
-        return NULL;
+        return false;
     root = xmlDocGetRootElement(doc);
     if (!root || !qv_xml_is(root, "disk")) {
         g_set_error(error, QV_ERROR, QV_ERR_XML, "the destination XML must be a <disk> element");
-        return NULL;
+        return false;
     }
     type = qv_xml_prop(root, "type");
     if (!type || (strcmp(type, "file") != 0 && strcmp(type, "block") != 0)) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "the destination disk must have type 'file' or 'block', not '%s'", type ? type : "");
-        return NULL;
+        return false;
     }
     for (n = qv_xml_element(root->children); n; n = qv_xml_element(n->next)) {
         if (qv_xml_is(n, "driver"))
@@ -160,14 +140,12 @@ parse_destxml(const char *xml, GError **error)
     }
     if (!path || !path[0] || path[0] != '/') {
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "the destination XML needs <source %s='/absolute/path'/>", strcmp(type, "file") == 0 ? "file" : "dev");
-        return NULL;
+        return false;
     }
-    dest = json_object_new_object();
-    json_object_object_add(dest, "type", json_object_new_string(type));
-    json_object_object_add(dest, "path", json_object_new_string(path));
-    if (fmt)
-        json_object_object_add(dest, "format", json_object_new_string(fmt));
-    return dest;
+    args->dest_block = strcmp(type, "block") == 0;
+    args->dest_path = g_steal_pointer(&path);
+    args->dest_format = g_steal_pointer(&fmt);
+    return true;
 }
 
 int
@@ -175,36 +153,31 @@ qvirt_domain_block_copy(QvirtDomain *dom, const char *disk, const char *destxml,
                         const QvirtTypedParameter *params, int nparams,
                         unsigned int flags, GError **error)
 {
-    json_object *req, *dest;
+    g_auto(QvCtlArgs) args = { .disk = g_strdup(disk), .flags = flags };
 
-    if (!check_flags(flags, QVIRT_DOMAIN_BLOCK_COPY_SHALLOW | QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT |
-                     QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB | QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES,
-                     "block copy", error) ||
-        !(dest = parse_destxml(destxml, error)))
+    if (!check_flags(flags, QV_CTL_COPY_FLAGS, "block copy", error) ||
+        !parse_destxml(destxml, &args, error))
         return -1;
-    req = request("block-copy", disk);
-    json_object_object_add(req, "dest", dest);
-    add_u64(req, "flags", flags);
     for (int i = 0; i < nparams; i++) {
         const char *f = params[i].field;
+        unsigned long long v = params[i].value;
 
-        if (strcmp(f, QVIRT_DOMAIN_BLOCK_COPY_BANDWIDTH) != 0 &&
-            strcmp(f, QVIRT_DOMAIN_BLOCK_COPY_GRANULARITY) != 0 &&
-            strcmp(f, QVIRT_DOMAIN_BLOCK_COPY_BUF_SIZE) != 0) {
-            json_object_put(req);
+        if (strcmp(f, QVIRT_DOMAIN_BLOCK_COPY_BANDWIDTH) == 0) {
+            args.bandwidth = v;
+        } else if (strcmp(f, QVIRT_DOMAIN_BLOCK_COPY_GRANULARITY) == 0) {
+            if (v < 512 || v > 64 << 20 || (v & (v - 1))) {
+                g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: granularity %llu must be a power of two between 512 and 64 MiB", v);
+                return -1;
+            }
+            args.granularity = v;
+        } else if (strcmp(f, QVIRT_DOMAIN_BLOCK_COPY_BUF_SIZE) == 0) {
+            args.buf_size = v;
+        } else {
             g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: unknown parameter '%s'", f);
             return -1;
         }
-        if (strcmp(f, QVIRT_DOMAIN_BLOCK_COPY_GRANULARITY) == 0 &&
-            (params[i].value < 512 || params[i].value > 64 << 20 ||
-             (params[i].value & (params[i].value - 1)))) {
-            json_object_put(req);
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: granularity %llu must be a power of two between 512 and 64 MiB", params[i].value);
-            return -1;
-        }
-        add_u64(req, f, params[i].value);
     }
-    return call(dom, req, NULL, error);
+    return call(dom, QV_CTL_BLOCK_COPY, &args, NULL, error);
 }
 
 int
@@ -250,13 +223,10 @@ qvirt_domain_block_rebase(QvirtDomain *dom, const char *disk, const char *base,
         return -1;
     }
     {
-        json_object *req = request("block-pull", disk);
+        g_auto(QvCtlArgs) args = { .disk = g_strdup(disk), .base = g_strdup(base),
+                                   .bandwidth = bw, .flags = flags };
 
-        if (base)
-            json_object_object_add(req, "base", json_object_new_string(base));
-        add_u64(req, "bandwidth", bw);
-        add_u64(req, "flags", flags);
-        return call(dom, req, NULL, error);
+        return call(dom, QV_CTL_BLOCK_PULL, &args, NULL, error);
     }
 }
 
@@ -276,36 +246,26 @@ qvirt_domain_block_commit(QvirtDomain *dom, const char *disk, const char *base,
                           const char *top, unsigned long bandwidth, unsigned int flags,
                           GError **error)
 {
+    g_auto(QvCtlArgs) args = { .disk = g_strdup(disk), .base = g_strdup(base),
+                               .top = g_strdup(top), .flags = flags };
     unsigned long long bw = 0;
-    json_object *req;
 
-    if (!check_flags(flags, QVIRT_DOMAIN_BLOCK_COMMIT_SHALLOW | QVIRT_DOMAIN_BLOCK_COMMIT_DELETE |
-                     QVIRT_DOMAIN_BLOCK_COMMIT_ACTIVE | QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE |
-                     QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES, "block commit", error) ||
+    if (!check_flags(flags, QV_CTL_COMMIT_FLAGS, "block commit", error) ||
         !bandwidth_bytes(bandwidth, flags & QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES, &bw, error))
         return -1;
-    req = request("block-commit", disk);
-    if (base)
-        json_object_object_add(req, "base", json_object_new_string(base));
-    if (top)
-        json_object_object_add(req, "top", json_object_new_string(top));
-    add_u64(req, "bandwidth", bw);
-    add_u64(req, "flags", flags);
-    return call(dom, req, NULL, error);
+    args.bandwidth = bw;
+    return call(dom, QV_CTL_BLOCK_COMMIT, &args, NULL, error);
 }
 
 int
 qvirt_domain_block_job_abort(QvirtDomain *dom, const char *disk, unsigned int flags,
                              GError **error)
 {
-    json_object *req;
+    g_auto(QvCtlArgs) args = { .disk = g_strdup(disk), .flags = flags };
 
-    if (!check_flags(flags, QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC | QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT,
-                     "block job abort", error))
+    if (!check_flags(flags, QV_CTL_ABORT_FLAGS, "block job abort", error))
         return -1;
-    req = request("block-job-abort", disk);
-    add_u64(req, "flags", flags);
-    return call(dom, req, NULL, error);
+    return call(dom, QV_CTL_BLOCK_JOB_ABORT, &args, NULL, error);
 }
 
 int
@@ -313,37 +273,28 @@ qvirt_domain_get_block_job_info(QvirtDomain *dom, const char *disk,
                                 QvirtDomainBlockJobInfo *info, unsigned int flags,
                                 GError **error)
 {
+    g_auto(QvCtlArgs) args = { .disk = g_strdup(disk) };
+    g_auto(QvCtlJobInfo) ji = { 0 };
     g_autoptr(json_object) ret = NULL;
-    static const char *const types[] = { "unknown", "pull", "copy", "commit", "active-commit" };
-    const char *type = NULL;
-    uint64_t v = 0;
-    bool found = false;
 
     memset(info, 0, sizeof(*info));
     if (!check_flags(flags, QVIRT_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES, "block job info", error) ||
-        call(dom, request("block-job-info", disk), &ret, error) < 0)
+        call(dom, QV_CTL_BLOCK_JOB_INFO, &args, &ret, error) < 0)
         return -1;
     if (!ret)
         return 0;
-    qv_json_get_string(ret, "type", &type, NULL);
-    for (int i = 0; type && i < (int)G_N_ELEMENTS(types); i++) {
-        if (strcmp(types[i], type) == 0)
-            info->type = i;
-    }
-    if (qv_json_get_uint64(ret, "cur", &v, &found, NULL) && found)
-        info->cur = v;
-    if (qv_json_get_uint64(ret, "end", &v, &found, NULL) && found)
-        info->end = v;
-    if (qv_json_get_uint64(ret, "bandwidth", &v, &found, NULL) && found)
-        info->bandwidth = (flags & QVIRT_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES) ? v : v >> 20;
+    if (!qv_ctl_job_info_decode(ret, &ji, error))
+        return -1;
+    info->type = ji.type;
+    info->cur = ji.cur;
+    info->end = ji.end;
+    info->bandwidth = (flags & QVIRT_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES) ? ji.bandwidth
+                                                                            : ji.bandwidth >> 20;
     /* as libvirt: for a copy or active commit, cur == end means ready
      * (pivot possible), and only then */
     if (info->type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY ||
         info->type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) {
-        json_object *r = NULL;
-        bool ready = json_object_object_get_ex(ret, "ready", &r) && json_object_get_boolean(r);
-
-        if (ready)
+        if (ji.ready)
             info->cur = info->end;
         else if (info->cur == info->end)
             info->end++;
@@ -355,15 +306,14 @@ int
 qvirt_domain_block_job_set_speed(QvirtDomain *dom, const char *disk, unsigned long bandwidth,
                                  unsigned int flags, GError **error)
 {
+    g_auto(QvCtlArgs) args = { .disk = g_strdup(disk) };
     unsigned long long bw = 0;
-    json_object *req;
 
     if (!check_flags(flags, QVIRT_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES, "block job speed", error) ||
         !bandwidth_bytes(bandwidth, flags & QVIRT_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES, &bw, error))
         return -1;
-    req = request("block-job-speed", disk);
-    add_u64(req, "bandwidth", bw);
-    return call(dom, req, NULL, error);
+    args.bandwidth = bw;
+    return call(dom, QV_CTL_BLOCK_JOB_SPEED, &args, NULL, error);
 }
 
 
@@ -372,13 +322,10 @@ qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml, unsigned int
                                  GError **error)
 {
     g_autoptr(QvXmlDoc) doc = NULL;
-    g_autofree char *name = NULL;
-    json_object *req, *disks;
+    g_auto(QvCtlArgs) args = { .flags = flags };
     xmlNodePtr root, n;
 
-    if (!check_flags(flags, QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
-                     QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT | QVIRT_DOMAIN_SNAPSHOT_CREATE_ATOMIC,
-                     "snapshot", error))
+    if (!check_flags(flags, QV_CTL_SNAPSHOT_FLAGS, "snapshot", error))
         return -1;
     if (!(flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "snapshot: only disk-only snapshots are supported (give DISK_ONLY, --disk-only)");
@@ -391,59 +338,49 @@ qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml, unsigned int
         g_set_error(error, QV_ERROR, QV_ERR_XML, "the snapshot XML must be a <domainsnapshot> element");
         return -1;
     }
-    disks = json_object_new_array();
     for (n = qv_xml_element(root->children); n; n = qv_xml_element(n->next)) {
         if (qv_xml_is(n, "name")) {
-            g_free(name);
-            name = qv_xml_text(n);
+            g_free(args.name);
+            args.name = qv_xml_text(n);
         } else if (qv_xml_is(n, "disks")) {
             for (xmlNodePtr d = qv_xml_element(n->children); d; d = qv_xml_element(d->next)) {
                 g_autofree char *dn = qv_xml_prop(d, "name");
                 g_autofree char *mode = qv_xml_prop(d, "snapshot");
-                json_object *o;
+                g_autofree char *file = NULL;
 
                 if (!qv_xml_is(d, "disk") || !dn) {
-                    json_object_put(disks);
                     g_set_error(error, QV_ERROR, QV_ERR_XML, "the snapshot XML: <disks> holds <disk name='...'> elements");
                     return -1;
                 }
-                o = json_object_new_object();
-                json_object_object_add(o, "disk", json_object_new_string(dn));
-                if (mode)
-                    json_object_object_add(o, "snapshot", json_object_new_string(mode));
                 for (xmlNodePtr s = qv_xml_element(d->children); s; s = qv_xml_element(s->next)) {
-                    g_autofree char *file = qv_xml_is(s, "source") ? qv_xml_prop(s, "file") : NULL;
-
-                    if (file)
-                        json_object_object_add(o, "file", json_object_new_string(file));
+                    if (qv_xml_is(s, "source")) {
+                        g_free(file);
+                        file = qv_xml_prop(s, "file");
+                    }
                 }
-                json_object_array_add(disks, o);
+                qv_ctl_args_add_snap_disk(&args, dn, mode, file);
             }
         }
     }
-    if (!name) {
+    if (!args.name) {
         g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 
-        name = g_strdup_printf("%" G_GINT64_FORMAT, g_date_time_to_unix(now));
+        args.name = g_strdup_printf("%" G_GINT64_FORMAT, g_date_time_to_unix(now));
     }
-    req = json_object_new_object();
-    json_object_object_add(req, "cmd", json_object_new_string("snapshot"));
-    json_object_object_add(req, "name", json_object_new_string(name));
-    json_object_object_add(req, "disks", disks);
-    json_object_object_add(req, "reuse", json_object_new_boolean(!!(flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT)));
-    json_object_object_add(req, "no-metadata", json_object_new_boolean(!!(flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)));
-    return call(dom, req, NULL, error);
+    return call(dom, QV_CTL_SNAPSHOT, &args, NULL, error);
 }
 
 int
 qvirt_domain_block_job_wait(QvirtDomain *dom, const char *disk, unsigned int timeout_ms,
                             GError **error)
 {
+    g_auto(QvCtlArgs) args = { .disk = g_strdup(disk) };
     g_autoptr(json_object) ret = NULL;
     json_object *v = NULL;
 
-    if (!qv_guest_call(dom->conn->conn, dom->name, request("block-job-wait", disk),
-                       timeout_ms ? timeout_ms : QV_JOB_CALL_TIMEOUT_MS, &ret, error))
+    if (!qv_ctl_call(dom->conn->conn, dom->name, QV_CTL_BLOCK_JOB_WAIT, &args,
+                     timeout_ms ? timeout_ms : QV_JOB_CALL_TIMEOUT_MS, &ret, error))
         return -1;
-    return ret && json_object_object_get_ex(ret, "ready", &v) && json_object_get_boolean(v);
+    return ret && json_object_object_get_ex(ret, QV_CTL_REPLY_READY, &v) &&
+           json_object_get_boolean(v);
 }

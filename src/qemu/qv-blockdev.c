@@ -46,15 +46,16 @@
  * element: QEMU then opens what the image names itself.  Writing null
  * there would silently cut the guest's view of its data.
  */
-#include "qv-blockdev.h"
+#include "qemu/qv-blockdev.h"
 
 #include <string.h>
 
-#include "qv-chain.h"
-#include "qv-domain-validate.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-qemu-validate.h"
+#include "conf/qv-domain-validate.h"
+#include "qemu/qv-qemu-validate.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
+#include "util/qv-json-build.h"
+#include "util/qv-json.h"
 
 typedef struct {
     const QvDiskDef *disk;
@@ -106,34 +107,29 @@ qv_blockdev_node_names(json_object *props)
     return names;
 }
 
-/* libvirt's cache modes as QEMU's cache.direct / cache.no-flush */
-static void
-qv_blockdev_add_cache(json_object *obj, QvDiskCache cache)
+/* libvirt's cache modes as QEMU's cache.direct / cache.no-flush; false
+ * for the default, which sets neither */
+static bool
+qv_blockdev_cache_flags(QvDiskCache cache, bool *direct, bool *no_flush)
 {
-    bool direct = false;
-    bool no_flush = false;
-    json_object *c;
-
+    *direct = false;
+    *no_flush = false;
     switch (cache) {
     case QV_CACHE_DEFAULT:
-        return;
+    case QV_CACHE_LAST:
+        return false;
     case QV_CACHE_NONE:
     case QV_CACHE_DIRECTSYNC:
-        direct = true;
+        *direct = true;
         break;
     case QV_CACHE_WRITETHROUGH:
     case QV_CACHE_WRITEBACK:
         break;
     case QV_CACHE_UNSAFE:
-        no_flush = true;
+        *no_flush = true;
         break;
-    case QV_CACHE_LAST:
-        return;
     }
-    c = json_object_new_object();
-    json_object_object_add(c, "direct", json_object_new_boolean(direct));
-    json_object_object_add(c, "no-flush", json_object_new_boolean(no_flush));
-    json_object_object_add(obj, "cache", c);
+    return true;
 }
 
 static const char *
@@ -169,22 +165,21 @@ qv_blockdev_aio_name(QvDiskIo io)
 }
 
 /* Options shared by both nodes of a layer: read-only, cache, discard */
-static void
+static bool
 qv_blockdev_add_common(json_object *obj, const QvDiskDef *disk,
-                       bool readonly, bool top)
+                       bool readonly, bool top, GError **error)
 {
-    const char *discard = qv_blockdev_discard_name(disk->discard);
+    g_autoptr(json_object) cache = NULL;
+    bool direct, no_flush;
 
-    json_object_object_add(obj, "read-only", json_object_new_boolean(readonly));
-    qv_blockdev_add_cache(obj, disk->cache);
-    if (top && discard)
-        json_object_object_add(obj, "discard", json_object_new_string(discard));
-}
-
-static void
-qv_blockdev_add_str(json_object *obj, const char *key, const char *val)
-{
-    json_object_object_add(obj, key, json_object_new_string(val));
+    if (qv_blockdev_cache_flags(disk->cache, &direct, &no_flush) &&
+        !(cache = qv_json_new(error, "b:direct", direct, "b:no-flush", no_flush, NULL)))
+        return false;
+    return qv_json_add(&obj, error,
+                       "b:read-only", readonly,
+                       "A:cache", &cache,
+                       "S:discard", top ? qv_blockdev_discard_name(disk->discard) : NULL,
+                       NULL);
 }
 
 
@@ -199,30 +194,55 @@ qv_blockdev_port(const QvStorageSource *src, const QvStorageHost *h)
 /* SocketAddress / InetSocketAddress: {type, host, port} or {type, path} */
 static json_object *
 qv_blockdev_net_server(const QvStorageSource *src, const QvStorageHost *h,
-                       bool typed)
+                       bool typed, GError **error)
 {
-    json_object *obj = json_object_new_object();
+    g_autofree char *port = NULL;
 
-    if (h->transport == QV_TRANSPORT_UNIX) {
-        qv_blockdev_add_str(obj, "type", "unix");
-        qv_blockdev_add_str(obj, "path", h->socket ? h->socket : "");
-    } else {
-        g_autofree char *port = qv_blockdev_port(src, h);
-        if (typed)
-            qv_blockdev_add_str(obj, "type", "inet");
-        qv_blockdev_add_str(obj, "host", h->name ? h->name : "");
-        qv_blockdev_add_str(obj, "port", port);
+    if (h->transport == QV_TRANSPORT_UNIX)
+        return qv_json_new(error, "s:type", "unix",
+                           "s:path", h->socket ? h->socket : "", NULL);
+    port = qv_blockdev_port(src, h);
+    return qv_json_new(error, "S:type", typed ? "inet" : NULL,
+                       "s:host", h->name ? h->name : "",
+                       "s:port", port, NULL);
+}
+
+/* Every host of @src, as an array of servers */
+static json_object *
+qv_blockdev_net_servers(const QvStorageSource *src, bool typed,
+                        GError **error)
+{
+    g_autoptr(json_object) servers = json_object_new_array();
+
+    for (size_t i = 0; i < src->nhosts; i++) {
+        json_object *server = qv_blockdev_net_server(src, &src->hosts[i], typed, error);
+
+        if (!server)
+            return NULL;
+        json_object_array_add(servers, server);
     }
-    return obj;
+    return g_steal_pointer(&servers);
 }
 
 /*
  * The builders below run after qv_qemu_validate_protocol: hosts,
- * transports and names are as their protocol needs.
+ * transports and names are as their protocol needs.  They fail only
+ * when building the JSON does (or, a programming error, when the rules
+ * were not applied first).
  */
 
-static void
-qv_blockdev_net_iscsi(json_object *obj, const QvStorageSource *src)
+static bool
+qv_blockdev_unchecked(const QvStorageSource *src, GError **error)
+{
+    g_autofree char *what = qv_source_describe(src);
+
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "network source '%s' reached the blockdev builder without passing the QEMU rules", what);
+    return false;
+}
+
+static bool
+qv_blockdev_net_iscsi(json_object *obj, const QvStorageSource *src,
+                      GError **error)
 {
     const char *name = src->path ? src->path : "";
     const char *slash = strrchr(name, '/');
@@ -231,66 +251,60 @@ qv_blockdev_net_iscsi(json_object *obj, const QvStorageSource *src)
     g_autofree char *port = NULL;
     guint64 lun = 0;
 
-    qv_qemu_iscsi_lun(src, &lun);
+    if (!qv_qemu_iscsi_lun(src, &lun))
+        return qv_blockdev_unchecked(src, error);
     port = qv_blockdev_port(src, &src->hosts[0]);
     portal = g_strdup_printf(strchr(src->hosts[0].name, ':') ? "[%s]:%s" : "%s:%s",
                              src->hosts[0].name, port);
-    qv_blockdev_add_str(obj, "transport", "tcp");
-    qv_blockdev_add_str(obj, "portal", portal);
-    qv_blockdev_add_str(obj, "target", target);
-    json_object_object_add(obj, "lun", json_object_new_int((int)lun));
+    return qv_json_add(&obj, error, "s:transport", "tcp", "s:portal", portal,
+                       "s:target", target, "i:lun", (int)lun, NULL);
 }
 
-static void
-qv_blockdev_net_rbd(json_object *obj, const QvStorageSource *src)
+static bool
+qv_blockdev_net_rbd(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
     g_autofree char *pool = NULL;
     g_autofree char *image = NULL;
+    g_autoptr(json_object) servers = NULL;
     char *ns;
-    size_t i;
 
     if (!qv_qemu_net_split_name(src, &pool, &image))
-        return;
-    qv_blockdev_add_str(obj, "pool", pool);
-    if ((ns = strchr(image, '/'))) {
-        *ns = '\0';
-        qv_blockdev_add_str(obj, "namespace", image);
-        qv_blockdev_add_str(obj, "image", ns + 1);
-    } else {
-        qv_blockdev_add_str(obj, "image", image);
-    }
-    if (src->snapshot)
-        qv_blockdev_add_str(obj, "snapshot", src->snapshot);
-    if (src->config)
-        qv_blockdev_add_str(obj, "conf", src->config);
-    if (src->nhosts > 0) {
-        json_object *servers = json_object_new_array();
-        for (i = 0; i < src->nhosts; i++)
-            json_object_array_add(servers, qv_blockdev_net_server(src, &src->hosts[i], false));
-        json_object_object_add(obj, "server", servers);
-    }
+        return qv_blockdev_unchecked(src, error);
+    if (!(servers = qv_blockdev_net_servers(src, false, error)))
+        return false;
+    /* "pool/namespace/image" */
+    if ((ns = strchr(image, '/')))
+        *ns++ = '\0';
+    return qv_json_add(&obj, error,
+                       "s:pool", pool,
+                       "S:namespace", ns ? image : NULL,
+                       "s:image", ns ? ns : image,
+                       "S:snapshot", src->snapshot,
+                       "S:conf", src->config,
+                       "m:server", &servers,
+                       NULL);
 }
 
-static void
-qv_blockdev_net_gluster(json_object *obj, const QvStorageSource *src)
+static bool
+qv_blockdev_net_gluster(json_object *obj, const QvStorageSource *src,
+                        GError **error)
 {
     g_autofree char *volume = NULL;
     g_autofree char *path = NULL;
-    json_object *servers;
-    size_t i;
+    g_autoptr(json_object) servers = NULL;
 
     if (!qv_qemu_net_split_name(src, &volume, &path))
-        return;
-    qv_blockdev_add_str(obj, "volume", volume);
-    qv_blockdev_add_str(obj, "path", path);
-    servers = json_object_new_array();
-    for (i = 0; i < src->nhosts; i++)
-        json_object_array_add(servers, qv_blockdev_net_server(src, &src->hosts[i], true));
-    json_object_object_add(obj, "server", servers);
+        return qv_blockdev_unchecked(src, error);
+    if (!(servers = qv_blockdev_net_servers(src, true, error)))
+        return false;
+    return qv_json_add(&obj, error, "s:volume", volume, "s:path", path,
+                       "a:server", &servers, NULL);
 }
 
-static void
-qv_blockdev_net_curl(json_object *obj, const QvStorageSource *src)
+static bool
+qv_blockdev_net_curl(json_object *obj, const QvStorageSource *src,
+                     GError **error)
 {
     const QvStorageHost *h = &src->hosts[0];
     g_autoptr(GString) url = g_string_new(qv_protocol_to_string(src->protocol));
@@ -308,79 +322,95 @@ qv_blockdev_net_curl(json_object *obj, const QvStorageSource *src)
     g_string_append(url, path);
     if (src->query)
         g_string_append_printf(url, "?%s", src->query);
-    qv_blockdev_add_str(obj, "url", url->str);
+    return qv_json_add(&obj, error, "s:url", url->str, NULL);
 }
 
-static void
-qv_blockdev_net_nbd(json_object *obj, const QvStorageSource *src)
+static bool
+qv_blockdev_net_nbd(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
-    json_object_object_add(obj, "server",
-                           qv_blockdev_net_server(src, &src->hosts[0], true));
-    if (src->path && src->path[0])
-        qv_blockdev_add_str(obj, "export", src->path);
+    g_autoptr(json_object) server = NULL;
+
+    if (!(server = qv_blockdev_net_server(src, &src->hosts[0], true, error)))
+        return false;
+    return qv_json_add(&obj, error, "a:server", &server,
+                       "S:export", src->path && src->path[0] ? src->path : NULL,
+                       NULL);
 }
 
-static void
-qv_blockdev_net_ssh(json_object *obj, const QvStorageSource *src)
+static bool
+qv_blockdev_net_ssh(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
-    json_object_object_add(obj, "server",
-                           qv_blockdev_net_server(src, &src->hosts[0], false));
-    qv_blockdev_add_str(obj, "path", src->path ? src->path : "");
-    if (src->user)
-        qv_blockdev_add_str(obj, "user", src->user);
+    g_autoptr(json_object) server = NULL;
+
+    if (!(server = qv_blockdev_net_server(src, &src->hosts[0], false, error)))
+        return false;
+    return qv_json_add(&obj, error, "a:server", &server,
+                       "s:path", src->path ? src->path : "",
+                       "S:user", src->user, NULL);
 }
 
-static void
-qv_blockdev_net_nfs(json_object *obj, const QvStorageSource *src)
+static bool
+qv_blockdev_net_nfs(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
-    json_object *server = json_object_new_object();
+    g_autoptr(json_object) server = NULL;
+    g_autoptr(json_object) user = NULL;
     guint64 uid;
 
-    qv_blockdev_add_str(server, "type", "inet");
-    qv_blockdev_add_str(server, "host", src->hosts[0].name);
-    json_object_object_add(obj, "server", server);
-    qv_blockdev_add_str(obj, "path", src->path ? src->path : "");
-    /* QEMU's nfs "user" is a numeric uid */
-    if (src->user && qv_qemu_nfs_uid(src, &uid))
-        json_object_object_add(obj, "user", json_object_new_int64((int64_t)uid));
+    if (src->user) {
+        /* QEMU's nfs "user" is a numeric uid */
+        if (!qv_qemu_nfs_uid(src, &uid))
+            return qv_blockdev_unchecked(src, error);
+        user = json_object_new_int64((int64_t)uid);
+    }
+    if (!(server = qv_json_new(error, "s:type", "inet", "s:host", src->hosts[0].name, NULL)))
+        return false;
+    return qv_json_add(&obj, error, "a:server", &server,
+                       "s:path", src->path ? src->path : "",
+                       "A:user", &user, NULL);
 }
 
 static json_object *
-qv_blockdev_net_props(const QvStorageSource *src)
+qv_blockdev_net_props(const QvStorageSource *src, GError **error)
 {
-    json_object *obj = json_object_new_object();
+    g_autoptr(json_object) obj = NULL;
+    bool ok = false;
 
-    qv_blockdev_add_str(obj, "driver", qv_protocol_to_string(src->protocol));
+    if (!(obj = qv_json_new(error, "s:driver", qv_protocol_to_string(src->protocol), NULL)))
+        return NULL;
     switch (src->protocol) {
     case QV_PROTO_HTTP:
     case QV_PROTO_HTTPS:
     case QV_PROTO_FTP:
     case QV_PROTO_FTPS:
-        qv_blockdev_net_curl(obj, src);
+        ok = qv_blockdev_net_curl(obj, src, error);
         break;
     case QV_PROTO_NBD:
-        qv_blockdev_net_nbd(obj, src);
+        ok = qv_blockdev_net_nbd(obj, src, error);
         break;
     case QV_PROTO_ISCSI:
-        qv_blockdev_net_iscsi(obj, src);
+        ok = qv_blockdev_net_iscsi(obj, src, error);
         break;
     case QV_PROTO_RBD:
-        qv_blockdev_net_rbd(obj, src);
+        ok = qv_blockdev_net_rbd(obj, src, error);
         break;
     case QV_PROTO_GLUSTER:
-        qv_blockdev_net_gluster(obj, src);
+        ok = qv_blockdev_net_gluster(obj, src, error);
         break;
     case QV_PROTO_SSH:
-        qv_blockdev_net_ssh(obj, src);
+        ok = qv_blockdev_net_ssh(obj, src, error);
         break;
     case QV_PROTO_NFS:
-        qv_blockdev_net_nfs(obj, src);
+        ok = qv_blockdev_net_nfs(obj, src, error);
         break;
     case QV_PROTO_NONE:
     case QV_PROTO_LAST:
+        ok = qv_blockdev_unchecked(src, error);
         break;
     }
-    return obj;
+    return ok ? g_steal_pointer(&obj) : NULL;
 }
 
 /*
@@ -424,27 +454,20 @@ static json_object *
 qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
                      const char *cwd, GError **error)
 {
-    g_autoptr(json_object) obj = NULL;
-    const char *aio = qv_blockdev_aio_name(disk->io);
+    const char *driver = "file";
 
     if (!qv_qemu_validate_protocol(disk, src, error))
         return NULL;
-    obj = json_object_new_object();
     switch (src->type) {
     case QV_STORAGE_FILE:
     case QV_STORAGE_BLOCK:
-        if (src->type == QV_STORAGE_FILE)
-            qv_blockdev_add_str(obj, "driver", "file");
-        else if (disk->device == QV_DISK_DEVICE_CDROM)
-            qv_blockdev_add_str(obj, "driver", "host_cdrom");
-        else
-            qv_blockdev_add_str(obj, "driver", "host_device");
-        qv_blockdev_add_str(obj, "filename", qv_blockdev_filename(src, cwd));
-        if (aio)
-            qv_blockdev_add_str(obj, "aio", aio);
-        return g_steal_pointer(&obj);
+        if (src->type == QV_STORAGE_BLOCK)
+            driver = disk->device == QV_DISK_DEVICE_CDROM ? "host_cdrom" : "host_device";
+        return qv_json_new(error, "s:driver", driver,
+                           "s:filename", qv_blockdev_filename(src, cwd),
+                           "S:aio", qv_blockdev_aio_name(disk->io), NULL);
     case QV_STORAGE_NETWORK:
-        return qv_blockdev_net_props(src);
+        return qv_blockdev_net_props(src, error);
     case QV_STORAGE_DIR:
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
@@ -452,6 +475,8 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
     case QV_STORAGE_LAST:
         break;
     }
+    /* refused by qv_qemu_validate_protocol above */
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': a source of type '%s' reached the blockdev builder", disk->dst, qv_storage_type_to_string(src->type));
     return NULL;
 }
 
@@ -500,36 +525,32 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
     bool cow;
     const char *drv = qv_blockdev_format_driver(src->format, &cow);
     bool top = src == ctx->top;
+    bool auto_ro;
 
     if (!qv_qemu_validate_format(disk, src, below || src->nbacking > 0, error) ||
         !qv_qemu_validate_node_name(disk, fname, error))
         return false;
 
-    if (!(proto = qv_blockdev_protocol(disk, src, ctx->cwd, error)))
-        return false;
-    qv_blockdev_add_str(proto, "node-name", pname);
     /* a backing layer's file is opened as libvirt does: writable on
      * demand (auto-read-only) under a read-only format node, so that a
      * commit can reopen the format node read-write and write into it */
-    if (readonly && !top && (src->type == QV_STORAGE_FILE || src->type == QV_STORAGE_BLOCK)) {
-        qv_blockdev_add_common(proto, disk, false, top);
-        json_object_object_add(proto, "auto-read-only", json_object_new_boolean(1));
-    } else {
-        qv_blockdev_add_common(proto, disk, readonly, top);
-    }
+    auto_ro = readonly && !top && (src->type == QV_STORAGE_FILE || src->type == QV_STORAGE_BLOCK);
+    if (!(proto = qv_blockdev_protocol(disk, src, ctx->cwd, error)) ||
+        !qv_json_add(&proto, error, "s:node-name", pname, NULL) ||
+        !qv_blockdev_add_common(proto, disk, readonly && !auto_ro, top, error) ||
+        !qv_json_add(&proto, error, "B:auto-read-only", auto_ro, NULL))
+        return false;
 
-    fmt = json_object_new_object();
-    qv_blockdev_add_str(fmt, "driver", drv);
-    qv_blockdev_add_str(fmt, "node-name", fname);
-    qv_blockdev_add_common(fmt, disk, readonly, top);
-    if (top && disk->detect_zeroes != QV_DETECT_ZEROES_DEFAULT)
-        qv_blockdev_add_str(fmt, "detect-zeroes",
-                            qv_detect_zeroes_to_string(disk->detect_zeroes));
-    qv_blockdev_add_str(fmt, "file", pname);
-    if (below)
-        qv_blockdev_add_str(fmt, "backing", below);
-    else if (cow && known_end)
-        json_object_object_add(fmt, "backing", NULL);
+    if (!qv_json_add(&fmt, error, "s:driver", drv, "s:node-name", fname, NULL) ||
+        !qv_blockdev_add_common(fmt, disk, readonly, top, error) ||
+        !qv_json_add(&fmt, error,
+                     "S:detect-zeroes", top ? qv_detect_zeroes_to_string(disk->detect_zeroes) : NULL,
+                     "s:file", pname,
+                     "S:backing", below,
+                     NULL))
+        return false;
+    if (!below && cow && known_end && !qv_json_add(&fmt, error, "n:backing", NULL))
+        return false;
 
     json_object_array_add(ctx->list, g_steal_pointer(&proto));
     json_object_array_add(ctx->list, g_steal_pointer(&fmt));
@@ -543,16 +564,10 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
 {
     const QvDiskDef *disk = ctx->disk;
     g_autofree char *name = qv_blockdev_node_name(disk->dst, src->index, true);
-    g_autoptr(json_object) obj = json_object_new_object();
-    json_object *children = json_object_new_array();
+    g_autoptr(json_object) children = json_object_new_array();
+    json_object *obj;
     size_t i;
 
-    json_object_object_add(obj, "driver", json_object_new_string("quorum"));
-    json_object_object_add(obj, "node-name", json_object_new_string(name));
-    json_object_object_add(obj, "read-only", json_object_new_boolean(readonly));
-    json_object_object_add(obj, "vote-threshold",
-                           json_object_new_int((int)src->threshold));
-    json_object_object_add(obj, "children", children);
     for (i = 0; i < src->nbacking; i++) {
         g_autofree char *ctop = qv_blockdev_node_name(disk->dst, src->backing[i]->index, true);
 
@@ -560,9 +575,16 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
             return false;
         json_object_array_add(children, json_object_new_string(ctop));
     }
-    if (!qv_qemu_validate_node_name(disk, name, error))
+    if (!qv_qemu_validate_node_name(disk, name, error) ||
+        !(obj = qv_json_new(error,
+                            "s:driver", "quorum",
+                            "s:node-name", name,
+                            "b:read-only", readonly,
+                            "i:vote-threshold", (int)src->threshold,
+                            "a:children", &children,
+                            NULL)))
         return false;
-    json_object_array_add(ctx->list, g_steal_pointer(&obj));
+    json_object_array_add(ctx->list, obj);
     return true;
 }
 
@@ -650,17 +672,18 @@ qv_blockdev_check_indexes(const QvDiskDef *disk, GError **error)
     return !c.missing && !c.repeated;
 }
 
-static void
-qv_blockdev_add_cor(QvBlockdevCtx *ctx)
+static bool
+qv_blockdev_add_cor(QvBlockdevCtx *ctx, GError **error)
 {
-    json_object *obj = json_object_new_object();
     g_autofree char *below = qv_blockdev_node_name(ctx->disk->dst, ctx->disk->src->index, true);
     g_autofree char *name = g_strdup_printf("%s-cor", ctx->disk->dst);
+    json_object *obj = qv_json_new(error, "s:driver", "copy-on-read",
+                                   "s:node-name", name, "s:file", below, NULL);
 
-    qv_blockdev_add_str(obj, "driver", "copy-on-read");
-    qv_blockdev_add_str(obj, "node-name", name);
-    qv_blockdev_add_str(obj, "file", below);
+    if (!obj)
+        return false;
     json_object_array_add(ctx->list, obj);
+    return true;
 }
 
 /* Counts the folder a relative backing string of @src was resolved
@@ -731,8 +754,8 @@ qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
     if (!qv_blockdev_check_indexes(disk, error) ||
         !qv_blockdev_add_chain(&ctx, disk->src, ro, error))
         return NULL;
-    if (disk->copy_on_read == QV_TRISTATE_ON)
-        qv_blockdev_add_cor(&ctx);
+    if (disk->copy_on_read == QV_TRISTATE_ON && !qv_blockdev_add_cor(&ctx, error))
+        return NULL;
     return g_steal_pointer(&list);
 }
 

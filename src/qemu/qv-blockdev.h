@@ -21,7 +21,7 @@
 
 #include <json-c/json.h>
 
-#include "qv-domain.h"
+#include "conf/qv-domain.h"
 
 G_BEGIN_DECLS
 

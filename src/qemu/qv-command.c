@@ -8,15 +8,16 @@
  * are the same ones QMP takes for hotplug.  -chardev and -name still use
  * QEMU's option syntax, where a comma is written twice.
  */
-#include "qv-command.h"
+#include "qemu/qv-command.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-#include "qv-blockdev.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-qemu-validate.h"
+#include "qemu/qv-blockdev.h"
+#include "qemu/qv-qemu-validate.h"
+#include "util/qv-error.h"
+#include "util/qv-json-build.h"
+#include "util/qv-json.h"
 
 #define QV_QEMU_DEFAULT_EMULATOR "qemu-system-x86_64"
 #define QV_QEMU_DEFAULT_MACHINE "q35"
@@ -43,19 +44,6 @@ qv_argv_addf(GPtrArray *argv, const char *fmt, ...)
     va_start(ap, fmt);
     g_ptr_array_add(argv, g_strdup_vprintf(fmt, ap));
     va_end(ap);
-}
-
-/* A string member from printf-style arguments */
-static void G_GNUC_PRINTF(3, 4)
-qv_json_add_strf(json_object *obj, const char *key, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *val = NULL;
-
-    va_start(ap, fmt);
-    val = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    json_object_object_add(obj, key, json_object_new_string(val));
 }
 
 static void
@@ -267,45 +255,46 @@ qv_qemu_bus_slots(QvDiskBus bus, bool q35)
 }
 
 /* Where the device sits: bus, unit numbers, and its default id; @idx is
- * within the bus (qv_qemu_validate_frontend) */
-static void
+ * within the bus (qv_qemu_validate_frontend); false only when building
+ * the JSON fails */
+static bool
 qv_command_device_address(json_object *dev, const QvDiskDef *disk,
-                          const QvQemuBuses *b, int idx, char **id)
+                          const QvQemuBuses *b, int idx, char **id,
+                          GError **error)
 {
+    g_autofree char *bus = NULL;
+
     switch (disk->bus) {
     case QV_DISK_BUS_VIRTIO:
         *id = g_strdup_printf("virtio-disk%d", idx);
-        break;
+        return true;
     case QV_DISK_BUS_SCSI:
-        json_object_object_add(dev, "bus", json_object_new_string("scsi0.0"));
-        json_object_object_add(dev, "channel", json_object_new_int(0));
-        json_object_object_add(dev, "scsi-id", json_object_new_int(idx));
-        json_object_object_add(dev, "lun", json_object_new_int(0));
         *id = g_strdup_printf("scsi0-0-%d-0", idx);
-        break;
+        return qv_json_add(&dev, error, "s:bus", "scsi0.0", "i:channel", 0,
+                           "i:scsi-id", idx, "i:lun", 0, NULL);
     case QV_DISK_BUS_IDE:
     case QV_DISK_BUS_SATA:
         if (b->q35 || disk->bus == QV_DISK_BUS_SATA) {
             /* AHCI: one device per port */
-            const char *ctl = b->q35 ? "ide" : "sata0";
-            qv_json_add_strf(dev, "bus", "%s.%d", ctl, idx);
+            bus = g_strdup_printf("%s.%d", b->q35 ? "ide" : "sata0", idx);
             *id = g_strdup_printf("sata0-0-%d", idx);
-        } else {
-            /* PIIX: two buses, master and slave */
-            qv_json_add_strf(dev, "bus", "ide.%d", idx / 2);
-            json_object_object_add(dev, "unit", json_object_new_int(idx % 2));
-            *id = g_strdup_printf("ide0-%d-%d", idx / 2, idx % 2);
+            return qv_json_add(&dev, error, "s:bus", bus, NULL);
         }
-        break;
+        /* PIIX: two buses, master and slave */
+        bus = g_strdup_printf("ide.%d", idx / 2);
+        *id = g_strdup_printf("ide0-%d-%d", idx / 2, idx % 2);
+        return qv_json_add(&dev, error, "s:bus", bus, "i:unit", idx % 2, NULL);
     case QV_DISK_BUS_FDC:
-        json_object_object_add(dev, "unit", json_object_new_int(idx));
         *id = g_strdup_printf("fdc0-0-%d", idx);
-        break;
+        return qv_json_add(&dev, error, "i:unit", idx, NULL);
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_USB:
     case QV_DISK_BUS_LAST:
         break;
     }
+    /* refused by qv_qemu_validate_frontend, which runs first */
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': bus '%s' reached the -device builder", disk->dst, disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
+    return false;
 }
 
 static const char *
@@ -332,28 +321,26 @@ qv_command_disk_device(const QvDomainDef *def, const QvDiskDef *disk,
 {
     const char *model = qv_qemu_device_model(disk);
     int idx = qv_qemu_disk_index(disk->dst);
-    g_autoptr(json_object) dev = json_object_new_object();
+    g_autoptr(json_object) dev = NULL;
     g_autofree char *id = NULL;
     g_autofree char *node = qv_blockdev_top_node(disk);
     const char *wce = qv_command_write_cache(disk->cache);
-    bool fixed = disk->device == QV_DISK_DEVICE_DISK;
 
-    if (!qv_qemu_validate_frontend(def, disk, error))
-        return NULL;
-    json_object_object_add(dev, "driver", json_object_new_string(model));
-    qv_command_device_address(dev, disk, b, idx, &id);
-    if (node)
-        json_object_object_add(dev, "drive", json_object_new_string(node));
-    json_object_object_add(dev, "id", json_object_new_string(disk->alias ? disk->alias : id));
-    if (disk->serial)
-        json_object_object_add(dev, "serial", json_object_new_string(disk->serial));
-    if (disk->boot_order)
-        json_object_object_add(dev, "bootindex", json_object_new_int((int)disk->boot_order));
     /* scsi-block passes the guest's cache commands through */
-    if (wce && fixed && !disk->readonly)
-        json_object_object_add(dev, "write-cache", json_object_new_string(wce));
-    if (disk->shareable)
-        json_object_object_add(dev, "share-rw", json_object_new_boolean(true));
+    if (disk->device != QV_DISK_DEVICE_DISK || disk->readonly)
+        wce = NULL;
+    if (!qv_qemu_validate_frontend(def, disk, error) ||
+        !qv_json_add(&dev, error, "s:driver", model, NULL) ||
+        !qv_command_device_address(dev, disk, b, idx, &id, error) ||
+        !qv_json_add(&dev, error,
+                     "S:drive", node,
+                     "s:id", disk->alias ? disk->alias : id,
+                     "S:serial", disk->serial,
+                     "I:bootindex", (int)disk->boot_order,
+                     "S:write-cache", wce,
+                     "B:share-rw", disk->shareable,
+                     NULL))
+        return NULL;
     return g_steal_pointer(&dev);
 }
 
@@ -366,15 +353,16 @@ qv_qemu_assign_aliases(QvDomainDef *def, GError **error)
     for (size_t i = 0; i < def->ndisks; i++) {
         QvDiskDef *disk = def->disks[i];
         g_autoptr(json_object) dev = json_object_new_object();
-        char *id = NULL;
+        g_autofree char *id = NULL;
 
         if (disk->alias)
             continue;
-        if (!qv_qemu_validate_frontend(def, disk, error))
+        if (!qv_qemu_validate_frontend(def, disk, error) ||
+            !qv_command_device_address(dev, disk, &buses,
+                                       qv_qemu_disk_index(disk->dst), &id,
+                                       error))
             return false;
-        qv_command_device_address(dev, disk, &buses,
-                                  qv_qemu_disk_index(disk->dst), &id);
-        disk->alias = id;
+        disk->alias = g_steal_pointer(&id);
     }
     return true;
 }

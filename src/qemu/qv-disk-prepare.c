@@ -1,15 +1,15 @@
 /*
  * qv-disk-prepare: chain resolution, presence checks and startup policy.
  */
-#include "qv-disk-prepare.h"
+#include "qemu/qv-disk-prepare.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "qv-chain.h"
-#include "qv-domain-validate.h"
-#include "qv-error.h"
+#include "storage/qv-chain.h"
+#include "conf/qv-domain-validate.h"
+#include "util/qv-error.h"
 
 /* A chain given in XML is trusted, so only its files' presence is
  * checked; "backing file 'B' of 'A' does not exist" as discovery says */

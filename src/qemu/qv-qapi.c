@@ -4,10 +4,10 @@
  * its entries by name; validation walks the value and the schema
  * together, keeping the JSON path in a GString for error messages.
  */
-#include "qv-qapi.h"
+#include "qemu/qv-qapi.h"
 
-#include "qv-error.h"
-#include "qv-json.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 
 #include <string.h>
 

@@ -8,15 +8,15 @@
  * a quorum after its children), so that a definition breaking several
  * rules is refused for the same one at define and at start.
  */
-#include "qv-qemu-validate.h"
+#include "qemu/qv-qemu-validate.h"
 
 #include <string.h>
 
-#include "qv-blockdev.h"
-#include "qv-chain.h"
-#include "qv-command.h"
-#include "qv-domain-validate.h"
-#include "qv-error.h"
+#include "conf/qv-domain-validate.h"
+#include "qemu/qv-blockdev.h"
+#include "qemu/qv-command.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
 
 /* ---- front ends ---- */
 

@@ -9,10 +9,10 @@
  * callback may run a nested iteration (a sync command) that reads more
  * input without reordering messages.
  */
-#include "qv-qmp.h"
+#include "qemu/qv-qmp.h"
 
-#include "qv-error.h"
-#include "qv-json.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -216,6 +216,9 @@ qv_qmp_unlink(QvQmp *qmp, QvQmpPending *p)
         g_hash_table_steal(qmp->pending, p->id);
 }
 
+/* qv_qmp_error_is_timeout looks for it */
+#define TIMED_OUT "timed out after"
+
 static gboolean
 qv_qmp_on_timer(gpointer data)
 {
@@ -233,7 +236,7 @@ qv_qmp_on_timer(gpointer data)
                           p->timeout_ms);
     else
         err = g_error_new(QV_ERROR, QV_ERR_IO,
-                          "QMP command '%s' timed out after %u ms",
+                          "QMP command '%s' " TIMED_OUT " %u ms",
                           p->name, p->timeout_ms);
     qv_qmp_unlink(qmp, p);
     /* the source is being dispatched: GLib drops it on REMOVE */
@@ -741,17 +744,21 @@ qv_qmp_sync_done(QvQmp *qmp, json_object *ret, const GError *error,
     w->error = error ? g_error_copy(error) : NULL;
 }
 
-static json_object *
-qv_qmp_sync_wait(QvQmp *qmp, QvQmpSyncWait *w, GError **error)
+static bool
+qv_qmp_sync_wait(QvQmp *qmp, QvQmpSyncWait *w, json_object **ret, GError **error)
 {
     while (!w->done)
         g_main_context_iteration(qmp->ctx, TRUE);
     qv_qmp_unref(qmp);
     if (w->error) {
-        g_propagate_error(error, w->error);
-        return NULL;
+        g_propagate_error(error, g_steal_pointer(&w->error));
+        return false;
     }
-    return w->ret;
+    if (ret)
+        *ret = g_steal_pointer(&w->ret);
+    else
+        g_clear_pointer(&w->ret, json_object_put);
+    return true;
 }
 
 bool
@@ -761,17 +768,41 @@ qv_qmp_handshake(QvQmp *qmp, unsigned int timeout_ms, GError **error)
 
     qv_qmp_ref(qmp);
     qv_qmp_handshake_async(qmp, timeout_ms, qv_qmp_sync_done, &w);
-    json_object_put(qv_qmp_sync_wait(qmp, &w, error));
-    return !w.error;
+    return qv_qmp_sync_wait(qmp, &w, NULL, error);
 }
 
-json_object *
-qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object *args,
-                    unsigned int timeout_ms, GError **error)
+bool
+qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
+                    unsigned int timeout_ms, json_object **ret, GError **error)
 {
     QvQmpSyncWait w = { 0 };
 
+    if (ret)
+        *ret = NULL;
     qv_qmp_ref(qmp);
-    qv_qmp_command(qmp, name, args, timeout_ms, qv_qmp_sync_done, &w);
-    return qv_qmp_sync_wait(qmp, &w, error);
+    qv_qmp_command(qmp, name, args ? g_steal_pointer(args) : NULL, timeout_ms,
+                   qv_qmp_sync_done, &w);
+    return qv_qmp_sync_wait(qmp, &w, ret, error);
+}
+
+bool
+qv_qmp_error_is_timeout(const GError *error)
+{
+    return g_error_matches(error, QV_ERROR, QV_ERR_IO) &&
+           strstr(error->message, "QMP command '") && strstr(error->message, "' " TIMED_OUT " ");
+}
+
+const char *
+qv_qmp_timeout_hint(const char *name, json_object *args)
+{
+    json_object *flat = NULL;
+
+    /* without flat, each node's entry holds its whole backing chain
+     * again, so the reply grows with the square of the chains' depth */
+    if (g_strcmp0(name, "query-named-block-nodes") == 0 &&
+        !(args && json_object_object_get_ex(args, "flat", &flat) &&
+          json_object_is_type(flat, json_type_boolean) && json_object_get_boolean(flat)))
+        return "its reply repeats each node's whole backing chain, so it grows with the square "
+               "of the chains' depth: add \"arguments\":{\"flat\":true} to list each node once";
+    return NULL;
 }

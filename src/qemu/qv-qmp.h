@@ -92,11 +92,25 @@ void qv_qmp_command(QvQmp *qmp, const char *name, json_object *args,
                     unsigned int timeout_ms, QvQmpReplyFunc cb,
                     gpointer opaque);
 
-/* Like qv_qmp_command (@args stolen), but iterate the context until the
- * reply arrives; returns a new reference to the "return" value, or NULL
- * with @error set */
-json_object *qv_qmp_command_sync(QvQmp *qmp, const char *name,
-                                 json_object *args, unsigned int timeout_ms,
-                                 GError **error);
+/*
+ * Like qv_qmp_command, but iterate the context until the reply arrives.
+ * *@args (stolen: set to NULL; @args or *@args may be NULL) are the
+ * arguments.  True on success, with *@ret (optional) a new reference to
+ * the "return" value, which may be NULL for a null return; false with
+ * @error set otherwise.
+ */
+bool qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
+                         unsigned int timeout_ms, json_object **ret,
+                         GError **error);
+
+/* Whether @error is a command's timeout as qv_qmp_command reports it,
+ * also once it has crossed the supervisor's socket (which keeps domain
+ * and code) with context prefixed on the way */
+bool qv_qmp_error_is_timeout(const GError *error);
+
+/* What to tell the person whose command @name (with @args, may be NULL)
+ * timed out, when the command is known to grow with the guest's block
+ * graph; NULL when there is nothing to add */
+const char *qv_qmp_timeout_hint(const char *name, json_object *args);
 
 G_END_DECLS

@@ -10,11 +10,11 @@
  * Field names follow QEMU's qapi/block-core.json (BlockdevOptions*),
  * with the legacy spellings QEMU and libvirt still accept.
  */
-#include "qv-backing-json.h"
+#include "storage/qv-backing-json.h"
 
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-uri.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "util/qv-uri.h"
 
 #include <string.h>
 

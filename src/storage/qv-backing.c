@@ -11,11 +11,11 @@
  * ("backing file 'NAME' of 'PARENT': ") once, with both strings made
  * printable and cut short, since they come from image headers.
  */
-#include "qv-backing.h"
+#include "storage/qv-backing.h"
 
-#include "qv-backing-json.h"
-#include "qv-error.h"
-#include "qv-uri.h"
+#include "storage/qv-backing-json.h"
+#include "util/qv-error.h"
+#include "util/qv-uri.h"
 
 #include <string.h>
 

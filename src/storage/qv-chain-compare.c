@@ -4,13 +4,13 @@
  * Files are compared by identity (device and inode), so '/a/./b.qcow2',
  * '/a/b.qcow2' and a symlink to it are the same element.
  */
-#include "qv-chain-compare.h"
+#include "storage/qv-chain-compare.h"
 
 #include <errno.h>
 #include <sys/stat.h>
 
-#include "qv-chain.h"
-#include "qv-error.h"
+#include "storage/qv-chain.h"
+#include "util/qv-error.h"
 
 static char *
 element_name(const QvStorageSource *src, size_t depth)

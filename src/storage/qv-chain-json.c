@@ -3,9 +3,9 @@
  * command-line interface: scripts read them, so change them only by
  * adding.
  */
-#include "qv-chain-json.h"
+#include "storage/qv-chain-json.h"
 
-#include "qv-chain.h"
+#include "storage/qv-chain.h"
 
 static void
 write_hosts(QvJsonWriter *w, const QvStorageSource *src)

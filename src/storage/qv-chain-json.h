@@ -6,8 +6,8 @@
  */
 #pragma once
 
-#include "qv-json-writer.h"
-#include "qv-source.h"
+#include "util/qv-json-writer.h"
+#include "storage/qv-source.h"
 
 G_BEGIN_DECLS
 

@@ -7,7 +7,7 @@
  * down.  Nothing here recurses along a chain, so depth costs only time,
  * linearly.
  */
-#include "qv-chain.h"
+#include "storage/qv-chain.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qv-backing.h"
-#include "qv-error.h"
-#include "qv-probe.h"
-#include "qv-reader.h"
+#include "storage/qv-backing.h"
+#include "util/qv-error.h"
+#include "storage/qv-probe.h"
+#include "storage/qv-reader.h"
 
 typedef struct {
     dev_t dev;

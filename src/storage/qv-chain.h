@@ -14,7 +14,7 @@
  */
 #pragma once
 
-#include "qv-source.h"
+#include "storage/qv-source.h"
 
 G_BEGIN_DECLS
 

@@ -5,11 +5,11 @@
  * the readers only find the capacity and refuse what QEMU cannot open
  * (differencing vpc, vhdx and vdi images) with QV_ERR_UNSUPPORTED.
  */
-#include "qv-probe.h"
+#include "storage/qv-probe.h"
 
 #include <string.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 /* ---- vdi -------------------------------------------------------------- */
 

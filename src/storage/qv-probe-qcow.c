@@ -5,11 +5,11 @@
  * image qvirt accepts is one QEMU opens, and one QEMU refuses is refused
  * here with a message that says why (see docs/interop/qcow2.txt).
  */
-#include "qv-probe.h"
+#include "storage/qv-probe.h"
 
 #include <string.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #define QCOW_MAGIC "QFI\xfb"
 

@@ -5,11 +5,11 @@
  * are those of QEMU's bdrv_qed_do_open(), so that qvirt refuses what QEMU
  * refuses.
  */
-#include "qv-probe.h"
+#include "storage/qv-probe.h"
 
 #include <string.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #define QED_MAGIC "QED\0"
 #define QED_HEADER_SIZE 64

@@ -7,11 +7,11 @@
  * which QEMU always opens as vmdk.  The text is capped in size and parsed
  * line by line; nothing in it is trusted to be terminated or well formed.
  */
-#include "qv-probe.h"
+#include "storage/qv-probe.h"
 
 #include <string.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #define VMDK4_MAGIC "KDMV"
 #define VMDK3_MAGIC "COWD"

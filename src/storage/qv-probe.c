@@ -7,11 +7,11 @@
  * live in qv-probe-qcow.c, qv-probe-qed.c, qv-probe-vmdk.c and
  * qv-probe-misc.c.
  */
-#include "qv-probe.h"
+#include "storage/qv-probe.h"
 
 #include <string.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 /* QEMU probes with the first 2 KiB; a little more costs nothing and lets
  * the vmdk text check see a whole descriptor header */

@@ -8,8 +8,8 @@
  */
 #pragma once
 
-#include "qv-reader.h"
-#include "qv-source.h"
+#include "storage/qv-reader.h"
+#include "storage/qv-source.h"
 
 G_BEGIN_DECLS
 

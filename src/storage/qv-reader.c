@@ -1,13 +1,13 @@
 /*
  * qv-reader: bounded reads from a file descriptor or a memory buffer.
  */
-#include "qv-reader.h"
+#include "storage/qv-reader.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 /* Headers live at the start of an image: one read of this much serves
  * the several small reads a probe makes, instead of one syscall each */

@@ -6,11 +6,11 @@
  * walk single-backing chains in a loop and only recurse where a source
  * has several backing stores (a quorum).
  */
-#include "qv-source.h"
+#include "storage/qv-source.h"
 
 #include <string.h>
 
-#include "qv-enum.h"
+#include "util/qv-enum.h"
 
 static const char *const storage_type_names[] = {
     [QV_STORAGE_NONE] = "none",

@@ -2,20 +2,21 @@
  * qv-control: line-framed JSON over the control socket and the report
  * pipe; the server side runs in the supervisor's main loop.
  */
-#include "qv-control.h"
+#include "supervisor/qv-control.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
 
-#include "qv-error.h"
-#include "qv-json.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
 
 #define QV_CTL_MAX_LINE (16 * 1024 * 1024)
 
@@ -168,7 +169,8 @@ qv_ctl_server_new(const char *path, GMainContext *ctx, QvCtlHandler handler,
         return NULL;
     }
     unlink(path);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+    /* only the owner connects (the mode of a socket is its file's) */
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
         listen(fd, 16) < 0) {
         qv_error_set_errno(error, errno, "cannot listen on control socket '%s'", path);
         close(fd);

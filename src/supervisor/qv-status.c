@@ -2,17 +2,16 @@
  * qv-status: runtime and state files of a guest, process identity, and
  * the guest state query list and dominfo use.
  */
-#include "qv-status.h"
+#include "supervisor/qv-status.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-launch.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
 
 #define QV_RUNTIME_MAX (1024 * 1024)
 
@@ -202,7 +201,7 @@ qv_runtime_save(const QvGuestFiles *files, const QvRuntime *rt,
     json_object_object_add(o, "dropped", dropped);
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                              JSON_C_TO_STRING_SPACED);
-    return qv_file_write_atomic(files->runtime, text, strlen(text), 0644, error);
+    return qv_file_write_atomic(files->runtime, text, strlen(text), 0600, error);
 }
 
 bool
@@ -216,7 +215,7 @@ qv_state_save_shutoff(const QvGuestFiles *files, const char *reason,
     json_object_object_add(o, "reason", json_object_new_string(reason));
     json_object_object_add(o, "time", json_object_new_int64(g_get_real_time() / G_USEC_PER_SEC));
     text = g_strdup_printf("%s\n", json_object_to_json_string(o));
-    return qv_file_write_atomic(files->state, text, strlen(text), 0644, error);
+    return qv_file_write_atomic(files->state, text, strlen(text), 0600, error);
 }
 
 char *
@@ -290,76 +289,3 @@ qv_guest_record_crash(const QvGuestFiles *files)
     qv_guest_files_remove_run(files);
 }
 
-/* No supervisor and no QEMU: record the crash unless someone holds the
- * lock (a start is under way, or a supervisor is cleaning up) */
-static void
-settle_dead_guest(const QvGuestFiles *files, const QvRuntime *rt)
-{
-    g_autoptr(QvRuntime) again = NULL;
-    int fd = qv_file_lock(files->lock, true, false, NULL);
-
-    if (fd < 0)
-        return;
-    again = qv_runtime_load(files, NULL);
-    if (again && again->qemu_pid == rt->qemu_pid &&
-        again->qemu_start == rt->qemu_start &&
-        !qv_proc_same(again->qemu_pid, again->qemu_start))
-        qv_guest_record_crash(files);
-    close(fd);
-}
-
-/* A guest whose QEMU is gone reads as shut off, with the recorded
- * reason; "crashed" while its files wait for whoever holds the lock */
-static void
-shutoff_state(const QvGuestFiles *files, QvGuestState *state, char **reason)
-{
-    *state = QV_GUEST_SHUTOFF;
-    if (!reason)
-        return;
-    if (g_file_test(files->runtime, G_FILE_TEST_EXISTS))
-        *reason = g_strdup("crashed");
-    else
-        *reason = qv_state_load_reason(files);
-}
-
-bool
-qv_guest_state(QvConn *conn, const char *name, QvGuestState *state,
-               char **reason, GError **error)
-{
-    g_autoptr(QvGuestFiles) files = qv_guest_files_new(conn->paths, name);
-    g_autoptr(QvRuntime) rt = NULL;
-    g_autoptr(GError) err = NULL;
-
-    if (reason)
-        *reason = NULL;
-    if (!(rt = qv_runtime_load(files, &err))) {
-        if (err) {
-            g_propagate_error(error, g_steal_pointer(&err));
-            return false;
-        }
-        shutoff_state(files, state, reason);
-        return true;
-    }
-    if (!qv_proc_same(rt->sup_pid, rt->sup_start)) {
-        if (!qv_proc_same(rt->qemu_pid, rt->qemu_start)) {
-            settle_dead_guest(files, rt);
-            shutoff_state(files, state, reason);
-            return true;
-        }
-        /* QEMU runs unsupervised: a new supervisor takes over, and
-         * what it found is the state */
-        if (!qv_guest_ensure_supervisor(conn, name, error))
-            return false;
-        qv_runtime_free(g_steal_pointer(&rt));
-        if (!(rt = qv_runtime_load(files, error))) {
-            if (error && *error)
-                return false;
-            shutoff_state(files, state, reason);
-            return true;
-        }
-    }
-    *state = rt->state;
-    if (reason)
-        *reason = g_strdup(rt->reason);
-    return true;
-}

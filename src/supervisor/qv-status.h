@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "qv-conn.h"
+#include "util/qv-paths.h"
 
 G_BEGIN_DECLS
 
@@ -91,16 +91,6 @@ void qv_guest_files_remove_run(const QvGuestFiles *files);
 bool qv_proc_start_time(pid_t pid, unsigned long long *start);
 /* @pid lives and is the process that started at @start */
 bool qv_proc_same(pid_t pid, unsigned long long start);
-
-/*
- * The state of guest @name, for list, dominfo and the guest commands.
- * A guest whose supervisor died while QEMU still runs gets a new
- * supervisor (reattach); one whose QEMU died unsupervised is recorded as
- * shut off, reason "crashed", and its run files removed.  *@reason
- * (optional, new string) is the reason of the state, or NULL.
- */
-bool qv_guest_state(QvConn *conn, const char *name, QvGuestState *state,
-                    char **reason, GError **error);
 
 /*
  * With no supervisor alive and no QEMU alive, record a crash of the

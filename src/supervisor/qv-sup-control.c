@@ -1,18 +1,19 @@
 /*
- * qv-sup-control: what the supervisor does for its clients and with
- * QEMU's events: the control requests (status, destroy, shutdown,
- * suspend, resume, query-block, domblkinfo, qmp), the event log, and the
- * runtime file kept in step with the guest's state.
+ * qv-sup-control: the control table (every command of qv-ctl-proto with
+ * its handler and what it needs), the guest-wide requests (status,
+ * destroy, shutdown, suspend, resume, query-block, domblkinfo, qmp),
+ * QEMU's events and the event log, and the runtime file kept in step
+ * with the guest's state.
  */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 void
 qv_sup_save_runtime(QvSupervisor *sup)
@@ -106,7 +107,8 @@ qv_sup_status_json(QvSupervisor *sup)
 typedef struct {
     QvSupervisor *sup;
     QvCtlRequest *req;
-    char *what;              /* the control command */
+    QvCtlCommand cmd;
+    char *what;              /* for messages: the command, or the QMP command */
     char *disk;              /* domblkinfo */
 } QvPending;
 
@@ -137,37 +139,57 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
         pending_free(p);
         return;
     }
-    if (strcmp(p->what, "suspend") == 0) {
+    switch (p->cmd) {
+    case QV_CTL_SUSPEND:
         set_state(sup, QV_GUEST_PAUSED, "user");
-    } else if (strcmp(p->what, "resume") == 0) {
+        break;
+    case QV_CTL_RESUME:
         set_state(sup, QV_GUEST_RUNNING, "unpaused");
-    } else if (strcmp(p->what, "status") == 0) {
+        break;
+    case QV_CTL_STATUS:
         out = qv_sup_status_json(sup);
-        json_object_object_add(out, "qemu", ret ? json_object_get(ret) : NULL);
-    } else if (strcmp(p->what, "domblkinfo") == 0) {
+        json_object_object_add(out, QV_CTL_REPLY_QEMU, ret ? json_object_get(ret) : NULL);
+        break;
+    case QV_CTL_DOMBLKINFO:
         if (!(out = domblkinfo_from_nodes(sup, p->disk, ret, &err))) {
             qv_ctl_reply_error(p->req, err);
             pending_free(p);
             return;
         }
-    } else if (ret) {
-        out = json_object_get(ret);
+        break;
+    case QV_CTL_SHUTDOWN:
+        break;
+    case QV_CTL_QUERY_BLOCK:
+    case QV_CTL_QMP:
+    case QV_CTL_DESTROY:
+    case QV_CTL_SNAPSHOT:
+    case QV_CTL_BLOCK_COPY:
+    case QV_CTL_BLOCK_PULL:
+    case QV_CTL_BLOCK_COMMIT:
+    case QV_CTL_BLOCK_JOB_INFO:
+    case QV_CTL_BLOCK_JOB_SPEED:
+    case QV_CTL_BLOCK_JOB_ABORT:
+    case QV_CTL_BLOCK_JOB_WAIT:
+    case QV_CTL_LAST:
+        out = ret ? json_object_get(ret) : NULL;
+        break;
     }
     qv_ctl_reply(p->req, out);
     pending_free(p);
 }
 
+/* Send @qmp_cmd with @args (stolen) for @call; answered by qmp_done */
 static void
-send_qmp(QvSupervisor *sup, QvCtlRequest *req, const char *what,
-         const char *qmp_cmd, json_object *args, const char *disk)
+send_qmp(QvSupCall *call, const char *qmp_cmd, json_object *args)
 {
     QvPending *p = g_new0(QvPending, 1);
 
-    p->sup = sup;
-    p->req = req;
-    p->what = g_strdup(what);
-    p->disk = g_strdup(disk);
-    qv_qmp_command(sup->qmp, qmp_cmd, args, QV_QMP_TIMEOUT_MS, qmp_done, p);
+    p->sup = call->sup;
+    p->req = call->req;
+    p->cmd = call->cmd;
+    p->what = g_strdup(call->cmd == QV_CTL_QMP ? qmp_cmd : qv_ctl_command_to_string(call->cmd));
+    p->disk = call->disk ? g_strdup(call->disk->dst) : NULL;
+    qv_qmp_command(call->sup->qmp, qmp_cmd, args, QV_QMP_TIMEOUT_MS, qmp_done, p);
 }
 
 static gboolean
@@ -184,14 +206,15 @@ destroy_kill(gpointer opaque)
     return G_SOURCE_REMOVE;
 }
 
-static void
-do_destroy(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+void
+qv_sup_do_destroy(QvSupCall *call)
 {
-    uint64_t grace = QV_DESTROY_GRACE_S;
-    bool found = false;
+    QvSupervisor *sup = call->sup;
+    uint64_t grace = call->args->has_grace ? call->args->grace : QV_DESTROY_GRACE_S;
 
-    qv_json_get_uint64(msg, "grace", &grace, &found, NULL);
-    sup->exit_waiters = g_list_append(sup->exit_waiters, req);
+    if (grace > G_MAXUINT)
+        grace = G_MAXUINT;
+    sup->exit_waiters = g_list_append(sup->exit_waiters, call->req);
     if (sup->destroying)
         return;
     sup->destroying = true;
@@ -241,43 +264,113 @@ domblkinfo_from_nodes(QvSupervisor *sup, const char *dst, json_object *nodes,
     return out;
 }
 
-static void
-do_domblkinfo(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+void
+qv_sup_do_domblkinfo(QvSupCall *call)
 {
-    g_autoptr(GError) err = NULL;
-    const char *disk = NULL;
-    json_object *args;
+    json_object *args = json_object_new_object();
 
-    if (!qv_json_require_string(msg, "disk", &disk, &err)) {
-        qv_ctl_reply_error(req, err);
-        return;
-    }
-    if (!sup->live || !qv_domain_find_disk(sup->live, disk)) {
-        g_set_error(&err, QV_ERROR, QV_ERR_NOT_FOUND,
-                    "domain '%s' has no disk '%s'", sup->files->name, disk);
-        qv_ctl_reply_error(req, err);
-        return;
-    }
-    args = json_object_new_object();
     json_object_object_add(args, "flat", json_object_new_boolean(1));
-    send_qmp(sup, req, "domblkinfo", "query-named-block-nodes", args, disk);
+    send_qmp(call, "query-named-block-nodes", args);
 }
 
-/* {"cmd": "qmp", "execute": NAME, "arguments": {...}}: for the commands
- * built on top of the supervisor (block jobs, hotplug) */
-static void
-do_qmp(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+/* "execute" with "arguments": for commands built on the supervisor
+ * (qemu-monitor-command) */
+void
+qv_sup_do_qmp(QvSupCall *call)
 {
-    g_autoptr(GError) err = NULL;
-    const char *exec = NULL;
-    json_object *args = NULL;
+    send_qmp(call, call->args->execute, json_object_get(call->args->arguments));
+}
 
-    if (!qv_json_require_string(msg, "execute", &exec, &err) ||
-        !qv_json_get_object(msg, "arguments", &args, &err)) {
-        qv_ctl_reply_error(req, err);
-        return;
+/* The guest-wide requests that are one QMP command each */
+void
+qv_sup_do_qmp_simple(QvSupCall *call)
+{
+    static const char *const qmp_of[QV_CTL_LAST] = {
+        [QV_CTL_SHUTDOWN] = "system_powerdown",
+        [QV_CTL_SUSPEND] = "stop",
+        [QV_CTL_RESUME] = "cont",
+        [QV_CTL_QUERY_BLOCK] = "query-block",
+    };
+
+    g_return_if_fail(qmp_of[call->cmd] != NULL);
+    send_qmp(call, qmp_of[call->cmd], NULL);
+}
+
+void
+qv_sup_do_status(QvSupCall *call)
+{
+    send_qmp(call, "query-status", NULL);
+}
+
+#define LIVE_DISK (QV_SUP_NEEDS_LIVE | QV_SUP_NEEDS_DISK)
+#define JOB_START (LIVE_DISK | QV_SUP_NEEDS_IDLE_DISK | QV_SUP_PREFIX_ERRORS)
+#define JOB_RUNS (LIVE_DISK | QV_SUP_NEEDS_JOB)
+
+/* Every control command: its handler and what it needs */
+static const struct {
+    QvSupHandler handler;
+    unsigned int needs;
+} control_table[QV_CTL_LAST] = {
+    [QV_CTL_STATUS] = { qv_sup_do_status, 0 },
+    [QV_CTL_DESTROY] = { qv_sup_do_destroy, QV_SUP_WHILE_DESTROYING },
+    [QV_CTL_SHUTDOWN] = { qv_sup_do_qmp_simple, 0 },
+    [QV_CTL_SUSPEND] = { qv_sup_do_qmp_simple, 0 },
+    [QV_CTL_RESUME] = { qv_sup_do_qmp_simple, 0 },
+    [QV_CTL_QUERY_BLOCK] = { qv_sup_do_qmp_simple, 0 },
+    [QV_CTL_DOMBLKINFO] = { qv_sup_do_domblkinfo, QV_SUP_NEEDS_LIVE | QV_SUP_NEEDS_DISK },
+    [QV_CTL_QMP] = { qv_sup_do_qmp, 0 },
+    [QV_CTL_SNAPSHOT] = { qv_sup_do_snapshot, QV_SUP_NEEDS_LIVE },
+    [QV_CTL_BLOCK_COPY] = { qv_sup_do_copy, JOB_START },
+    [QV_CTL_BLOCK_PULL] = { qv_sup_do_pull, JOB_START },
+    [QV_CTL_BLOCK_COMMIT] = { qv_sup_do_commit, JOB_START },
+    [QV_CTL_BLOCK_JOB_INFO] = { qv_sup_do_job_info, LIVE_DISK },
+    [QV_CTL_BLOCK_JOB_SPEED] = { qv_sup_do_job_speed, JOB_RUNS },
+    [QV_CTL_BLOCK_JOB_ABORT] = { qv_sup_do_job_abort, JOB_RUNS },
+    [QV_CTL_BLOCK_JOB_WAIT] = { qv_sup_do_job_wait, LIVE_DISK },
+};
+
+void
+qv_sup_call_fail(QvSupCall *call, GError *err)
+{
+    if (call->needs & QV_SUP_PREFIX_ERRORS)
+        g_prefix_error(&err, "%s: ", qv_ctl_command_spec(call->cmd)->what);
+    qv_ctl_reply_error(call->req, err);
+}
+
+/* What the row of @call needs; false after answering why not */
+static bool
+call_prepare(QvSupCall *call)
+{
+    QvSupervisor *sup = call->sup;
+    const char *name = sup->files->name;
+    g_autoptr(GError) err = NULL;
+    QvSupJob *job = NULL;
+
+    if (sup->destroying && !(call->needs & QV_SUP_WHILE_DESTROYING)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s' is being destroyed", name);
+    } else if ((call->needs & QV_SUP_NEEDS_LIVE) && !sup->live) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
+                    "domain '%s': the supervisor has no status document", name);
+    } else if ((call->needs & QV_SUP_NEEDS_DISK) &&
+               !(call->disk = qv_domain_lookup_disk(sup->live, call->args->disk,
+                                                    &call->elem, &err))) {
+        /* err is set */
+    } else if (call->disk && (job = qv_sup_job_find(sup, call->disk->dst)) &&
+               (call->needs & QV_SUP_NEEDS_IDLE_DISK)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "domain '%s': disk '%s' already has a block job: %s job '%s'%s",
+                    name, call->disk->dst, qv_job_type_to_string(job->type), job->id,
+                    job->ready ? " (ready)" : "");
+    } else if ((call->needs & QV_SUP_NEEDS_JOB) && !job) {
+        g_set_error(&err, QV_ERROR, QV_ERR_NOT_FOUND,
+                    "domain '%s': no block job is running on disk '%s'", name, call->disk->dst);
     }
-    send_qmp(sup, req, exec, exec, args ? json_object_get(args) : NULL, NULL);
+    if (err) {
+        qv_sup_call_fail(call, err);
+        return false;
+    }
+    call->job = job;
+    return true;
 }
 
 void
@@ -285,48 +378,15 @@ qv_sup_control_handle(QvCtlRequest *req, json_object *msg, gpointer opaque)
 {
     QvSupervisor *sup = opaque;
     g_autoptr(GError) err = NULL;
-    const char *cmd = NULL;
+    g_auto(QvCtlArgs) args = { 0 };
+    QvSupCall call = { sup, req, QV_CTL_LAST, &args, NULL, NULL, NULL, 0 };
 
-    if (!qv_json_require_string(msg, "cmd", &cmd, &err)) {
-        g_prefix_error(&err, "control request: ");
+    if (!qv_ctl_decode(msg, &call.cmd, &args, &err)) {
+        g_prefix_error(&err, "domain '%s': ", sup->files->name);
         qv_ctl_reply_error(req, err);
-    } else if (sup->destroying && strcmp(cmd, "destroy") != 0) {
-        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG,
-                    "domain '%s' is being destroyed", sup->files->name);
-        qv_ctl_reply_error(req, err);
-    } else if (strcmp(cmd, "destroy") == 0) {
-        do_destroy(sup, req, msg);
-    } else if (strcmp(cmd, "status") == 0) {
-        send_qmp(sup, req, "status", "query-status", NULL, NULL);
-    } else if (strcmp(cmd, "shutdown") == 0) {
-        send_qmp(sup, req, "shutdown", "system_powerdown", NULL, NULL);
-    } else if (strcmp(cmd, "suspend") == 0) {
-        send_qmp(sup, req, "suspend", "stop", NULL, NULL);
-    } else if (strcmp(cmd, "resume") == 0) {
-        send_qmp(sup, req, "resume", "cont", NULL, NULL);
-    } else if (strcmp(cmd, "query-block") == 0) {
-        send_qmp(sup, req, "query-block", "query-block", NULL, NULL);
-    } else if (strcmp(cmd, "domblkinfo") == 0) {
-        do_domblkinfo(sup, req, msg);
-    } else if (strcmp(cmd, "qmp") == 0) {
-        do_qmp(sup, req, msg);
-    } else if (strcmp(cmd, "snapshot") == 0 && sup->live) {
-        qv_sup_snapshot_request(sup, req, msg);
-    } else if (g_str_has_prefix(cmd, "block-") &&
-               (strcmp(cmd, "block-copy") == 0 || strcmp(cmd, "block-pull") == 0 ||
-                strcmp(cmd, "block-commit") == 0 || strcmp(cmd, "block-job-info") == 0 ||
-                strcmp(cmd, "block-job-speed") == 0 || strcmp(cmd, "block-job-abort") == 0 ||
-                strcmp(cmd, "block-job-wait") == 0)) {
-        if (!sup->live) {
-            g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
-                        "domain '%s': the supervisor has no status document", sup->files->name);
-            qv_ctl_reply_error(req, err);
-        } else {
-            qv_sup_blockjob_request(sup, req, cmd, msg);
-        }
-    } else {
-        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG,
-                    "domain '%s': unknown control command '%s'", sup->files->name, cmd);
-        qv_ctl_reply_error(req, err);
+        return;
     }
+    call.needs = control_table[call.cmd].needs;
+    if (call_prepare(&call))
+        control_table[call.cmd].handler(&call);
 }

@@ -1,138 +1,20 @@
 /*
- * qv-sup-copy: the block copy request: the destination (created, or
- * reused and probed, with its chain per the flags), its nodes, and the
- * mirror job.  Its end is qv-sup-blockjob.c's, like every job's.
+ * qv-sup-copy: the copy job (QEMU's blockdev-mirror): the destination
+ * (created, or reused and probed, with its chain per the flags), its
+ * nodes, the mirror until ready, and at the end the pivot to the
+ * destination or its removal.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qvirt/qvirt.h"
-#include "qv-blockdev.h"
-#include "qv-chain.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-probe.h"
-#include "qv-reader.h"
-#include "qv-supervisor-priv.h"
-
-#define COPY_FLAGS (QVIRT_DOMAIN_BLOCK_COPY_SHALLOW | QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT | \
-                    QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB | QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
-
-/* ---- copy ---- */
-
-static bool
-run_qemu_img(char **argv, GError **error)
-{
-    g_autofree char *out = NULL;
-    gint status = 0;
-
-    if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                      NULL, NULL, NULL, &out, &status, error))
-        return false;
-    if (!g_spawn_check_wait_status(status, NULL)) {
-        g_set_error(error, QV_ERROR, QV_ERR_IO, "qemu-img create failed: %s",
-                    out ? g_strstrip(out) : "(no output)");
-        return false;
-    }
-    return true;
-}
-
-/* A new qcow2/raw image at @path for @disk's data; @backing (may be NULL)
- * becomes its backing file */
-bool
-qv_sup_create_image(const char *path, QvFormat fmt, uint64_t size,
-             const QvStorageSource *backing, GError **error)
-{
-    g_autofree char *sz = g_strdup_printf("%" G_GUINT64_FORMAT, size);
-    const char *argv[16];
-    int n = 0;
-
-    argv[n++] = "qemu-img";
-    argv[n++] = "create";
-    argv[n++] = "-q";
-    argv[n++] = "-f";
-    argv[n++] = qv_format_to_string(fmt);
-    if (backing) {
-        argv[n++] = "-u";
-        argv[n++] = "-b";
-        argv[n++] = backing->path;
-        argv[n++] = "-F";
-        argv[n++] = qv_format_to_string(backing->format);
-    }
-    argv[n++] = path;
-    argv[n++] = sz;
-    argv[n] = NULL;
-    if (!run_qemu_img((char **)argv, error)) {
-        g_prefix_error(error, "cannot create '%s': ", path);
-        return false;
-    }
-    return true;
-}
-
-/* A reader over the image at @path; *fd is closed by close_reader */
-static QvReader *
-open_reader(const char *path, int *fd, GError **error)
-{
-    struct stat st;
-
-    if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(*fd, &st) < 0) {
-        qv_error_set_errno(error, errno, "cannot read '%s'", path);
-        if (*fd >= 0)
-            close(*fd);
-        return NULL;
-    }
-    return qv_reader_new_fd(*fd, (uint64_t)st.st_size, path);
-}
-
-static void
-close_reader(QvReader *r, int fd)
-{
-    qv_reader_free(r);
-    close(fd);
-}
-
-/* Capacity of @src from its header (QEMU has it open; reading is safe) */
-bool
-qv_sup_image_capacity(const QvStorageSource *src, uint64_t *size, GError **error)
-{
-    QvProbeInfo info = { 0 };
-    QvReader *r;
-    bool ok;
-    int fd;
-
-    if (src->capacity) {
-        *size = src->capacity;
-        return true;
-    }
-    if (!(r = open_reader(src->path, &fd, error)))
-        return false;
-    ok = qv_probe_image(r, src->format, &info, error);
-    *size = info.capacity;
-    qv_probe_info_clear(&info);
-    close_reader(r, fd);
-    return ok;
-}
-
-/* The format of an existing destination, from its header; raw when no
- * format matches (then it is never read for a backing file) */
-QvFormat
-qv_sup_probe_format(const char *path, GError **error)
-{
-    QvFormat fmt;
-    int fd;
-    QvReader *r = open_reader(path, &fd, error);
-
-    if (!r) {
-        g_prefix_error(error, "the destination: ");
-        return QV_FORMAT_NONE;
-    }
-    fmt = qv_probe_guess_format(r, error);
-    close_reader(r, fd);
-    return fmt;
-}
+#include "qemu/qv-blockdev.h"
+#include "storage/qv-chain.h"
+#include "storage/qv-image.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 typedef struct {
     const char *path;
@@ -141,7 +23,13 @@ typedef struct {
     bool raw;                    /* --raw: never probed */
 } CopyDest;
 
-/* The destination chain of a copy, per the flags (see the issue table) */
+/*
+ * The destination chain of a copy.  SHALLOW: only the top is copied and
+ * the destination backs onto the source's chain (created) or onto its
+ * own chain read from its images (REUSE_EXT); otherwise the copy is
+ * whole and has no backing store.  REUSE_EXT: the file exists and its
+ * format is probed unless given.
+ */
 static QvStorageSource *
 copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
                  unsigned int flags, char **created, GError **error)
@@ -168,8 +56,10 @@ copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
             return NULL;
         }
     } else if (reuse) {
-        if ((fmt = qv_sup_probe_format(d->path, error)) == QV_FORMAT_NONE)
+        if ((fmt = qv_image_probe_format(d->path, error)) == QV_FORMAT_NONE) {
+            g_prefix_error(error, "the destination: ");
             return NULL;
+        }
     } else {
         fmt = top->format;
     }
@@ -189,9 +79,9 @@ copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
     if (!reuse && !d->block) {
         uint64_t size = 0;
 
-        if (!qv_sup_image_capacity(top, &size, error) ||
-            !qv_sup_create_image(d->path, (QvFormat)fmt, size,
-                          shallow && fmt != QV_FORMAT_RAW ? below : NULL, error))
+        if (!qv_sup_disk_capacity(sup, disk, &size, error) ||
+            !qv_image_create(d->path, (QvFormat)fmt, size,
+                             shallow && fmt != QV_FORMAT_RAW ? below : NULL, error))
             return NULL;
         *created = g_strdup(d->path);
     }
@@ -216,109 +106,143 @@ copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
     return g_steal_pointer(&dest);
 }
 
+/* The destination's nodes (a shallow copy shares the source's chain
+ * below the top: those nodes exist already) */
 static bool
-parse_copy_dest(json_object *msg, CopyDest *d, GError **error)
+add_destination(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *dest,
+                unsigned int flags, GError **error)
 {
-    json_object *o = NULL;
-    const char *type = NULL;
+    g_autoptr(json_object) props = NULL;
+    bool shares = (flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) &&
+                  !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) && dest->nbacking;
 
-    if (!json_object_object_get_ex(msg, "dest", &o) ||
-        !qv_json_require_string(o, "path", &d->path, error) ||
-        !qv_json_get_string(o, "format", &d->format, error) ||
-        !qv_json_get_string(o, "type", &type, error))
-        return false;
-    if (!d->path) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: no destination");
-        return false;
-    }
-    d->block = g_strcmp0(type, "block") == 0;
-    d->raw = g_strcmp0(d->format, "raw") == 0;
-    return true;
+    qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
+    return (props = qv_blockdev_chain_props(disk, dest, shares ? dest->backing[0] : NULL,
+                                            sup->qemu_cwd, error)) &&
+           qv_sup_blockdev_add_all(sup, props, error);
+}
+
+static json_object *
+mirror_args(QvSupCall *call, QvStorageSource *dest)
+{
+    const QvCtlArgs *a = call->args;
+    g_autofree char *src_node = qv_sup_fmt_node(call->disk, call->disk->src);
+    g_autofree char *dst_node = qv_sup_fmt_node(call->disk, dest);
+    json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "device", json_object_new_string(src_node));
+    json_object_object_add(args, "target", json_object_new_string(dst_node));
+    json_object_object_add(args, "sync", json_object_new_string(
+        a->flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW ? "top" : "full"));
+    if (a->bandwidth)
+        json_object_object_add(args, "speed", json_object_new_uint64(a->bandwidth));
+    if (a->granularity)
+        json_object_object_add(args, "granularity", json_object_new_uint64(a->granularity));
+    if (a->buf_size)
+        json_object_object_add(args, "buf-size", json_object_new_uint64(a->buf_size));
+    if (a->flags & QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
+        json_object_object_add(args, "copy-mode", json_object_new_string("write-blocking"));
+    return args;
 }
 
 void
-qv_sup_do_copy(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+qv_sup_do_copy(QvSupCall *call)
 {
+    QvSupervisor *sup = call->sup;
+    QvDiskDef *disk = call->disk;
+    unsigned int flags = call->args->flags;
     g_autoptr(GError) err = NULL;
-    g_autoptr(json_object) props = NULL;
+    g_autoptr(json_object) args = NULL;
     g_autoptr(QvStorageSource) dest = NULL;
     g_autofree char *created = NULL;
-    g_autofree char *src_node = NULL, *dst_node = NULL;
-    QvStorageSource *elem = NULL, *stop = NULL;
-    CopyDest d = { 0 };
-    QvDiskDef *disk;
+    CopyDest d = {
+        .path = call->args->dest_path,
+        .format = call->args->dest_format,
+        .block = call->args->dest_block,
+        .raw = g_strcmp0(call->args->dest_format, "raw") == 0,
+    };
     QvSupJob *job;
-    json_object *args;
-    uint64_t flags = 0, v = 0;
-    bool found = false;
 
-    qv_json_get_uint64(msg, "flags", &flags, &found, NULL);
-    if (!(disk = qv_sup_request_disk(sup, msg, &elem, true, &err)) ||
-        !parse_copy_dest(msg, &d, &err))
-        goto fail;
-    if (flags & ~(uint64_t)COPY_FLAGS) {
-        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "block copy: unsupported flags 0x%" G_GINT64_MODIFIER "x", flags & ~(uint64_t)COPY_FLAGS);
-        goto fail;
-    }
-    if (elem != disk->src || disk->src->type == QV_STORAGE_QUORUM ||
+    if (call->elem != disk->src || disk->src->type == QV_STORAGE_QUORUM ||
         !qv_source_is_local(disk->src)) {
         g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED,
                     "domain '%s': disk '%s': a copy starts from the disk's top image, a local file or block device",
                     sup->files->name, disk->dst);
         goto fail;
     }
-    if (!(dest = copy_destination(sup, disk, &d, (unsigned int)flags, &created, &err)))
+    if (!(dest = copy_destination(sup, disk, &d, flags, &created, &err)))
         goto fail;
-    qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
-    if (!(props = qv_blockdev_chain_props(disk, dest,
-                                          (flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) &&
-                                          !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
-                                          dest->nbacking ? dest->backing[0] : NULL,
-                                          sup->qemu_cwd, &err)) ||
-        !qv_sup_blockdev_add_all(sup, props, &err))
-        goto fail_created;
-
-    job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, (unsigned int)flags);
-    job->created = g_strdup(created);
+    if (!add_destination(sup, disk, dest, flags, &err)) {
+        if (created)
+            unlink(created);
+        goto fail;
+    }
+    args = mirror_args(call, dest);
+    job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, flags);
+    job->created = g_steal_pointer(&created);
     if ((flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) && !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
         dest->nbacking)
         job->stop = dest->backing[0]->index;
-    src_node = qv_sup_fmt_node(disk, disk->src);
-    dst_node = qv_sup_fmt_node(disk, dest);
-    args = json_object_new_object();
-    json_object_object_add(args, "device", json_object_new_string(src_node));
-    json_object_object_add(args, "target", json_object_new_string(dst_node));
-    json_object_object_add(args, "sync", json_object_new_string(
-        flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW ? "top" : "full"));
-    qv_sup_add_speed(args, msg);
-    if (qv_json_get_uint64(msg, "granularity", &v, &found, NULL) && found && v)
-        json_object_object_add(args, "granularity", json_object_new_int64((int64_t)v));
-    if (qv_json_get_uint64(msg, "buf-size", &v, &found, NULL) && found && v)
-        json_object_object_add(args, "buf-size", json_object_new_int64((int64_t)v));
-    if (flags & QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
-        json_object_object_add(args, "copy-mode", json_object_new_string("write-blocking"));
     /* the destination is the disk's <mirror> from now on */
     disk->mirror = g_new0(QvDiskMirror, 1);
     disk->mirror->job = QV_MIRROR_JOB_COPY;
     disk->mirror->src = g_steal_pointer(&dest);
-    stop = job->stop ? qv_source_find_index(disk->mirror->src, job->stop) : NULL;
-    if (!qv_sup_save_status(sup, &err) ||
-        !qv_sup_job_start(sup, job, "blockdev-mirror", args, &err)) {
-        g_autoptr(json_object) names = qv_blockdev_del_list(disk, disk->mirror->src, stop);
-
-        qv_sup_blockdev_del_all(sup, names);
-        g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
-        qv_sup_save_status(sup, NULL);
-        goto fail_created;
+    if (!qv_sup_save_status(sup, &err)) {
+        qv_sup_job_abandon(sup, job);
+        goto fail;
     }
-    qv_ctl_reply(req, NULL);
+    if (!qv_sup_job_start(sup, job, "blockdev-mirror", &args, &err))
+        goto fail;
+    qv_ctl_reply(call->req, NULL);
     return;
-
- fail_created:
-    if (created)
-        unlink(created);
  fail:
-    g_prefix_error(&err, "block copy: ");
-    qv_sup_reply_error(req, err);
+    qv_sup_call_fail(call, err);
 }
 
+/* The destination's nodes leave QEMU, its file too if qvirt made it */
+static void
+copy_abandon(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk)
+{
+    QvStorageSource *dest = disk->mirror ? disk->mirror->src : NULL;
+
+    if (dest)
+        qv_sup_blockdev_del_chain(sup, disk, dest,
+                                  job->stop ? qv_source_find_index(dest, job->stop) : NULL);
+    g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+    if (job->created && unlink(job->created) < 0 && errno != ENOENT)
+        g_printerr("domain '%s': cannot remove '%s': %s\n", sup->files->name, job->created,
+                   g_strerror(errno));
+}
+
+/* A pivot makes the destination the disk's chain (and, unless the job
+ * is transient, the persistent definition's); otherwise it goes */
+static void
+copy_finish(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk, bool ok)
+{
+    QvStorageSource *dest = disk->mirror ? disk->mirror->src : NULL;
+    QvStorageSource *old = disk->src;
+
+    if (!dest)
+        return;
+    if (!ok || !job->pivot) {
+        qv_sup_blockdev_del_chain(sup, disk, dest,
+                                  job->stop ? qv_source_find_index(dest, job->stop) : NULL);
+        g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+        return;
+    }
+    qv_sup_blockdev_del_chain(sup, disk, old,
+                              job->stop ? qv_source_find_index(old, job->stop) : NULL);
+    disk->src = dest;
+    disk->mirror->src = NULL;
+    qv_source_free(old);
+    g_clear_pointer(&disk->mirror, qv_disk_mirror_free);
+    if (!(job->flags & QVIRT_DOMAIN_BLOCK_COPY_TRANSIENT_JOB))
+        qv_sup_update_definition(sup, disk);
+}
+
+const QvSupJobDriver qv_sup_copy_driver = {
+    .type = QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY,
+    .can_pivot = true,
+    .finish = copy_finish,
+    .abandon = copy_abandon,
+};

@@ -8,14 +8,16 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-command.h"
-#include "qv-error.h"
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "qemu/qv-command.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 static const char *
 pick_accel(void)
@@ -56,6 +58,8 @@ exec_qemu(char **argv, const char *cwd, const struct rlimit *stack, int devnull,
     static const char nocwd[] = "qvirt: cannot enter QEMU's working folder\n";
 
     setsid();
+    /* what QEMU creates (serial log, QMP socket, pidfile) is the owner's only */
+    umask(077);
     if (stack)
         setrlimit(RLIMIT_STACK, stack);
     if (dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
@@ -100,8 +104,12 @@ qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
     struct rlimit stack;
     const char *log = sup->files->qemu_log;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int logfd = qv_file_open_private(log, O_TRUNC);
     pid_t pid = -1;
+
+    /* QEMU appends to the serial log and keeps its mode: one an older
+     * qvirt left readable becomes private */
+    chmod(sup->files->serial_log, 0600);
 
     if (argv->len == 0 || g_ptr_array_index(argv, argv->len - 1) != NULL)
         g_ptr_array_add(argv, NULL);
@@ -424,14 +432,14 @@ actual_graph(QvSupervisor *sup, GPtrArray *nodes, GPtrArray *edges, GError **err
     g_autoptr(json_object) ret = NULL;
     g_autoptr(GError) err = NULL;
 
-    ret = qv_qmp_command_sync(sup->qmp, "x-debug-query-block-graph", NULL,
-                              QV_QMP_START_TIMEOUT_S * 1000, &err);
-    if (!ret && g_error_matches(err, QV_ERROR, QV_ERR_UNSUPPORTED)) {
+    if (!qv_qmp_command_sync(sup->qmp, "x-debug-query-block-graph", NULL,
+                             QV_QMP_START_TIMEOUT_S * 1000, &ret, &err) &&
+        g_error_matches(err, QV_ERROR, QV_ERR_UNSUPPORTED)) {
         json_object *args = json_object_new_object();
 
         json_object_object_add(args, "flat", json_object_new_boolean(1));
-        if (!(ret = qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", args,
-                                        QV_QMP_START_TIMEOUT_S * 1000, error)))
+        if (!qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", &args,
+                                 QV_QMP_START_TIMEOUT_S * 1000, &ret, error))
             return false;
         for (size_t i = 0; json_object_is_type(ret, json_type_array) &&
                            i < json_object_array_length(ret); i++) {

@@ -5,19 +5,20 @@
  * then the live and persistent definitions grow by one layer, and the
  * snapshot's metadata is kept unless asked not to.
  *
- * Request: {"cmd": "snapshot", "name": N, "disks": [{"disk": "vda",
- * "snapshot": "external"|"no", "file": PATH}], "reuse": bool,
- * "no-metadata": bool}
+ * The request (qv-ctl-proto's "snapshot") names the snapshot and, for
+ * the disks it lists, the mode ("external" or "no") and the overlay;
+ * disks not listed get an overlay next to their top when writable.
  */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "qv-blockdev.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-blockdev.h"
+#include "storage/qv-image.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
 
 typedef struct {
     QvDiskDef *disk;
@@ -47,37 +48,26 @@ default_overlay(const char *top, const char *name)
 }
 
 /* What the request says about @disk: NULL when it is left out */
-static json_object *
-disk_spec(json_object *msg, const char *dst)
+static const QvCtlSnapDisk *
+disk_spec(const QvCtlArgs *args, const char *dst)
 {
-    json_object *list = NULL;
+    for (guint i = 0; args->disks && i < args->disks->len; i++) {
+        const QvCtlSnapDisk *d = args->disks->pdata[i];
 
-    if (!json_object_object_get_ex(msg, "disks", &list))
-        return NULL;
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        json_object *d = json_object_array_get_idx(list, i), *v = NULL;
-
-        if (json_object_object_get_ex(d, "disk", &v) &&
-            g_strcmp0(json_object_get_string(v), dst) == 0)
+        if (g_strcmp0(d->disk, dst) == 0)
             return d;
     }
     return NULL;
 }
 
 static bool
-check_spec_names(QvSupervisor *sup, json_object *msg, GError **error)
+check_spec_names(QvSupervisor *sup, const QvCtlArgs *args, GError **error)
 {
-    json_object *list = NULL;
+    for (guint i = 0; args->disks && i < args->disks->len; i++) {
+        const QvCtlSnapDisk *d = args->disks->pdata[i];
 
-    if (!json_object_object_get_ex(msg, "disks", &list))
-        return true;
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        const char *dst = NULL;
-
-        if (!qv_json_require_string(json_object_array_get_idx(list, i), "disk", &dst, error))
-            return false;
-        if (!qv_domain_find_disk(sup->live, dst)) {
-            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "domain '%s' has no disk '%s'", sup->files->name, dst);
+        if (!qv_domain_find_disk(sup->live, d->disk)) {
+            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "domain '%s' has no disk '%s'", sup->files->name, d->disk);
             return false;
         }
     }
@@ -86,21 +76,19 @@ check_spec_names(QvSupervisor *sup, json_object *msg, GError **error)
 
 /* Which disks, with what overlay; refuses disks it cannot snapshot */
 static bool
-plan(QvSupervisor *sup, json_object *msg, const char *name, bool reuse, GArray *out,
-     GError **error)
+plan(QvSupervisor *sup, const QvCtlArgs *args, bool reuse, GArray *out, GError **error)
 {
-    if (!check_spec_names(sup, msg, error))
+    const char *name = args->name;
+
+    if (!check_spec_names(sup, args, error))
         return false;
     for (size_t i = 0; i < sup->live->ndisks; i++) {
         QvDiskDef *disk = sup->live->disks[i];
-        json_object *spec = disk_spec(msg, disk->dst);
-        const char *mode = NULL, *file = NULL;
+        const QvCtlSnapDisk *spec = disk_spec(args, disk->dst);
+        const char *mode = spec ? spec->snapshot : NULL, *file = spec ? spec->file : NULL;
         SnapDisk sd = { disk, NULL, NULL, false };
         QvSupJob *job;
 
-        if (spec && (!qv_json_get_string(spec, "snapshot", &mode, error) ||
-                     !qv_json_get_string(spec, "file", &file, error)))
-            return false;
         if (g_strcmp0(mode, "no") == 0)
             continue;
         /* by default: every writable disk with an image */
@@ -157,18 +145,20 @@ prepare(QvSupervisor *sup, GArray *disks, bool reuse, GError **error)
         uint64_t size = 0;
 
         if (reuse) {
-            QvFormat fmt = qv_sup_probe_format(sd->overlay->path, error);
+            QvFormat fmt = qv_image_probe_format(sd->overlay->path, error);
 
-            if (fmt == QV_FORMAT_NONE)
+            if (fmt == QV_FORMAT_NONE) {
+                g_prefix_error(error, "the destination: ");
                 return false;
+            }
             if (fmt != QV_FORMAT_QCOW2 && fmt != QV_FORMAT_QED) {
                 g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the overlay '%s' is %s, which cannot have a backing file", sd->disk->dst, sd->overlay->path, qv_format_to_string(fmt));
                 return false;
             }
             sd->overlay->format = fmt;
         } else {
-            if (!qv_sup_image_capacity(sd->disk->src, &size, error) ||
-                !qv_sup_create_image(sd->overlay->path, QV_FORMAT_QCOW2, size, sd->disk->src, error))
+            if (!qv_sup_disk_capacity(sup, sd->disk, &size, error) ||
+                !qv_image_create(sd->overlay->path, QV_FORMAT_QCOW2, size, sd->disk->src, error))
                 return false;
             sd->created = g_strdup(sd->overlay->path);
         }
@@ -201,8 +191,7 @@ transaction(QvSupervisor *sup, GArray *disks, GError **error)
         json_object_array_add(actions, a);
     }
     json_object_object_add(args, "actions", actions);
-    ret = qv_qmp_command_sync(sup->qmp, "transaction", args, QV_QMP_TIMEOUT_MS, error);
-    return ret || !(error && *error);
+    return qv_qmp_command_sync(sup->qmp, "transaction", &args, QV_QMP_TIMEOUT_MS, NULL, error);
 }
 
 /* Snapshot metadata: state/NAME.snapshots/SNAP.xml, as libvirt's
@@ -228,7 +217,7 @@ save_metadata(QvSupervisor *sup, const char *name, GArray *disks, GError **error
                                sd->disk->dst, path);
     }
     g_string_append(xml, "  </disks>\n</domainsnapshot>\n");
-    return qv_file_write_atomic(file, xml->str, xml->len, 0644, error);
+    return qv_file_write_atomic(file, xml->str, xml->len, 0600, error);
 }
 
 static bool
@@ -249,18 +238,22 @@ name_ok(QvSupervisor *sup, const char *name, bool metadata, GError **error)
 }
 
 void
-qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
+qv_sup_do_snapshot(QvSupCall *call)
 {
+    QvSupervisor *sup = call->sup;
+    QvCtlRequest *req = call->req;
     g_autoptr(GError) err = NULL;
     g_autoptr(GArray) disks = g_array_new(FALSE, TRUE, sizeof(SnapDisk));
-    const char *name = NULL;
-    json_object *v = NULL;
-    bool reuse = json_object_object_get_ex(msg, "reuse", &v) && json_object_get_boolean(v);
-    bool nometa = json_object_object_get_ex(msg, "no-metadata", &v) && json_object_get_boolean(v);
+    const char *name = call->args->name;
+    bool reuse = call->args->flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT;
+    bool nometa = call->args->flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA;
 
-    if (!qv_json_require_string(msg, "name", &name, &err) ||
-        !name_ok(sup, name, !nometa, &err) ||
-        !plan(sup, msg, name, reuse, disks, &err))
+    if (!(call->args->flags & QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED, "only disk-only snapshots are supported (give DISK_ONLY, --disk-only)");
+        goto fail;
+    }
+    if (!name_ok(sup, name, !nometa, &err) ||
+        !plan(sup, call->args, reuse, disks, &err))
         goto fail;
     if (!prepare(sup, disks, reuse, &err) || !transaction(sup, disks, &err))
         goto undo;
@@ -286,11 +279,8 @@ qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     for (guint i = 0; i < disks->len; i++) {
         SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
 
-        if (sd->added) {
-            g_autoptr(json_object) names = qv_blockdev_del_list(sd->disk, sd->overlay, NULL);
-
-            qv_sup_blockdev_del_all(sup, names);
-        }
+        if (sd->added)
+            qv_sup_blockdev_del_chain(sup, sd->disk, sd->overlay, NULL);
         if (sd->created)
             unlink(sd->created);
     }
@@ -298,11 +288,11 @@ qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg)
     for (guint i = 0; i < disks->len; i++)
         snap_disk_clear(&g_array_index(disks, SnapDisk, i));
     g_prefix_error(&err, "snapshot: ");
-    qv_sup_reply_error(req, err);
+    qv_ctl_reply_error(req, err);
     return;
  fail_cleared:
     for (guint i = 0; i < disks->len; i++)
         snap_disk_clear(&g_array_index(disks, SnapDisk, i));
     g_prefix_error(&err, "snapshot taken, but: ");
-    qv_sup_reply_error(req, err);
+    qv_ctl_reply_error(req, err);
 }

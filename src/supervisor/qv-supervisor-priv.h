@@ -1,19 +1,24 @@
 /*
- * qv-supervisor-priv: the supervisor's state, shared by its files:
- * qv-supervisor.c (life cycle), qv-sup-qemu.c (the QEMU process and its
- * block graph), qv-sup-control.c (control requests and QMP events).
+ * qv-supervisor-priv: the supervisor's state and what its files share:
+ * qv-supervisor.c (life cycle), qv-sup-qemu.c (the QEMU process and the
+ * check of its block graph), qv-sup-control.c (the control table, the
+ * guest-wide requests and QMP events), qv-sup-graph.c (graph edits and
+ * what follows them), qv-sup-job.c (the job framework), one file per job
+ * type (qv-sup-pull.c, qv-sup-commit.c, qv-sup-copy.c), qv-sup-jobctl.c
+ * (info, speed, abort/pivot, wait) and qv-sup-snapshot.c.
  */
 #pragma once
 
 #include <json-c/json.h>
 #include <sys/types.h>
 
-#include "qv-conn.h"
-#include "qv-control.h"
-#include "qv-domain.h"
-#include "qv-qmp.h"
-#include "qv-status.h"
-#include "qv-supervisor.h"
+#include "conf/qv-conn.h"
+#include "supervisor/qv-control.h"
+#include "supervisor/qv-ctl-proto.h"
+#include "conf/qv-domain.h"
+#include "qemu/qv-qmp.h"
+#include "supervisor/qv-status.h"
+#include "supervisor/qv-supervisor.h"
 
 /* Grace period between SIGTERM and SIGKILL on destroy */
 #define QV_DESTROY_GRACE_S 10
@@ -22,7 +27,7 @@
 /* QEMU may take long to reach its monitor with thousands of layers */
 #define QV_QMP_START_TIMEOUT_S 300
 
-/* A block job QEMU runs for us (qv-sup-jobs.c) */
+/* A block job QEMU runs for us (qv-sup-job.c) */
 typedef struct {
     char *disk;                  /* target name; one job per disk */
     char *id;                    /* QEMU's job id */
@@ -68,7 +73,7 @@ typedef struct {
     int exit_status;
 } QvSupervisor;
 
-/* qv-sup-qemu.c */
+/* qv-sup-qemu.c: the QEMU process and the check of its block graph */
 GPtrArray *qv_sup_build_argv(QvSupervisor *sup, GError **error);
 bool qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error);
 bool qv_sup_qmp_connect(QvSupervisor *sup, bool starting, GError **error);
@@ -81,65 +86,131 @@ bool qv_sup_graph_check_reply(const char *domain, GPtrArray *argv, json_object *
 void qv_sup_kill_qemu(QvSupervisor *sup);
 char *qv_sup_log_tail(const char *path);
 
-/* qv-sup-control.c */
-void qv_sup_control_handle(QvCtlRequest *req, json_object *msg,
-                           gpointer opaque);
-void qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
-                      gint64 seconds, gint64 microseconds, gpointer opaque);
-void qv_sup_save_runtime(QvSupervisor *sup);
-
 /* qv-supervisor.c */
 void qv_sup_qemu_exited(QvSupervisor *sup, bool signalled);
 bool qv_sup_save_status(QvSupervisor *sup, GError **error);
 
-/* qv-sup-jobs.c */
-const char *qv_job_type_to_string(int type);
-void qv_sup_job_free(QvSupJob *job);
-QvSupJob *qv_sup_job_find(QvSupervisor *sup, const char *disk);
-QvSupJob *qv_sup_job_by_id(QvSupervisor *sup, const char *id);
-bool qv_sup_jobs_save(QvSupervisor *sup, GError **error);
-void qv_sup_jobs_load(QvSupervisor *sup);
+/* ---- qv-sup-control.c: the control table ---- */
+
+/* What a control command needs before its handler runs */
+typedef enum {
+    QV_SUP_NEEDS_LIVE = 1 << 0,      /* the live definition */
+    QV_SUP_NEEDS_DISK = 1 << 1,      /* "disk" names a disk (call->disk, ->elem) */
+    QV_SUP_NEEDS_IDLE_DISK = 1 << 2, /* ... with no job on it */
+    QV_SUP_NEEDS_JOB = 1 << 3,       /* ... with a job on it (call->job) */
+    QV_SUP_WHILE_DESTROYING = 1 << 4, /* allowed while QEMU is being killed */
+    QV_SUP_PREFIX_ERRORS = 1 << 5,   /* errors start with the command's "what:" */
+} QvSupNeeds;
+
+/* One control request on its way to its handler, which answers
+ * call->req now or later; the call itself lives only during the handler */
+typedef struct {
+    QvSupervisor *sup;
+    QvCtlRequest *req;
+    QvCtlCommand cmd;
+    const QvCtlArgs *args;       /* decoded once, at the table */
+    QvDiskDef *disk;             /* with NEEDS_DISK */
+    QvStorageSource *elem;       /* the element "disk" names */
+    QvSupJob *job;               /* with NEEDS_JOB */
+    unsigned int needs;
+} QvSupCall;
+
+typedef void (*QvSupHandler)(QvSupCall *call);
+
+void qv_sup_control_handle(QvCtlRequest *req, json_object *msg, gpointer opaque);
+/* Answer @call with @err (prefixed with the command when its row says so) */
+void qv_sup_call_fail(QvSupCall *call, GError *err);
+void qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
+                      gint64 seconds, gint64 microseconds, gpointer opaque);
+void qv_sup_save_runtime(QvSupervisor *sup);
+/* state, reason, pids and dropped disks: the control socket's "status"
+ * answer and the report to the CLI that started us */
+json_object *qv_sup_status_json(QvSupervisor *sup);
+
+/* ---- qv-sup-graph.c: edits of QEMU's block graph, and after them ---- */
+
+/* blockdev-add every object of @props in order; on failure the ones
+ * added are deleted again */
 bool qv_sup_blockdev_add_all(QvSupervisor *sup, json_object *props, GError **error);
+/* blockdev-del every name of @names (failures are logged) */
 void qv_sup_blockdev_del_all(QvSupervisor *sup, json_object *names);
-QvStorageSource *qv_sup_find_parent(QvStorageSource *top, const QvStorageSource *child,
-                                    size_t *slot);
-QvStorageSource *qv_sup_cut_above(QvStorageSource *top, QvStorageSource *keep);
-bool qv_sup_check_live_graph(QvSupervisor *sup, GError **error);
-bool qv_sup_save_all(QvSupervisor *sup, GError **error);
-void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);
-
-/* qv-sup-blockjob.c: helpers shared with qv-sup-copy.c */
-void qv_sup_reply_error(QvCtlRequest *req, GError *err);
+/* blockdev-del the nodes of @top's chain down to @stop (excluded) */
+void qv_sup_blockdev_del_chain(QvSupervisor *sup, const QvDiskDef *disk,
+                               const QvStorageSource *top, const QvStorageSource *stop);
+/* blockdev-reopen the format node of @src with read-only @ro */
+bool qv_sup_reopen(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src, bool ro,
+                   GError **error);
+/* The format node name of an element of @disk */
 char *qv_sup_fmt_node(const QvDiskDef *disk, const QvStorageSource *src);
-QvDiskDef *qv_sup_request_disk(QvSupervisor *sup, json_object *msg, QvStorageSource **elem,
-                               bool want_idle, GError **error);
-QvSupJob *qv_sup_job_new(QvSupervisor *sup, QvDiskDef *disk, int type, unsigned int flags);
-void qv_sup_job_forget(QvSupervisor *sup, QvSupJob *job);
-bool qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command,
-                      json_object *args, GError **error);
-void qv_sup_add_speed(json_object *args, json_object *msg);
-
+/* The virtual size of @disk's top image as QEMU has it open */
+bool qv_sup_disk_capacity(QvSupervisor *sup, const QvDiskDef *disk, uint64_t *size,
+                          GError **error);
+/* QEMU's graph must be the live definition's (unless jobs run) */
+bool qv_sup_check_live_graph(QvSupervisor *sup, GError **error);
+/* The status document and the jobs file */
+bool qv_sup_save_all(QvSupervisor *sup, GError **error);
 /* The persistent definition follows @live_disk's new chain */
 void qv_sup_update_definition(QvSupervisor *sup, QvDiskDef *live_disk);
 
-/* qv-sup-copy.c */
-void qv_sup_do_copy(QvSupervisor *sup, QvCtlRequest *req, json_object *msg);
-/* a new image at @path (qemu-img create; @backing, when given, recorded
- * with its format); the capacity of @src; the format of an existing file */
-bool qv_sup_create_image(const char *path, QvFormat fmt, uint64_t size,
-                         const QvStorageSource *backing, GError **error);
-bool qv_sup_image_capacity(const QvStorageSource *src, uint64_t *size, GError **error);
-QvFormat qv_sup_probe_format(const char *path, GError **error);
+/* ---- qv-sup-job.c: the job framework ---- */
 
-/* qv-sup-blockjob.c */
-void qv_sup_blockjob_request(QvSupervisor *sup, QvCtlRequest *req, const char *cmd,
-                             json_object *msg);
+/*
+ * One block job type: how it ends.  @finish makes the live definition
+ * what QEMU has once the job is over (@ok: it completed), @abandon
+ * undoes what the start prepared when QEMU never ran the job.  A new
+ * type is a row of qv-sup-job.c's table and a file with these.
+ */
+typedef struct {
+    int type;                    /* QvirtDomainBlockJobType */
+    bool can_pivot;              /* has a ready phase and a pivot */
+    void (*finish)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk, bool ok);
+    void (*abandon)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk);
+} QvSupJobDriver;
+
+extern const QvSupJobDriver qv_sup_pull_driver;
+extern const QvSupJobDriver qv_sup_commit_driver;
+extern const QvSupJobDriver qv_sup_active_commit_driver;
+extern const QvSupJobDriver qv_sup_copy_driver;
+
+const QvSupJobDriver *qv_sup_job_driver(int type);
+const char *qv_job_type_to_string(int type);
+QvSupJob *qv_sup_job_new(QvSupervisor *sup, QvDiskDef *disk, int type, unsigned int flags);
+void qv_sup_job_free(QvSupJob *job);
+void qv_sup_job_forget(QvSupervisor *sup, QvSupJob *job);
+QvSupJob *qv_sup_job_find(QvSupervisor *sup, const char *disk);
+QvSupJob *qv_sup_job_by_id(QvSupervisor *sup, const char *id);
+/* Record the job and start it in QEMU with @command and *@args (stolen);
+ * on failure it is abandoned */
+bool qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command,
+                      json_object **args, GError **error);
+/* A job QEMU never ran: its driver undoes what the start prepared, the
+ * record goes, and the status and jobs file are saved */
+void qv_sup_job_abandon(QvSupervisor *sup, QvSupJob *job);
+/* The member of a query-jobs/query-block-jobs answer whose @key is @id */
+json_object *qv_sup_qemu_job(json_object *list, const char *key, const char *id);
+/* The failure of the last job on @disk, told once (new string), or NULL */
+char *qv_sup_job_take_failure(QvSupervisor *sup, const char *disk);
+bool qv_sup_jobs_save(QvSupervisor *sup, GError **error);
 void qv_sup_job_status_event(QvSupervisor *sup, json_object *data);
 void qv_sup_jobs_reattach(QvSupervisor *sup);
+void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);
 
+/* ---- the control handlers, one file per concern ---- */
+
+/* qv-sup-control.c */
+void qv_sup_do_status(QvSupCall *call);
+void qv_sup_do_destroy(QvSupCall *call);
+void qv_sup_do_qmp_simple(QvSupCall *call);
+void qv_sup_do_domblkinfo(QvSupCall *call);
+void qv_sup_do_qmp(QvSupCall *call);
+/* qv-sup-pull.c, qv-sup-commit.c, qv-sup-copy.c: starting each job */
+void qv_sup_do_pull(QvSupCall *call);
+void qv_sup_do_commit(QvSupCall *call);
+void qv_sup_do_copy(QvSupCall *call);
+/* qv-sup-jobctl.c: jobs that run */
+void qv_sup_do_job_info(QvSupCall *call);
+void qv_sup_do_job_speed(QvSupCall *call);
+void qv_sup_do_job_abort(QvSupCall *call);
+void qv_sup_do_job_wait(QvSupCall *call);
 /* qv-sup-snapshot.c */
-void qv_sup_snapshot_request(QvSupervisor *sup, QvCtlRequest *req, json_object *msg);
-
-/* qv-sup-control.c: state, reason, pids and dropped disks, the control
- * socket's "status" answer and the report to the CLI that started us */
-json_object *qv_sup_status_json(QvSupervisor *sup);
+void qv_sup_do_snapshot(QvSupCall *call);

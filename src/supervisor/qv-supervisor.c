@@ -4,7 +4,7 @@
  *
  * Messages go to stderr, which the CLI pointed at state/NAME.supervisor.log.
  */
-#include "qv-supervisor.h"
+#include "supervisor/qv-supervisor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +17,34 @@
 
 #include <glib-unix.h>
 
-#include "qv-disk-prepare.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-command.h"
-#include "qv-supervisor-priv.h"
+#include "qemu/qv-disk-prepare.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "qemu/qv-command.h"
+#include "supervisor/qv-supervisor-priv.h"
+
+static const char *const mode_names[QV_SUPERVISE_LAST] = {
+    [QV_SUPERVISE_START] = "start",
+    [QV_SUPERVISE_REATTACH] = "reattach",
+};
+
+const char *
+qv_supervise_mode_to_string(QvSuperviseMode mode)
+{
+    return mode < QV_SUPERVISE_LAST ? mode_names[mode] : NULL;
+}
+
+int
+qv_supervise_mode_from_string(const char *s)
+{
+    for (int i = 0; s && i < QV_SUPERVISE_LAST; i++) {
+        if (strcmp(mode_names[i], s) == 0)
+            return i;
+    }
+    return -1;
+}
 
 static void
 report(int *fd, json_object *ret, const GError *err)
@@ -146,7 +167,7 @@ qv_sup_save_status(QvSupervisor *sup, GError **error)
 {
     g_autofree char *xml = qv_domain_format_xml(sup->live, QV_DOMAIN_XML_STATUS);
 
-    return qv_file_write_atomic(sup->files->status, xml, strlen(xml), 0644, error);
+    return qv_file_write_atomic(sup->files->status, xml, strlen(xml), 0600, error);
 }
 
 static bool
@@ -177,7 +198,7 @@ cont_or_stay(QvSupervisor *sup, bool paused, GError **error)
         sup->rt->reason = g_strdup("user");
         return true;
     }
-    if (!(ret = qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_START_TIMEOUT_S * 1000, error)))
+    if (!qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_START_TIMEOUT_S * 1000, NULL, error))
         return false;
     sup->rt->state = QV_GUEST_RUNNING;
     g_free(sup->rt->reason);
@@ -238,7 +259,7 @@ do_start(QvSupervisor *sup, bool paused, bool *reattach, GError **error)
         !qv_qemu_assign_aliases(sup->live, error))
         return false;
     qv_domain_assign_indexes(sup->live, true);
-    sup->events_fd = open(sup->files->events, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    sup->events_fd = qv_file_open_private(sup->files->events, O_TRUNC | O_APPEND);
     if (start_qemu(sup, dropped, paused, error) &&
         (sup->ctl = qv_ctl_server_new(sup->files->sock, sup->ctx,
                                       qv_sup_control_handle, sup, error)))
@@ -291,10 +312,10 @@ do_reattach(QvSupervisor *sup, GError **error)
     if (!(sup->live = qv_domain_parse_file(sup->files->status, QV_DOMAIN_XML_STATUS |
                                            QV_DOMAIN_XML_NO_SCHEMA, &err)))
         g_printerr("domain '%s': status document: %s\n", sup->files->name, err->message);
-    sup->events_fd = open(sup->files->events, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    sup->events_fd = qv_file_open_private(sup->files->events, O_APPEND);
     if (!qv_sup_qmp_connect(sup, false, error) ||
         !watch_qemu(sup, error) ||
-        !(st = qv_qmp_command_sync(sup->qmp, "query-status", NULL, QV_QMP_TIMEOUT_MS, error)))
+        !qv_qmp_command_sync(sup->qmp, "query-status", NULL, QV_QMP_TIMEOUT_MS, &st, error))
         return false;
     sup->rt->state = state_from_qemu(st, &reason);
     g_free(sup->rt->reason);

@@ -13,9 +13,20 @@
 
 #include <stdbool.h>
 
-#include "qv-launch.h"
+#include <glib.h>
 
 G_BEGIN_DECLS
+
+typedef enum {
+    QV_SUPERVISE_START,
+    QV_SUPERVISE_REATTACH,
+
+    QV_SUPERVISE_LAST
+} QvSuperviseMode;
+
+/* "start", "reattach" */
+const char *qv_supervise_mode_to_string(QvSuperviseMode mode);
+int qv_supervise_mode_from_string(const char *s);
 
 typedef struct {
     const char *root;        /* --root, or NULL */

@@ -1,7 +1,7 @@
 /*
  * qv-enum: lookups in enum string tables.
  */
-#include "qv-enum.h"
+#include "util/qv-enum.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /*
  * qv-error: the error domain and its string table.
  */
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #include <errno.h>
 #include <string.h>

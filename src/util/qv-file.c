@@ -1,7 +1,8 @@
 /*
- * qv-file: atomic replacement, locks, bounded reads, folder creation.
+ * qv-file: atomic replacement, locks, bounded reads, private logs, folder
+ * creation.
  */
-#include "qv-file.h"
+#include "util/qv-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #define TMP_SUFFIX ".tmp"
 
@@ -190,6 +191,24 @@ qv_file_read_all(const char *path, char **data, size_t *len, size_t max,
         *len = buf->len;
     *data = g_string_free(g_steal_pointer(&buf), FALSE);
     return true;
+}
+
+int
+qv_file_open_private(const char *path, int flags)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
+    struct stat st;
+    int errsv;
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) < 0)) {
+        errsv = errno;
+        close(fd);
+        errno = errsv;
+        return -1;
+    }
+    return fd;
 }
 
 bool

@@ -1,6 +1,7 @@
 /*
  * qv-file: file helpers every stored document goes through: atomic
- * replacement, advisory locks, bounded reads, folder creation.
+ * replacement, advisory locks, bounded reads, private logs, folder
+ * creation.
  *
  * Errors name the file; failures never leave a partial file behind.
  */
@@ -32,6 +33,14 @@ int qv_file_lock(const char *path, bool exclusive, bool wait, GError **error);
  * NUL-terminated *@data; *@len (optional) gets its length */
 bool qv_file_read_all(const char *path, char **data, size_t *len, size_t max,
                       GError **error);
+
+/*
+ * Open @path for writing with @flags (O_APPEND or O_TRUNC; O_CLOEXEC is
+ * added), creating it private to its owner (0600): a guest's logs and
+ * state can hold its secrets.  A file left with a wider mode (by an older
+ * qvirt) is made private too.  Returns the fd, or -1 with errno set.
+ */
+int qv_file_open_private(const char *path, int flags);
 
 /* fsync the folder @dir, making a rename or unlink in it durable */
 bool qv_file_sync_dir(const char *dir, GError **error);

@@ -1,7 +1,7 @@
 /*
  * qv-json-writer: streaming pretty JSON.
  */
-#include "qv-json-writer.h"
+#include "util/qv-json-writer.h"
 
 #include <string.h>
 

@@ -5,9 +5,9 @@
  * QV_JSON_MAX_DEPTH) so the recursive helpers here cannot be driven into
  * a deep stack by hostile input.
  */
-#include "qv-json.h"
+#include "util/qv-json.h"
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #include <string.h>
 

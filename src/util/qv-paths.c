@@ -1,11 +1,11 @@
 /*
  * qv-paths: the configuration, state and run folders.
  */
-#include "qv-paths.h"
+#include "util/qv-paths.h"
 
 #include <unistd.h>
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 static QvPaths *
 paths_under_root(const char *root)

@@ -5,9 +5,9 @@
  * from anyone, so characters RFC 3986 does not allow are refused rather
  * than guessed at.
  */
-#include "qv-uri.h"
+#include "util/qv-uri.h"
 
-#include "qv-error.h"
+#include "util/qv-error.h"
 
 #include <string.h>
 

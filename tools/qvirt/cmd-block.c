@@ -1,8 +1,11 @@
 /*
  * Block job commands, with virsh's names and options: blockcopy,
- * blockjob, blockpull, blockcommit.  They go through the public API
- * (include/qvirt/qvirt.h); --wait follows the job by polling its info,
- * so killing the CLI never stops the job.
+ * blockjob, blockpull, blockcommit, and snapshot-create-as --disk-only.
+ * They go through the public API (include/qvirt/qvirt.h).  --wait asks
+ * the domain's supervisor, which follows the job, to answer once it is
+ * ready or has ended; with --verbose or --json the CLI polls the job's
+ * info instead, to show its progress.  The job belongs to the supervisor
+ * either way: killing the CLI never stops it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,8 +13,8 @@
 
 #include "qvirt/qvirt.h"
 #include "qvirt-cli.h"
-#include "qv-error.h"
-#include "qv-launch.h"
+#include "util/qv-error.h"
+#include "lib/qv-launch.h"
 
 static const QvCommand qv_cmd_blockcopy, qv_cmd_blockjob, qv_cmd_blockpull, qv_cmd_blockcommit,
     qv_cmd_snapshot;
@@ -39,10 +42,27 @@ title(int type)
     return type >= 0 && type < (int)G_N_ELEMENTS(job_titles) ? job_titles[type] : "Block Job";
 }
 
+static bool
+has_ready_phase(int type)
+{
+    return type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY || type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT;
+}
+
+/* The API makes cur == end mean ready for a job with a ready phase, also
+ * when it had nothing to copy (0 of 0 bytes): that is 100 %.  Any other
+ * job with end 0 has not measured its work yet. */
+static unsigned int
+percent(const QvirtDomainBlockJobInfo *info)
+{
+    if (info->cur >= info->end)
+        return info->end || has_ready_phase(info->type) ? 100 : 0;
+    return (unsigned int)(info->cur * 100 / info->end);
+}
+
 static void
 progress(const QvirtDomainBlockJobInfo *info, bool verbose, bool json)
 {
-    unsigned int pct = info->end ? (unsigned int)(info->cur * 100 / info->end) : 0;
+    unsigned int pct = percent(info);
 
     if (json) {
         printf("{\"event\":\"progress\",\"type\":%d,\"cur\":%llu,\"end\":%llu}\n",
@@ -53,6 +73,14 @@ progress(const QvirtDomainBlockJobInfo *info, bool verbose, bool json)
         if (!isatty(2))
             fputc('\n', stderr);
     }
+}
+
+/* A terminal's progress line is rewritten in place: end it */
+static void
+end_progress(bool verbose, bool json)
+{
+    if (verbose && !json && isatty(2))
+        fputc('\n', stderr);
 }
 
 static int poll_job(QvirtDomain *dom, const char *disk, bool verbose, bool json,
@@ -92,26 +120,39 @@ poll_job(QvirtDomain *dom, const char *disk, bool verbose, bool json, int timeou
          GError **error)
 {
     gint64 deadline = timeout_s > 0 ? g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC : 0;
+    int last_type = QVIRT_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN;
 
     for (;;) {
         QvirtDomainBlockJobInfo info;
         int r = qvirt_domain_get_block_job_info(dom, disk, &info, QVIRT_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES, error);
 
-        if (r < 0)
+        if (r < 0) {
+            end_progress(verbose, json);
             return -1;
+        }
         if (r == 0) {
-            if (verbose && !json)
-                fputc('\n', stderr);
+            /* gone: the supervisor keeps a failed job's error for a
+             * waiter, and answers at once */
+            if (qvirt_domain_block_job_wait(dom, disk, 0, error) < 0) {
+                end_progress(verbose, json);
+                return -1;
+            }
+            if (verbose && !json) {
+                QvirtDomainBlockJobInfo done = { .type = last_type, .cur = 1, .end = 1 };
+
+                progress(&done, verbose, json);
+                end_progress(verbose, json);
+            }
             return 0;
         }
         progress(&info, verbose, json);
-        if ((info.type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY ||
-             info.type == QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) && info.cur == info.end) {
-            if (verbose && !json)
-                fputc('\n', stderr);
+        last_type = info.type;
+        if (has_ready_phase(info.type) && info.cur == info.end) {
+            end_progress(verbose, json);
             return 1;
         }
         if (deadline && g_get_monotonic_time() > deadline) {
+            end_progress(verbose, json);
             qvirt_domain_block_job_abort(dom, disk, 0, NULL);
             g_set_error(error, QV_ERROR, QV_ERR_IO, "%s on disk '%s' did not end within %d s; it was aborted",
                         title(info.type), disk, timeout_s);
@@ -335,7 +376,7 @@ run_blockjob(int argc, char **argv, GError **error)
         printf(" type=%d\n bandwidth=%lu\n cur=%llu\n end=%llu\n", ji.type, ji.bandwidth, ji.cur, ji.end);
     else
         printf("%s: [%3u %%]    Bandwidth limit: %lu bytes/s\n", title(ji.type),
-               ji.end ? (unsigned int)(ji.cur * 100 / ji.end) : 0, ji.bandwidth);
+               percent(&ji), ji.bandwidth);
     return 0;
 }
 

@@ -5,10 +5,10 @@
 #include <stdio.h>
 
 #include "qvirt-cli.h"
-#include "qv-chain.h"
-#include "qv-chain-json.h"
-#include "qv-error.h"
-#include "qv-source-xml.h"
+#include "storage/qv-chain.h"
+#include "storage/qv-chain-json.h"
+#include "util/qv-error.h"
+#include "conf/qv-source-xml.h"
 
 static char *
 size_text(uint64_t bytes)

@@ -11,12 +11,13 @@
 #include <json-c/json.h>
 
 #include "qvirt-cli.h"
-#include "qv-conn.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-qemu-validate.h"
-#include "qv-status.h"
+#include "conf/qv-conn.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "lib/qv-launch.h"
+#include "qemu/qv-qemu-validate.h"
+#include "supervisor/qv-status.h"
 
 #define QV_MAX_XML_SIZE (64 * 1024 * 1024)
 

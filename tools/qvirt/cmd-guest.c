@@ -13,13 +13,14 @@
 #include <json-c/json.h>
 
 #include "qvirt-cli.h"
-#include "qv-conn.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-launch.h"
-#include "qv-status.h"
-#include "qv-supervisor.h"
+#include "conf/qv-conn.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "lib/qv-launch.h"
+#include "qemu/qv-qmp.h"
+#include "supervisor/qv-status.h"
+#include "supervisor/qv-supervisor.h"
 
 #define QV_CALL_TIMEOUT_MS (60 * 1000)
 
@@ -72,25 +73,19 @@ run_start(int argc, char **argv, GError **error)
     return 0;
 }
 
-/* Send {"cmd": @cmd} to the guest's supervisor */
+/* Send control command @ctl to the guest's supervisor */
 static int
-simple_call(const QvCommand *cmd, const char *done, int argc, char **argv,
+simple_call(const QvCommand *cmd, QvCtlCommand ctl, const char *done, int argc, char **argv,
             GError **error)
 {
     g_autoptr(QvConn) conn = NULL;
-    g_autoptr(json_object) ret = NULL;
     g_autofree char *name = NULL;
-    json_object *req = json_object_new_object();
     bool help_shown;
 
-    json_object_object_add(req, "cmd", json_object_new_string(cmd->name));
     if (!qv_cli_parse(cmd, NULL, &argc, &argv, 1, 1, &help_shown, error) ||
         !(conn = open_guest(argv[1], &name, error)) ||
-        !qv_guest_call(conn, name, json_object_get(req), QV_CALL_TIMEOUT_MS, &ret, error)) {
-        json_object_put(req);
+        !qv_ctl_call(conn, name, ctl, NULL, QV_CALL_TIMEOUT_MS, NULL, error))
         return help_shown ? 0 : 1;
-    }
-    json_object_put(req);
     printf("Domain '%s' %s\n", name, done);
     return 0;
 }
@@ -98,13 +93,13 @@ simple_call(const QvCommand *cmd, const char *done, int argc, char **argv,
 static int
 run_suspend(int argc, char **argv, GError **error)
 {
-    return simple_call(&qv_cmd_suspend, "suspended", argc, argv, error);
+    return simple_call(&qv_cmd_suspend, QV_CTL_SUSPEND, "suspended", argc, argv, error);
 }
 
 static int
 run_resume(int argc, char **argv, GError **error)
 {
-    return simple_call(&qv_cmd_resume, "resumed", argc, argv, error);
+    return simple_call(&qv_cmd_resume, QV_CTL_RESUME, "resumed", argc, argv, error);
 }
 
 static int
@@ -116,9 +111,8 @@ run_destroy(int argc, char **argv, GError **error)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(QvConn) conn = NULL;
-    g_autoptr(json_object) ret = NULL;
     g_autofree char *name = NULL;
-    json_object *req;
+    QvCtlArgs args = { 0 };
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_destroy, entries, &argc, &argv, 1, 1, &help_shown, error))
@@ -129,10 +123,10 @@ run_destroy(int argc, char **argv, GError **error)
     }
     if (!(conn = open_guest(argv[1], &name, error)))
         return 1;
-    req = json_object_new_object();
-    json_object_object_add(req, "cmd", json_object_new_string("destroy"));
-    json_object_object_add(req, "grace", json_object_new_int(grace));
-    if (!qv_guest_call(conn, name, req, (unsigned int)(grace + 60) * 1000, &ret, error))
+    args.grace = (uint64_t)grace;
+    args.has_grace = true;
+    if (!qv_ctl_call(conn, name, QV_CTL_DESTROY, &args, (unsigned int)(grace + 60) * 1000, NULL,
+                     error))
         return 1;
     printf("Domain '%s' destroyed\n", name);
     return 0;
@@ -147,9 +141,7 @@ run_shutdown(int argc, char **argv, GError **error)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(QvConn) conn = NULL;
-    g_autoptr(json_object) ret = NULL;
     g_autofree char *name = NULL;
-    json_object *req;
     gint64 deadline;
     QvGuestState state;
     bool help_shown;
@@ -158,9 +150,7 @@ run_shutdown(int argc, char **argv, GError **error)
         return help_shown ? 0 : 1;
     if (!(conn = open_guest(argv[1], &name, error)))
         return 1;
-    req = json_object_new_object();
-    json_object_object_add(req, "cmd", json_object_new_string("shutdown"));
-    if (!qv_guest_call(conn, name, req, QV_CALL_TIMEOUT_MS, &ret, error))
+    if (!qv_ctl_call(conn, name, QV_CTL_SHUTDOWN, NULL, QV_CALL_TIMEOUT_MS, NULL, error))
         return 1;
     printf("Domain '%s' is being shutdown\n", name);
     if (timeout <= 0)
@@ -218,19 +208,17 @@ run_domblkinfo(int argc, char **argv, GError **error)
     g_autoptr(QvConn) conn = NULL;
     g_autoptr(json_object) ret = NULL;
     g_autofree char *name = NULL;
-    const char *keys[] = { "capacity", "allocation", "physical" };
+    const char *keys[] = { QV_CTL_REPLY_CAPACITY, QV_CTL_REPLY_ALLOCATION, QV_CTL_REPLY_PHYSICAL };
     const char *labels[] = { "Capacity:", "Allocation:", "Physical:" };
-    json_object *req;
+    g_auto(QvCtlArgs) args = { 0 };
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_domblkinfo, entries, &argc, &argv, 2, 2, &help_shown, error))
         return help_shown ? 0 : 1;
     if (!(conn = open_guest(argv[1], &name, error)))
         return 1;
-    req = json_object_new_object();
-    json_object_object_add(req, "cmd", json_object_new_string("domblkinfo"));
-    json_object_object_add(req, "disk", json_object_new_string(argv[2]));
-    if (!qv_guest_call(conn, name, req, QV_CALL_TIMEOUT_MS, &ret, error))
+    args.disk = g_strdup(argv[2]);
+    if (!qv_ctl_call(conn, name, QV_CTL_DOMBLKINFO, &args, QV_CALL_TIMEOUT_MS, &ret, error))
         return 1;
     if (json) {
         printf("%s\n", json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
@@ -352,7 +340,8 @@ run_monitor(int argc, char **argv, GError **error)
     g_autoptr(json_object) cmd = NULL;
     g_autoptr(json_object) ret = NULL;
     g_autofree char *name = NULL;
-    json_object *req, *exec = NULL, *args = NULL;
+    json_object *exec = NULL, *args = NULL;
+    g_auto(QvCtlArgs) ctl = { 0 };
     bool help_shown;
 
     if (!qv_cli_parse(&qv_cmd_monitor, entries, &argc, &argv, 2, 2, &help_shown, error))
@@ -369,13 +358,20 @@ run_monitor(int argc, char **argv, GError **error)
     }
     if (!(conn = open_guest(argv[1], &name, error)))
         return 1;
-    req = json_object_new_object();
-    json_object_object_add(req, "cmd", json_object_new_string("qmp"));
-    json_object_object_add(req, "execute", json_object_get(exec));
+    ctl.execute = g_strdup(json_object_get_string(exec));
     if (json_object_object_get_ex(cmd, "arguments", &args))
-        json_object_object_add(req, "arguments", json_object_get(args));
-    if (!qv_guest_call(conn, name, req, QV_CALL_TIMEOUT_MS, &ret, error))
+        ctl.arguments = json_object_get(args);
+    if (!qv_ctl_call(conn, name, QV_CTL_QMP, &ctl, QV_CALL_TIMEOUT_MS, &ret, error)) {
+        const char *hint = qv_qmp_timeout_hint(json_object_get_string(exec), args);
+
+        if (hint && qv_qmp_error_is_timeout(*error)) {
+            GError *why = g_error_new((*error)->domain, (*error)->code, "%s; %s", (*error)->message, hint);
+
+            g_clear_error(error);
+            g_propagate_error(error, why);
+        }
         return 1;
+    }
     {
         g_autoptr(json_object) reply = json_object_new_object();
 

@@ -1,7 +1,7 @@
 /*
  * qv-launch: spawning supervisors and talking to them.
  */
-#include "qv-launch.h"
+#include "lib/qv-launch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,39 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qv-control.h"
-#include "qv-error.h"
-#include "qv-file.h"
-#include "qv-json.h"
-#include "qv-status.h"
-#include "qv-supervisor.h"
+#include "supervisor/qv-control.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-status.h"
+#include "supervisor/qv-supervisor.h"
 
 /* How long a start may take: QEMU opening a chain of thousands of
  * layers on a loaded machine is slow, and a start is not retried */
 #define QV_START_REPORT_TIMEOUT_S 600
 /* How long a supervisor that runs may take to accept a connection */
 #define QV_CONNECT_TIMEOUT_S 30
-
-static const char *const mode_names[QV_SUPERVISE_LAST] = {
-    [QV_SUPERVISE_START] = "start",
-    [QV_SUPERVISE_REATTACH] = "reattach",
-};
-
-const char *
-qv_supervise_mode_to_string(QvSuperviseMode mode)
-{
-    return mode < QV_SUPERVISE_LAST ? mode_names[mode] : NULL;
-}
-
-int
-qv_supervise_mode_from_string(const char *s)
-{
-    for (int i = 0; s && i < QV_SUPERVISE_LAST; i++) {
-        if (strcmp(mode_names[i], s) == 0)
-            return i;
-    }
-    return -1;
-}
 
 static bool launch_in_process;
 
@@ -170,7 +149,7 @@ fork_supervisor(char **argv, QvSuperviseArgs *args, const char *log,
                 int report, GError **error)
 {
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int logfd = qv_file_open_private(log, O_APPEND);
     int status = 0;
     pid_t pid = -1;
 
@@ -305,9 +284,10 @@ connect_supervisor(QvConn *conn, const QvGuestFiles *files, GError **error)
     }
 }
 
-bool
-qv_guest_call(QvConn *conn, const char *name, json_object *request,
-              unsigned int timeout_ms, json_object **ret, GError **error)
+/* Send @request (stolen) and read the answer */
+static bool
+guest_call(QvConn *conn, const char *name, json_object *request,
+           unsigned int timeout_ms, json_object **ret, GError **error)
 {
     g_autoptr(QvGuestFiles) files = qv_guest_files_new(conn->paths, name);
     g_autoptr(json_object) req = request;
@@ -326,4 +306,94 @@ qv_guest_call(QvConn *conn, const char *name, json_object *request,
     if (!answer)
         return false;
     return qv_ctl_unpack(answer, ret, error);
+}
+
+bool
+qv_ctl_call(QvConn *conn, const char *name, QvCtlCommand cmd, const QvCtlArgs *args,
+            unsigned int timeout_ms, json_object **ret, GError **error)
+{
+    static const QvCtlArgs none = { 0 };
+    json_object *req = qv_ctl_encode(cmd, args ? args : &none, error);
+    json_object *dummy = NULL;
+    bool ok;
+
+    if (!req)
+        return false;
+    ok = guest_call(conn, name, req, timeout_ms, ret ? ret : &dummy, error);
+    json_object_put(dummy);
+    return ok;
+}
+
+/* No supervisor and no QEMU: record the crash unless someone holds the
+ * lock (a start is under way, or a supervisor is cleaning up) */
+static void
+settle_dead_guest(const QvGuestFiles *files, const QvRuntime *rt)
+{
+    g_autoptr(QvRuntime) again = NULL;
+    int fd = qv_file_lock(files->lock, true, false, NULL);
+
+    if (fd < 0)
+        return;
+    again = qv_runtime_load(files, NULL);
+    if (again && again->qemu_pid == rt->qemu_pid &&
+        again->qemu_start == rt->qemu_start &&
+        !qv_proc_same(again->qemu_pid, again->qemu_start))
+        qv_guest_record_crash(files);
+    close(fd);
+}
+
+/* A guest whose QEMU is gone reads as shut off, with the recorded
+ * reason; "crashed" while its files wait for whoever holds the lock */
+static void
+shutoff_state(const QvGuestFiles *files, QvGuestState *state, char **reason)
+{
+    *state = QV_GUEST_SHUTOFF;
+    if (!reason)
+        return;
+    if (g_file_test(files->runtime, G_FILE_TEST_EXISTS))
+        *reason = g_strdup("crashed");
+    else
+        *reason = qv_state_load_reason(files);
+}
+
+bool
+qv_guest_state(QvConn *conn, const char *name, QvGuestState *state,
+               char **reason, GError **error)
+{
+    g_autoptr(QvGuestFiles) files = qv_guest_files_new(conn->paths, name);
+    g_autoptr(QvRuntime) rt = NULL;
+    g_autoptr(GError) err = NULL;
+
+    if (reason)
+        *reason = NULL;
+    if (!(rt = qv_runtime_load(files, &err))) {
+        if (err) {
+            g_propagate_error(error, g_steal_pointer(&err));
+            return false;
+        }
+        shutoff_state(files, state, reason);
+        return true;
+    }
+    if (!qv_proc_same(rt->sup_pid, rt->sup_start)) {
+        if (!qv_proc_same(rt->qemu_pid, rt->qemu_start)) {
+            settle_dead_guest(files, rt);
+            shutoff_state(files, state, reason);
+            return true;
+        }
+        /* QEMU runs unsupervised: a new supervisor takes over, and
+         * what it found is the state */
+        if (!qv_guest_ensure_supervisor(conn, name, error))
+            return false;
+        qv_runtime_free(g_steal_pointer(&rt));
+        if (!(rt = qv_runtime_load(files, error))) {
+            if (error && *error)
+                return false;
+            shutoff_state(files, state, reason);
+            return true;
+        }
+    }
+    *state = rt->state;
+    if (reason)
+        *reason = g_strdup(rt->reason);
+    return true;
 }

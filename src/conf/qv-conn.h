@@ -5,9 +5,9 @@
  */
 #pragma once
 
-#include "qv-domain.h"
-#include "qv-domain-store.h"
-#include "qv-paths.h"
+#include "conf/qv-domain.h"
+#include "conf/qv-domain-store.h"
+#include "util/qv-paths.h"
 
 G_BEGIN_DECLS
 

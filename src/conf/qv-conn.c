@@ -3,14 +3,14 @@
  * formatting of the parsed definition, so what is stored has passed the
  * parser, the schema and the semantic checks.
  */
-#include "qv-conn.h"
+#include "conf/qv-conn.h"
 
 #include <string.h>
 
-#include "qv-chain.h"
-#include "qv-domain-validate.h"
-#include "qv-domain-xml.h"
-#include "qv-error.h"
+#include "storage/qv-chain.h"
+#include "conf/qv-domain-validate.h"
+#include "conf/qv-domain-xml.h"
+#include "util/qv-error.h"
 
 QvConn *
 qv_conn_open(const char *root, GError **error)

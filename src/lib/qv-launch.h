@@ -13,20 +13,12 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "qv-conn.h"
+#include "conf/qv-conn.h"
+#include "supervisor/qv-ctl-proto.h"
+#include "supervisor/qv-status.h"
+#include "supervisor/qv-supervisor.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-    QV_SUPERVISE_START,
-    QV_SUPERVISE_REATTACH,
-
-    QV_SUPERVISE_LAST
-} QvSuperviseMode;
-
-/* "start", "reattach" */
-const char *qv_supervise_mode_to_string(QvSuperviseMode mode);
-int qv_supervise_mode_from_string(const char *s);
 
 /*
  * Whether a supervisor is a fork of this process that runs its main
@@ -52,12 +44,24 @@ bool qv_guest_ensure_supervisor(QvConn *conn, const char *name,
                                 GError **error);
 
 /*
- * Send @request (stolen) to the supervisor of @name, reattaching first
- * when it is gone, and return its "return" value (new reference, NULL
- * for null) or its error.  "domain 'x' is not running" when it is not.
+ * Send control command @cmd with @args (NULL: none) to the supervisor of
+ * @name, reattaching first when it is gone, and return its answer
+ * (optional @ret: a new reference, NULL for null) or its error, code
+ * preserved.  "domain 'x' is not running" when it is not.  The request
+ * is checked against the command's spec before it is sent.
  */
-bool qv_guest_call(QvConn *conn, const char *name, json_object *request,
-                   unsigned int timeout_ms, json_object **ret,
-                   GError **error);
+bool qv_ctl_call(QvConn *conn, const char *name, QvCtlCommand cmd,
+                 const QvCtlArgs *args, unsigned int timeout_ms,
+                 json_object **ret, GError **error);
+
+/*
+ * The state of guest @name, for list, dominfo and the guest commands.
+ * A guest whose supervisor died while QEMU still runs gets a new
+ * supervisor (reattach); one whose QEMU died unsupervised is recorded as
+ * shut off, reason "crashed", and its run files removed.  *@reason
+ * (optional, new string) is the reason of the state, or NULL.
+ */
+bool qv_guest_state(QvConn *conn, const char *name, QvGuestState *state,
+                    char **reason, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,195 @@
+/*
+ * qv-sup-graph: edits of QEMU's block graph while the guest runs
+ * (blockdev-add of a new chain, blockdev-del of one that left,
+ * blockdev-reopen of a layer that must be writable for a while), and
+ * what follows every edit: the status document and jobs file saved, the
+ * persistent definition updated when a chain changed for good, and
+ * QEMU's graph compared with the live definition.  The node objects come
+ * from qv-blockdev, the same builder start uses.
+ */
+#include <string.h>
+
+#include "conf/qv-domain-xml.h"
+#include "qemu/qv-blockdev.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
+
+char *
+qv_sup_fmt_node(const QvDiskDef *disk, const QvStorageSource *src)
+{
+    return qv_blockdev_node_name(disk->dst, src->index, true);
+}
+
+static void
+blockdev_del(QvSupervisor *sup, json_object *name, GError **error)
+{
+    json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "node-name", json_object_get(name));
+    qv_qmp_command_sync(sup->qmp, "blockdev-del", &args, QV_QMP_TIMEOUT_MS, NULL, error);
+}
+
+bool
+qv_sup_blockdev_add_all(QvSupervisor *sup, json_object *props, GError **error)
+{
+    size_t n = json_object_array_length(props);
+
+    for (size_t i = 0; i < n; i++) {
+        json_object *obj = json_object_get(json_object_array_get_idx(props, i));
+
+        if (!qv_qmp_command_sync(sup->qmp, "blockdev-add", &obj, QV_QMP_TIMEOUT_MS, NULL, error)) {
+            for (size_t j = i; j-- > 0;) {
+                json_object *nn = NULL;
+
+                json_object_object_get_ex(json_object_array_get_idx(props, j), "node-name", &nn);
+                blockdev_del(sup, nn, NULL);
+            }
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A node left open costs a file descriptor, not data: failures are
+ * logged, not fatal */
+void
+qv_sup_blockdev_del_all(QvSupervisor *sup, json_object *names)
+{
+    for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+        g_autoptr(GError) err = NULL;
+        json_object *name = json_object_array_get_idx(names, i);
+
+        blockdev_del(sup, name, &err);
+        if (err)
+            g_printerr("domain '%s': cannot remove node '%s': %s\n", sup->files->name,
+                       json_object_get_string(name), err->message);
+    }
+}
+
+void
+qv_sup_blockdev_del_chain(QvSupervisor *sup, const QvDiskDef *disk,
+                          const QvStorageSource *top, const QvStorageSource *stop)
+{
+    g_autoptr(json_object) names = top ? qv_blockdev_del_list(disk, top, stop) : NULL;
+
+    qv_sup_blockdev_del_all(sup, names);
+}
+
+bool
+qv_sup_reopen(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src, bool ro,
+              GError **error)
+{
+    g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, error);
+    g_autofree char *name = qv_sup_fmt_node(disk, src);
+    json_object *found = NULL, *args, *opts;
+
+    if (!props)
+        return false;
+    for (size_t i = 0; i < json_object_array_length(props) && !found; i++) {
+        json_object *o = json_object_array_get_idx(props, i), *nn = NULL;
+
+        if (json_object_object_get_ex(o, "node-name", &nn) &&
+            g_strcmp0(json_object_get_string(nn), name) == 0)
+            found = o;
+    }
+    if (!found) {
+        g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "no node '%s' to reopen", name);
+        return false;
+    }
+    json_object_object_add(found, "read-only", json_object_new_boolean(ro));
+    opts = json_object_new_array();
+    json_object_array_add(opts, json_object_get(found));
+    args = json_object_new_object();
+    json_object_object_add(args, "options", opts);
+    return qv_qmp_command_sync(sup->qmp, "blockdev-reopen", &args, QV_QMP_TIMEOUT_MS, NULL, error);
+}
+
+/* From QEMU, not from the image file: the file may have been unlinked
+ * while in use, and QEMU knows the size it exposes */
+bool
+qv_sup_disk_capacity(QvSupervisor *sup, const QvDiskDef *disk, uint64_t *size,
+                     GError **error)
+{
+    g_autoptr(json_object) nodes = NULL;
+    g_autofree char *fmt = qv_sup_fmt_node(disk, disk->src);
+    json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "flat", json_object_new_boolean(1));
+    if (!qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", &args, QV_QMP_TIMEOUT_MS,
+                             &nodes, error))
+        return false;
+    for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
+        json_object *n = json_object_array_get_idx(nodes, i), *nn = NULL, *img = NULL;
+        bool found = false;
+
+        if (!json_object_object_get_ex(n, "node-name", &nn) ||
+            g_strcmp0(json_object_get_string(nn), fmt) != 0 ||
+            !json_object_object_get_ex(n, "image", &img))
+            continue;
+        if (!qv_json_get_uint64(img, "virtual-size", size, &found, error))
+            return false;
+        if (found)
+            return true;
+    }
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL,
+                "domain '%s': QEMU has no node '%s' with a size for disk '%s'",
+                sup->files->name, fmt, disk->dst);
+    return false;
+}
+
+/* Jobs that still run have filter nodes of their own: checked when the
+ * last one ends */
+bool
+qv_sup_check_live_graph(QvSupervisor *sup, GError **error)
+{
+    g_autoptr(json_object) all = json_object_new_array();
+
+    if (sup->jobs && g_hash_table_size(sup->jobs) > 0)
+        return true;
+    for (size_t i = 0; i < sup->live->ndisks; i++) {
+        g_autoptr(json_object) props = qv_blockdev_props_cwd(sup->live->disks[i], sup->qemu_cwd,
+                                                             error);
+
+        if (!props)
+            return false;
+        for (size_t j = 0; j < json_object_array_length(props); j++)
+            json_object_array_add(all, json_object_get(json_object_array_get_idx(props, j)));
+    }
+    return qv_sup_verify_graph_props(sup, all, error);
+}
+
+bool
+qv_sup_save_all(QvSupervisor *sup, GError **error)
+{
+    return qv_sup_save_status(sup, error) && qv_sup_jobs_save(sup, error);
+}
+
+void
+qv_sup_update_definition(QvSupervisor *sup, QvDiskDef *live_disk)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = qv_conn_lookup(sup->conn, sup->files->name, &err);
+    g_autoptr(QvDomainDef) stored = NULL;
+    g_autofree char *xml = NULL;
+    QvDiskDef *disk;
+
+    if (!def || !(disk = qv_domain_find_disk(def, live_disk->dst)))
+        goto out;
+    qv_source_free(disk->src);
+    disk->src = qv_source_copy(live_disk->src);
+    if (!disk->chain_given) {
+        /* the chain stays discovered from the images at each start */
+        for (size_t i = 0; i < disk->src->nbacking; i++)
+            qv_source_free(disk->src->backing[i]);
+        disk->src->nbacking = 0;
+        disk->src->backing_known = false;
+    }
+    qv_domain_clear_indexes(def);
+    xml = qv_domain_format_xml(def, 0);
+    stored = qv_conn_define_xml(sup->conn, xml, "the definition after a block job", 0, NULL, &err);
+ out:
+    if (err)
+        g_printerr("domain '%s': cannot update the definition after the block job: %s\n",
+                   sup->files->name, err->message);
+}

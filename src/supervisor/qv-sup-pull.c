@@ -1,0 +1,98 @@
+/*
+ * qv-sup-pull: the pull job (QEMU's block-stream): the layers between
+ * the disk's top and a base (or the whole chain) are copied into the top,
+ * which then backs onto the base directly; at the end those layers leave
+ * the live chain, QEMU and the persistent definition.
+ */
+#include "qemu/qv-blockdev.h"
+#include "util/qv-error.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
+
+/* An element of @disk's chain named by @spec, or NULL when @spec is */
+static bool
+chain_element(QvSupervisor *sup, QvDiskDef *disk, const char *spec,
+              QvStorageSource **out, GError **error)
+{
+    *out = NULL;
+    if (!spec)
+        return true;
+    return (*out = qv_disk_lookup_element(sup->live, disk, spec, error)) != NULL;
+}
+
+void
+qv_sup_do_pull(QvSupCall *call)
+{
+    QvSupervisor *sup = call->sup;
+    QvDiskDef *disk = call->disk;
+    const char *name = sup->files->name;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) args = NULL;
+    g_autofree char *top_node = NULL, *bnode = NULL, *bstr = NULL;
+    QvStorageSource *base = NULL;
+    QvSupJob *job;
+
+    if (!chain_element(sup, disk, call->args->base, &base, &err))
+        goto fail;
+    if (call->elem != disk->src || disk->src->type == QV_STORAGE_QUORUM) {
+        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s': a pull streams into the disk's top image", name, disk->dst);
+        goto fail;
+    }
+    if (base && !qv_source_chain_has(disk->src, base)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': the base '%s' is not below the top of the chain", name, disk->dst, base->path ? base->path : "?");
+        goto fail;
+    }
+    if (disk->src->nbacking == 0 || base == disk->src->backing[0]) {
+        g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': nothing to pull: the top image has no backing file%s", name, disk->dst, base ? " above the base" : "");
+        goto fail;
+    }
+    top_node = qv_sup_fmt_node(disk, disk->src);
+    args = json_object_new_object();
+    json_object_object_add(args, "device", json_object_new_string(top_node));
+    if (base) {
+        bnode = qv_sup_fmt_node(disk, base);
+        bstr = qv_source_backing_string(disk->src, base,
+                                        call->args->flags & QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE);
+        json_object_object_add(args, "base-node", json_object_new_string(bnode));
+        if (bstr)
+            json_object_object_add(args, "backing-file", json_object_new_string(bstr));
+    }
+    if (call->args->bandwidth)
+        json_object_object_add(args, "speed", json_object_new_uint64(call->args->bandwidth));
+    job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL, call->args->flags);
+    job->top = disk->src->index;
+    job->base = base ? base->index : 0;
+    if (!qv_sup_job_start(sup, job, "block-stream", &args, &err))
+        goto fail;
+    qv_ctl_reply(call->req, NULL);
+    return;
+ fail:
+    qv_sup_call_fail(call, err);
+}
+
+/* The layers between the top and the base leave the chain */
+static void
+pull_finish(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk, bool ok)
+{
+    QvStorageSource *top = qv_disk_find_index(disk, job->top);
+    QvStorageSource *base = job->base ? qv_disk_find_index(disk, job->base) : NULL;
+    QvStorageSource *gone;
+
+    if (!ok || !top || top->nbacking != 1)
+        return;
+    gone = qv_source_cut_above(top->backing[0], base);
+    top->backing[0] = base;
+    if (!base)
+        top->nbacking = 0;
+    top->backing_known = true;
+    qv_sup_blockdev_del_chain(sup, disk, gone, NULL);
+    qv_source_free(gone);
+    qv_sup_update_definition(sup, disk);
+}
+
+const QvSupJobDriver qv_sup_pull_driver = {
+    .type = QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL,
+    .can_pivot = false,
+    .finish = pull_finish,
+    .abandon = NULL,
+};
