@@ -16,6 +16,7 @@
 #include "util/qv-error.h"
 #include "util/qv-file.h"
 #include "lib/qv-launch.h"
+#include "qemu/qv-qemu-validate.h"
 #include "supervisor/qv-status.h"
 
 #define QV_MAX_XML_SIZE (64 * 1024 * 1024)
@@ -54,6 +55,17 @@ read_xml_file(const char *path, GError **error)
     return data;
 }
 
+/* A connection whose define applies the QEMU rules, as start would */
+static QvConn *
+open_conn(GError **error)
+{
+    QvConn *conn = qv_conn_open(qv_cli_root, error);
+
+    if (conn)
+        conn->validate_def = qv_qemu_validate_def;
+    return conn;
+}
+
 static void
 print_kept_note(const QvDomainDef *def)
 {
@@ -80,7 +92,7 @@ run_define(int argc, char **argv, GError **error)
                       &help_shown, error))
         return help_shown ? 0 : 1;
     if (!(xml = read_xml_file(argv[1], error)) ||
-        !(conn = qv_conn_open(qv_cli_root, error)) ||
+        !(conn = open_conn(error)) ||
         !(def = qv_conn_define_xml(conn, xml, argv[1],
                                    validate_chains ? QV_DEFINE_VALIDATE_CHAINS : 0,
                                    &created, error)))
@@ -335,7 +347,7 @@ run_validate(int argc, char **argv, GError **error)
     if (!(xml = read_xml_file(argv[1], error)) ||
         !(def = qv_conn_check_xml(xml, argv[1],
                                   validate_chains ? QV_DEFINE_VALIDATE_CHAINS : 0,
-                                  error)))
+                                  qv_qemu_validate_def, error)))
         return 1;
     printf("%s validates\n", argv[1]);
     return 0;
@@ -378,7 +390,7 @@ run_edit(int argc, char **argv, GError **error)
     if (!qv_cli_parse(&qv_cmd_edit, NULL, &argc, &argv, 1, 1, &help_shown,
                       error))
         return help_shown ? 0 : 1;
-    if (!(conn = qv_conn_open(qv_cli_root, error)) ||
+    if (!(conn = open_conn(error)) ||
         !(def = qv_conn_lookup(conn, argv[1], error)))
         return 1;
     before = qv_domain_format_xml(def, 0);
@@ -409,7 +421,7 @@ run_edit(int argc, char **argv, GError **error)
 static const QvCommand qv_cmd_define = {
     .name = "define", .args = "FILE [--validate-chains]",
     .summary = "define (or update) a domain from libvirt domain XML",
-    .help = "Parses FILE ('-' for standard input), checks it against the schema and qvirt's rules, and stores it atomically. A <backingStore> chain given in the XML is trusted; with --validate-chains it is compared with the images first and a mismatch is refused, naming the first element that differs. Elements qvirt keeps but does not act on are listed once.",
+    .help = "Parses FILE ('-' for standard input), checks it against the schema, qvirt's rules and what QEMU can run (the checks start makes on the definition), and stores it atomically. A <backingStore> chain given in the XML is trusted; with --validate-chains it is compared with the images first and a mismatch is refused, naming the first element that differs. Elements qvirt keeps but does not act on are listed once.",
     .run = run_define,
 };
 static const QvCommand qv_cmd_undefine = {
@@ -445,7 +457,7 @@ static const QvCommand qv_cmd_dominfo = {
 static const QvCommand qv_cmd_validate = {
     .name = "validate", .args = "FILE [--validate-chains]",
     .summary = "check a domain XML document without defining it",
-    .help = "Runs every check define runs (schema, semantics and, with --validate-chains, the given chains against the images) and stores nothing.",
+    .help = "Runs every check define runs (schema, semantics, the QEMU rules and, with --validate-chains, the given chains against the images) and stores nothing.",
     .run = run_validate,
 };
 static const QvCommand qv_cmd_edit = {
