@@ -167,6 +167,19 @@ test_lifecycle(void)
     g_assert_null(qvirt_domain_lookup_by_uuid(conn, "c7a5fdbd-cdaf-9455-926a-d65c16db1809", &err));
     g_assert_error(err, QVIRT_ERROR, QVIRT_ERR_NO_DOMAIN);
     g_clear_error(&err);
+    /* define applies the QEMU rules start would (qvirt_connect_open sets them) */
+    {
+        g_autofree char *usb = g_strdup_printf(
+            "<domain type='qemu'><name>usb</name><memory unit='MiB'>64</memory>"
+            "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<source file='%s'/><target dev='sda' bus='usb'/></disk></devices></domain>", disk);
+
+        g_assert_null(qvirt_domain_define_xml(conn, usb, 0, &err));
+        g_assert_error(err, QVIRT_ERROR, QVIRT_ERR_UNSUPPORTED);
+        g_assert_cmpstr(err->message, ==, "disk 'sda': device 'disk' on bus 'usb' is not supported");
+        g_clear_error(&err);
+    }
     g_assert_cmpstr(qvirt_error_code_to_string(QVIRT_ERR_NO_DOMAIN), ==, "no-domain");
     g_assert_null(qvirt_error_code_to_string(QVIRT_ERR_LAST));
 

@@ -1,7 +1,11 @@
 /*
  * test-domain: definitions end to end.  Invalid documents
  * (tests/data/invalid/NAME.xml) must be refused with exactly the message
- * in NAME.err; --validate-chains against images made by qemu-img; and the
+ * in NAME.err; documents only QEMU cannot run (tests/data/qemu-invalid,
+ * @DIR@ standing for the test folder) are accepted by conf's rules alone
+ * and refused by the QEMU ones with the message in NAME.err, by
+ * validate and define (nothing stored) and, stored directly, by start;
+ * --validate-chains against images made by qemu-img; and the
  * commands (define, list, dumpxml, domblklist, dominfo, validate, edit,
  * undefine) run as a user runs them, under a --root folder.
  */
@@ -11,8 +15,10 @@
 #include <glib/gstdio.h>
 
 #include "conf/qv-conn.h"
+#include "conf/qv-domain-store.h"
 #include "conf/qv-domain-xml.h"
 #include "util/qv-error.h"
+#include "qemu/qv-qemu-validate.h"
 #include "qv-test-util.h"
 
 static char *dir;
@@ -49,7 +55,7 @@ test_invalid_documents(void)
         g_autoptr(QvDomainDef) def = NULL;
 
         g_assert_true(g_file_get_contents(path, &xml, NULL, NULL));
-        def = qv_conn_check_xml(xml, file, 0, &err);
+        def = qv_conn_check_xml(xml, file, 0, qv_qemu_validate_def, &err);
         if (def)
             g_error("invalid document '%s' was accepted", file);
         g_assert_nonnull(err);
@@ -95,9 +101,9 @@ check_chain_err(const char *mid, const char *midfmt, const char *tail)
     g_autoptr(QvDomainDef) trusted = NULL;
 
     /* without the flag the given chain is trusted as it is */
-    trusted = qv_conn_check_xml(xml, "chain.xml", 0, &err);
+    trusted = qv_conn_check_xml(xml, "chain.xml", 0, NULL, &err);
     g_assert_no_error(err);
-    def = qv_conn_check_xml(xml, "chain.xml", QV_DEFINE_VALIDATE_CHAINS, &err);
+    def = qv_conn_check_xml(xml, "chain.xml", QV_DEFINE_VALIDATE_CHAINS, NULL, &err);
     if (!err)
         return NULL;
     g_assert_null(def);
@@ -234,6 +240,146 @@ test_commands(void)
     g_assert_cmpstr(e, ==, "qvirt: error: domain 'chained' is not defined\n");
 }
 
+/* The test folder's copy of qemu-invalid/NAME.xml, @DIR@ replaced */
+static char *
+qemu_invalid_doc(const char *name, char **path)
+{
+    g_autofree char *file = g_strdup_printf("%s.xml", name);
+    g_autofree char *src = g_build_filename(g_getenv("QV_TEST_DATA"), "qemu-invalid", file, NULL);
+    g_autofree char *xml = NULL;
+    char *doc;
+
+    g_assert_true(g_file_get_contents(src, &xml, NULL, NULL));
+    doc = qv_test_replace(xml, "@DIR@", dir);
+    *path = P(file);
+    write_doc(file, doc);
+    return doc;
+}
+
+static void
+test_qemu_invalid(void)
+{
+    g_autofree char *qdir = g_build_filename(g_getenv("QV_TEST_DATA"), "qemu-invalid", NULL);
+    g_autoptr(GDir) d = g_dir_open(qdir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *listed = NULL;
+    const char *n;
+
+    g_assert_nonnull(d);
+    while ((n = g_dir_read_name(d))) {
+        if (g_str_has_suffix(n, ".xml"))
+            g_ptr_array_add(names, g_strndup(n, strlen(n) - 4));
+    }
+    g_assert_cmpuint(names->len, >=, 20);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        g_autofree char *errfile = g_strdup_printf("qemu-invalid/%s.err", name);
+        g_autofree char *path = NULL;
+        g_autofree char *doc = qemu_invalid_doc(name, &path);
+        g_autofree char *msg = NULL;
+        g_autofree char *want = NULL;
+        g_autofree char *o = NULL, *e = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvDomainDef) conf_only = NULL;
+        g_autoptr(QvDomainDef) def = NULL;
+
+        /* conf's rules accept it: the rule that refuses it is QEMU's */
+        conf_only = qv_conn_check_xml(doc, name, 0, NULL, &err);
+        g_assert_no_error(err);
+        def = qv_conn_check_xml(doc, name, 0, qv_qemu_validate_def, &err);
+        if (def)
+            g_error("qemu-invalid document '%s' was accepted", name);
+        msg = qv_test_replace(err->message, dir, "@TMP@");
+        g_free(want);
+        want = g_strdup_printf("%s\n", msg);
+        qv_test_golden(errfile, want);
+
+        g_free(want);
+        want = g_strdup_printf("qvirt: error: %s\n", msg);
+        o = qv(1, &e, "validate", path, NULL, NULL);
+        g_assert_cmpstr(e, ==, want);
+        g_free(o); g_free(e);
+        o = qv(1, &e, "define", path, NULL, NULL);
+        g_assert_cmpstr(e, ==, want);
+    }
+    /* a refused define stores nothing */
+    listed = qv(0, NULL, "list", "--all", "--name", NULL);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *line = g_strdup_printf("%s\n", (char *)names->pdata[i]);
+
+        g_assert_null(strstr(listed, line));
+    }
+}
+
+/* Store @doc as define would, without its checks: what a definition
+ * written before the rule moved to define looks like to start */
+static void
+store_unchecked(const char *doc)
+{
+    g_autofree char *root = P("root");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvConn) conn = qv_conn_open(root, &err);
+    g_autoptr(QvDomainDef) def = NULL;
+    g_autofree char *out = NULL;
+
+    g_assert_no_error(err);
+    def = qv_domain_parse_xml(doc, "unchecked", 0, &err);
+    g_assert_no_error(err);
+    out = qv_domain_format_xml(def, 0);
+    g_assert_true(qv_domain_store_define(conn->store, def->name, def->uuid, out, NULL, &err));
+    g_assert_no_error(err);
+}
+
+/* start refuses what define refuses, with the message define gives */
+static void
+check_start_refuses(const char *name, const char *doc, const char *msg)
+{
+    g_autofree char *want = g_strdup_printf("qvirt: error: %s\n", msg);
+    g_autofree char *o = NULL, *e = NULL;
+
+    store_unchecked(doc);
+    o = qv(1, &e, "start", name, NULL, NULL);
+    g_assert_cmpstr(e, ==, want);
+    g_free(o);
+    o = qv(0, NULL, "undefine", name, NULL, NULL);
+}
+
+static void
+test_qemu_invalid_start(void)
+{
+    /* one front-end rule, block-graph rules of a file and of a network
+     * source: each reached at start after the files were found */
+    static const char *const cases[] = {
+        "io-native-cache-default", "detect-zeroes-unmap-no-discard",
+        "floppy-serial", "sata-beyond-bus", "rbd-no-image", "nbd-rdma",
+    };
+    g_autofree char *quorum = qv_test_replace(
+        "<domain type='qemu'><name>quorum-start</name><memory>65536</memory><devices>"
+        "<disk type='quorum' device='disk'><driver name='qemu' type='quorum'/>"
+        "<threshold value='3'/>"
+        "<backingStore type='file'><format type='raw'/><source file='@DIR@/raw.img'/></backingStore>"
+        "<backingStore type='file'><format type='raw'/><source file='@DIR@/base.img'/></backingStore>"
+        "<target dev='vda' bus='virtio'/></disk></devices></domain>", "@DIR@", dir);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvDomainDef) def = NULL;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *errfile = g_strdup_printf("%s/qemu-invalid/%s.err", g_getenv("QV_TEST_DATA"), cases[i]);
+        g_autofree char *path = NULL;
+        g_autofree char *doc = qemu_invalid_doc(cases[i], &path);
+        g_autofree char *msg = NULL;
+
+        g_assert_true(g_file_get_contents(errfile, &msg, NULL, NULL));
+        g_strchomp(msg);
+        check_start_refuses(cases[i], doc, msg);
+    }
+    /* the quorum threshold: one rule (conf's), one message, at define
+     * and at start */
+    def = qv_conn_check_xml(quorum, "quorum", 0, NULL, &err);
+    g_assert_null(def);
+    check_start_refuses("quorum-start", quorum, err->message);
+}
+
 static void
 test_edit(void)
 {
@@ -272,10 +418,14 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     dir = qv_test_enter_tmpdir();
     qv_test_make_chain3();
+    qv_test_qemu_img("create", "-q", "-f", "raw", "raw.img", "1M", NULL);
+    qv_test_qemu_img("create", "-q", "-f", "raw", "base.img", "1M", NULL);
     g_test_add_func("/domain/invalid-documents", test_invalid_documents);
     g_test_add_func("/domain/validate-chains", test_validate_chains);
     g_test_add_func("/domain/commands", test_commands);
     g_test_add_func("/domain/edit", test_edit);
+    g_test_add_func("/domain/qemu-invalid", test_qemu_invalid);
+    g_test_add_func("/domain/qemu-invalid-start", test_qemu_invalid_start);
     ret = g_test_run();
     qv_test_rmtree(dir);
     g_free(dir);

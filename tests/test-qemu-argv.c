@@ -20,6 +20,7 @@
 #include "conf/qv-domain-xml.h"
 #include "util/qv-error.h"
 #include "util/qv-json.h"
+#include "qemu/qv-qemu-validate.h"
 #include "qv-test-util.h"
 
 #include "qemu/qv-qapi.h"
@@ -447,6 +448,23 @@ test_errors(void)
     g_assert_null(def->disks[0]->alias);
 }
 
+/* Every definition start builds a command line for passes define's QEMU
+ * rules: the rules are the builders' own, so they cannot be stricter */
+static void
+test_validate_accepts(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *file = g_strdup_printf("%s.xml", cases[i].name);
+        g_autofree char *path = g_build_filename(g_getenv("QV_TEST_DATA"), "qemu-argv", file, NULL);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvDomainDef) def = qv_domain_parse_file(path, 0, &err);
+
+        g_assert_no_error(err);
+        if (!qv_qemu_validate_def(def, &err))
+            g_error("%s: %s", cases[i].name, err->message);
+    }
+}
+
 static void
 test_disk_index(void)
 {
@@ -505,6 +523,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/qemu-argv/deep-chain", test_deep_chain);
     g_test_add_func("/qemu-argv/errors", test_errors);
+    g_test_add_func("/qemu-argv/validate-accepts", test_validate_accepts);
     g_test_add_func("/qemu-argv/disk-index", test_disk_index);
     g_test_add_func("/qemu-argv/schema", test_schema);
     g_test_add_func("/qemu-argv/qemu-accepts", test_qemu_accepts);

@@ -38,14 +38,15 @@ qv_conn_free(QvConn *conn)
 
 QvDomainDef *
 qv_conn_check_xml(const char *xml, const char *origin, unsigned int flags,
-                  GError **error)
+                  QvDefValidateFunc validate_def, GError **error)
 {
     g_autoptr(QvDomainDef) def = qv_domain_parse_xml(xml, origin, 0, error);
 
     if (!def)
         return NULL;
     if (!qv_domain_name_check(def->name, error) ||
-        !qv_domain_validate(def, error))
+        !qv_domain_validate(def, error) ||
+        (validate_def && !validate_def(def, error)))
         return NULL;
     if ((flags & QV_DEFINE_VALIDATE_CHAINS) &&
         !qv_domain_validate_chains(def, error))
@@ -57,7 +58,8 @@ QvDomainDef *
 qv_conn_define_xml(QvConn *conn, const char *xml, const char *origin,
                    unsigned int flags, bool *created, GError **error)
 {
-    g_autoptr(QvDomainDef) def = qv_conn_check_xml(xml, origin, flags, error);
+    g_autoptr(QvDomainDef) def = qv_conn_check_xml(xml, origin, flags,
+                                                   conn->validate_def, error);
     g_autofree char *out = NULL;
 
     if (!def)

@@ -11,9 +11,18 @@
 
 G_BEGIN_DECLS
 
+/*
+ * A driver's checks of a parsed definition, run after conf's own: what
+ * libvirt's virDomainXMLOption carries as the driver's validate callback.
+ * conf cannot call the QEMU rules itself (they are a layer above), so
+ * whoever opens a connection for QEMU sets qv_qemu_validate_def here.
+ */
+typedef bool (*QvDefValidateFunc)(const QvDomainDef *def, GError **error);
+
 typedef struct {
     QvPaths *paths;
     QvDomainStore *store;
+    QvDefValidateFunc validate_def;  /* run by define; NULL: none */
 } QvConn;
 
 /* @root: NULL for QVIRT_ROOT or the default folders */
@@ -25,11 +34,14 @@ typedef enum {
     QV_DEFINE_VALIDATE_CHAINS = 1 << 0,  /* compare given chains with the images */
 } QvDefineFlags;
 
-/* Parse, check (schema, semantics, optionally chains) without storing */
+/* Parse, check (schema, semantics, @validate_def when not NULL,
+ * optionally chains) without storing */
 QvDomainDef *qv_conn_check_xml(const char *xml, const char *origin,
-                               unsigned int flags, GError **error);
+                               unsigned int flags,
+                               QvDefValidateFunc validate_def,
+                               GError **error);
 
-/* Check and store; returns the stored definition */
+/* Check (with conn->validate_def) and store; returns the stored definition */
 QvDomainDef *qv_conn_define_xml(QvConn *conn, const char *xml,
                                 const char *origin, unsigned int flags,
                                 bool *created, GError **error);

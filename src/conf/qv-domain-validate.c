@@ -30,6 +30,10 @@ static bool
 validate_quorum(const QvStorageSource *src, const char *label,
                 const char *where, GError **error)
 {
+    /* down a chain in a loop: chains can be thousands deep, and start
+     * runs this on the chains it read from the images too */
+    while (src->type != QV_STORAGE_QUORUM && src->nbacking == 1)
+        src = src->backing[0];
     if (src->type != QV_STORAGE_QUORUM) {
         for (size_t i = 0; i < src->nbacking; i++) {
             if (!validate_quorum(src->backing[i], label, where, error))
@@ -110,6 +114,25 @@ validate_startup_policy(const QvDiskDef *disk, const char *label,
     return true;
 }
 
+bool
+qv_disk_validate_lun(const QvDiskDef *disk, const char *label, GError **error)
+{
+    const QvStorageSource *src = disk->src;
+
+    if (disk->device == QV_DISK_DEVICE_LUN &&
+        src->type != QV_STORAGE_BLOCK &&
+        !(src->type == QV_STORAGE_NETWORK && src->protocol == QV_PROTO_ISCSI))
+        FAIL("%s: device 'lun' needs a block device or an iscsi source", label);
+    return true;
+}
+
+bool
+qv_quorum_validate(const QvStorageSource *src, const char *label,
+                   GError **error)
+{
+    return validate_quorum(src, label, "quorum", error);
+}
+
 static bool
 validate_source(const QvDiskDef *disk, const char *label, GError **error)
 {
@@ -122,10 +145,8 @@ validate_source(const QvDiskDef *disk, const char *label, GError **error)
                  label, qv_disk_device_to_string(disk->device));
         return true;
     }
-    if (disk->device == QV_DISK_DEVICE_LUN &&
-        src->type != QV_STORAGE_BLOCK &&
-        !(src->type == QV_STORAGE_NETWORK && src->protocol == QV_PROTO_ISCSI))
-        FAIL("%s: device 'lun' needs a block device or an iscsi source", label);
+    if (!qv_disk_validate_lun(disk, label, error))
+        return false;
     if (src->type == QV_STORAGE_NETWORK && src->nhosts == 0 &&
         src->protocol != QV_PROTO_RBD && src->protocol != QV_PROTO_NFS)
         FAIL("%s: network source '%s' needs at least one <host>", label,
@@ -138,7 +159,7 @@ validate_source(const QvDiskDef *disk, const char *label, GError **error)
         FAIL("%s: a transient disk cannot be shareable", label);
     if (disk->transient && disk->readonly)
         FAIL("%s: a read-only disk cannot be transient", label);
-    return validate_quorum(src, label, "quorum", error);
+    return qv_quorum_validate(src, label, error);
 }
 
 bool

@@ -16,6 +16,18 @@ bool qv_domain_validate(const QvDomainDef *def, GError **error);
 bool qv_disk_validate(const QvDiskDef *disk, size_t pos, GError **error);
 
 /*
+ * Two rules the QEMU start path applies again to what it is about to run
+ * (src/qemu calls them, so the message at start is the one define gives):
+ * a lun needs a block device or an iscsi source; every quorum in the tree
+ * of @src (nested ones too) has at least 2 children, each with a source,
+ * and a threshold between 1 and their number.  @label: qv_disk_label().
+ */
+bool qv_disk_validate_lun(const QvDiskDef *disk, const char *label,
+                          GError **error);
+bool qv_quorum_validate(const QvStorageSource *src, const char *label,
+                        GError **error);
+
+/*
  * For every disk whose chain was given in XML, read the images and refuse
  * a mismatch, naming the first element that differs and how.
  */

@@ -16,19 +16,25 @@
 #include "lib/qv-api-priv.h"
 #include "lib/qv-launch.h"
 #include "conf/qv-xml-util.h"
+#include "qemu/qv-qemu-validate.h"
 
 /* Block jobs may take long to end after a pivot or abort */
 #define QV_JOB_CALL_TIMEOUT_MS (600 * 1000)
 
 /*
- * Every QvConn the API hands out is set up here, once: what define and
- * validate need beyond the folders (the QEMU validation hook, when
- * qv-conn has it) is set on the connection, so that no call can forget it.
+ * Every QvConn the API hands out is set up here, once: what define needs
+ * beyond the folders (the QEMU rules start applies, so that what is
+ * stored can start) is set on the connection, so that no call can forget
+ * it.
  */
 static QvConn *
 api_conn_open(const char *root, GError **error)
 {
-    return qv_conn_open(root, error);
+    QvConn *conn = qv_conn_open(root, error);
+
+    if (conn)
+        conn->validate_def = qv_qemu_validate_def;
+    return conn;
 }
 
 QvirtConnect *

@@ -8,6 +8,7 @@
 
 #include "lib/qv-api-priv.h"
 #include "lib/qv-launch.h"
+#include "qemu/qv-qemu-validate.h"
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
 #include "util/qv-error.h"
@@ -66,7 +67,7 @@ qv_cli_validate_xml(const char *xml, const char *origin, unsigned int flags,
         return false;
     def = qv_conn_check_xml(xml, origin,
                             flags & QVIRT_DOMAIN_DEFINE_VALIDATE_CHAINS ? QV_DEFINE_VALIDATE_CHAINS : 0,
-                            error);
+                            qv_qemu_validate_def, error);
     return def != NULL;
 }
 

@@ -50,6 +50,8 @@
 
 #include <string.h>
 
+#include "conf/qv-domain-validate.h"
+#include "qemu/qv-qemu-validate.h"
 #include "storage/qv-chain.h"
 #include "util/qv-error.h"
 #include "util/qv-json-build.h"
@@ -103,25 +105,6 @@ qv_blockdev_node_names(json_object *props)
             g_ptr_array_add(names, (gpointer)json_object_get_string(nn));
     }
     return names;
-}
-
-static bool
-qv_blockdev_check_name(const QvDiskDef *disk, const char *name,
-                       GError **error)
-{
-    const char *p;
-
-    if (strlen(name) > QV_BLOCKDEV_NODE_NAME_MAX) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': node name '%s' is longer than QEMU's limit of %d characters; use a shorter target name", disk->dst, name, QV_BLOCKDEV_NODE_NAME_MAX);
-        return false;
-    }
-    for (p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-_.", *p)) {
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': target name gives the invalid node name '%s': only letters, digits, '-', '_' and '.' are allowed", disk->dst, name);
-            return false;
-        }
-    }
-    return true;
 }
 
 /* libvirt's cache modes as QEMU's cache.direct / cache.no-flush; false
@@ -241,50 +224,25 @@ qv_blockdev_net_servers(const QvStorageSource *src, bool typed,
     return g_steal_pointer(&servers);
 }
 
+/*
+ * The builders below run after qv_qemu_validate_protocol: hosts,
+ * transports and names are as their protocol needs.  They fail only
+ * when building the JSON does (or, a programming error, when the rules
+ * were not applied first).
+ */
+
 static bool
-qv_blockdev_net_need_hosts(const QvDiskDef *disk, const QvStorageSource *src,
-                           size_t min, bool unix_ok, GError **error)
+qv_blockdev_unchecked(const QvStorageSource *src, GError **error)
 {
-    size_t i;
+    g_autofree char *what = qv_source_describe(src);
 
-    if (src->nhosts < min) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': a %s source needs a <host>", disk->dst, qv_protocol_to_string(src->protocol));
-        return false;
-    }
-    for (i = 0; i < src->nhosts; i++) {
-        QvTransport t = src->hosts[i].transport;
-        if (t == QV_TRANSPORT_RDMA || (t == QV_TRANSPORT_UNIX && !unix_ok)) {
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': transport '%s' is not supported for protocol '%s'", disk->dst, qv_transport_to_string(t), qv_protocol_to_string(src->protocol));
-            return false;
-        }
-    }
-    return true;
-}
-
-/* "first/rest" split of a network source name; NULL parts when absent */
-static bool
-qv_blockdev_split_name(const QvDiskDef *disk, const QvStorageSource *src,
-                       const char *what, char **first, char **rest,
-                       GError **error)
-{
-    const char *name = src->path ? src->path : "";
-    const char *slash;
-
-    while (*name == '/')
-        name++;
-    slash = strchr(name, '/');
-    if (!slash || slash == name || !slash[1]) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': %s source name '%s' must be '%s'", disk->dst, qv_protocol_to_string(src->protocol), src->path ? src->path : "", what);
-        return false;
-    }
-    *first = g_strndup(name, slash - name);
-    *rest = g_strdup(slash + 1);
-    return true;
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "network source '%s' reached the blockdev builder without passing the QEMU rules", what);
+    return false;
 }
 
 static bool
-qv_blockdev_net_iscsi(json_object *obj, const QvDiskDef *disk,
-                      const QvStorageSource *src, GError **error)
+qv_blockdev_net_iscsi(json_object *obj, const QvStorageSource *src,
+                      GError **error)
 {
     const char *name = src->path ? src->path : "";
     const char *slash = strrchr(name, '/');
@@ -293,12 +251,8 @@ qv_blockdev_net_iscsi(json_object *obj, const QvDiskDef *disk,
     g_autofree char *port = NULL;
     guint64 lun = 0;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error))
-        return false;
-    if (slash && !g_ascii_string_to_unsigned(slash + 1, 10, 0, 255, &lun, NULL)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': iscsi source name '%s' must be 'IQN/LUN' with a LUN from 0 to 255", disk->dst, name);
-        return false;
-    }
+    if (!qv_qemu_iscsi_lun(src, &lun))
+        return qv_blockdev_unchecked(src, error);
     port = qv_blockdev_port(src, &src->hosts[0]);
     portal = g_strdup_printf(strchr(src->hosts[0].name, ':') ? "[%s]:%s" : "%s:%s",
                              src->hosts[0].name, port);
@@ -307,17 +261,17 @@ qv_blockdev_net_iscsi(json_object *obj, const QvDiskDef *disk,
 }
 
 static bool
-qv_blockdev_net_rbd(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+qv_blockdev_net_rbd(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
     g_autofree char *pool = NULL;
     g_autofree char *image = NULL;
     g_autoptr(json_object) servers = NULL;
     char *ns;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 0, false, error) ||
-        !qv_blockdev_split_name(disk, src, "pool/image", &pool, &image, error) ||
-        !(servers = qv_blockdev_net_servers(src, false, error)))
+    if (!qv_qemu_net_split_name(src, &pool, &image))
+        return qv_blockdev_unchecked(src, error);
+    if (!(servers = qv_blockdev_net_servers(src, false, error)))
         return false;
     /* "pool/namespace/image" */
     if ((ns = strchr(image, '/')))
@@ -333,32 +287,29 @@ qv_blockdev_net_rbd(json_object *obj, const QvDiskDef *disk,
 }
 
 static bool
-qv_blockdev_net_gluster(json_object *obj, const QvDiskDef *disk,
-                        const QvStorageSource *src, GError **error)
+qv_blockdev_net_gluster(json_object *obj, const QvStorageSource *src,
+                        GError **error)
 {
     g_autofree char *volume = NULL;
     g_autofree char *path = NULL;
     g_autoptr(json_object) servers = NULL;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, true, error) ||
-        !qv_blockdev_split_name(disk, src, "volume/path", &volume, &path, error) ||
-        !(servers = qv_blockdev_net_servers(src, true, error)))
+    if (!qv_qemu_net_split_name(src, &volume, &path))
+        return qv_blockdev_unchecked(src, error);
+    if (!(servers = qv_blockdev_net_servers(src, true, error)))
         return false;
     return qv_json_add(&obj, error, "s:volume", volume, "s:path", path,
                        "a:server", &servers, NULL);
 }
 
 static bool
-qv_blockdev_net_curl(json_object *obj, const QvDiskDef *disk,
-                     const QvStorageSource *src, GError **error)
+qv_blockdev_net_curl(json_object *obj, const QvStorageSource *src,
+                     GError **error)
 {
-    const QvStorageHost *h;
+    const QvStorageHost *h = &src->hosts[0];
     g_autoptr(GString) url = g_string_new(qv_protocol_to_string(src->protocol));
     const char *path = src->path ? src->path : "";
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error))
-        return false;
-    h = &src->hosts[0];
     g_string_append(url, "://");
     if (strchr(h->name, ':'))
         g_string_append_printf(url, "[%s]", h->name);
@@ -375,13 +326,12 @@ qv_blockdev_net_curl(json_object *obj, const QvDiskDef *disk,
 }
 
 static bool
-qv_blockdev_net_nbd(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+qv_blockdev_net_nbd(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
     g_autoptr(json_object) server = NULL;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, true, error) ||
-        !(server = qv_blockdev_net_server(src, &src->hosts[0], true, error)))
+    if (!(server = qv_blockdev_net_server(src, &src->hosts[0], true, error)))
         return false;
     return qv_json_add(&obj, error, "a:server", &server,
                        "S:export", src->path && src->path[0] ? src->path : NULL,
@@ -389,13 +339,12 @@ qv_blockdev_net_nbd(json_object *obj, const QvDiskDef *disk,
 }
 
 static bool
-qv_blockdev_net_ssh(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+qv_blockdev_net_ssh(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
     g_autoptr(json_object) server = NULL;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error) ||
-        !(server = qv_blockdev_net_server(src, &src->hosts[0], false, error)))
+    if (!(server = qv_blockdev_net_server(src, &src->hosts[0], false, error)))
         return false;
     return qv_json_add(&obj, error, "a:server", &server,
                        "s:path", src->path ? src->path : "",
@@ -403,21 +352,17 @@ qv_blockdev_net_ssh(json_object *obj, const QvDiskDef *disk,
 }
 
 static bool
-qv_blockdev_net_nfs(json_object *obj, const QvDiskDef *disk,
-                    const QvStorageSource *src, GError **error)
+qv_blockdev_net_nfs(json_object *obj, const QvStorageSource *src,
+                    GError **error)
 {
     g_autoptr(json_object) server = NULL;
     g_autoptr(json_object) user = NULL;
     guint64 uid;
 
-    if (!qv_blockdev_net_need_hosts(disk, src, 1, false, error))
-        return false;
     if (src->user) {
         /* QEMU's nfs "user" is a numeric uid */
-        if (!g_ascii_string_to_unsigned(src->user, 10, 0, G_MAXINT32, &uid, NULL)) {
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': nfs user '%s' must be a numeric uid", disk->dst, src->user);
-            return false;
-        }
+        if (!qv_qemu_nfs_uid(src, &uid))
+            return qv_blockdev_unchecked(src, error);
         user = json_object_new_int64((int64_t)uid);
     }
     if (!(server = qv_json_new(error, "s:type", "inet", "s:host", src->hosts[0].name, NULL)))
@@ -428,16 +373,11 @@ qv_blockdev_net_nfs(json_object *obj, const QvDiskDef *disk,
 }
 
 static json_object *
-qv_blockdev_net_props(const QvDiskDef *disk, const QvStorageSource *src,
-                      GError **error)
+qv_blockdev_net_props(const QvStorageSource *src, GError **error)
 {
     g_autoptr(json_object) obj = NULL;
     bool ok = false;
 
-    if (qv_source_has_auth(src)) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': authentication for network disks is not supported yet", disk->dst);
-        return NULL;
-    }
     if (!(obj = qv_json_new(error, "s:driver", qv_protocol_to_string(src->protocol), NULL)))
         return NULL;
     switch (src->protocol) {
@@ -445,29 +385,29 @@ qv_blockdev_net_props(const QvDiskDef *disk, const QvStorageSource *src,
     case QV_PROTO_HTTPS:
     case QV_PROTO_FTP:
     case QV_PROTO_FTPS:
-        ok = qv_blockdev_net_curl(obj, disk, src, error);
+        ok = qv_blockdev_net_curl(obj, src, error);
         break;
     case QV_PROTO_NBD:
-        ok = qv_blockdev_net_nbd(obj, disk, src, error);
+        ok = qv_blockdev_net_nbd(obj, src, error);
         break;
     case QV_PROTO_ISCSI:
-        ok = qv_blockdev_net_iscsi(obj, disk, src, error);
+        ok = qv_blockdev_net_iscsi(obj, src, error);
         break;
     case QV_PROTO_RBD:
-        ok = qv_blockdev_net_rbd(obj, disk, src, error);
+        ok = qv_blockdev_net_rbd(obj, src, error);
         break;
     case QV_PROTO_GLUSTER:
-        ok = qv_blockdev_net_gluster(obj, disk, src, error);
+        ok = qv_blockdev_net_gluster(obj, src, error);
         break;
     case QV_PROTO_SSH:
-        ok = qv_blockdev_net_ssh(obj, disk, src, error);
+        ok = qv_blockdev_net_ssh(obj, src, error);
         break;
     case QV_PROTO_NFS:
-        ok = qv_blockdev_net_nfs(obj, disk, src, error);
+        ok = qv_blockdev_net_nfs(obj, src, error);
         break;
     case QV_PROTO_NONE:
     case QV_PROTO_LAST:
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': network source without a protocol", disk->dst);
+        ok = qv_blockdev_unchecked(src, error);
         break;
     }
     return ok ? g_steal_pointer(&obj) : NULL;
@@ -516,6 +456,8 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
 {
     const char *driver = "file";
 
+    if (!qv_qemu_validate_protocol(disk, src, error))
+        return NULL;
     switch (src->type) {
     case QV_STORAGE_FILE:
     case QV_STORAGE_BLOCK:
@@ -525,7 +467,7 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
                            "s:filename", qv_blockdev_filename(src, cwd),
                            "S:aio", qv_blockdev_aio_name(disk->io), NULL);
     case QV_STORAGE_NETWORK:
-        return qv_blockdev_net_props(disk, src, error);
+        return qv_blockdev_net_props(src, error);
     case QV_STORAGE_DIR:
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
@@ -533,11 +475,12 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
     case QV_STORAGE_LAST:
         break;
     }
-    g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': a source of type '%s' cannot be opened by QEMU's blockdev; resolve it to a file, block device or network source first", disk->dst, qv_storage_type_to_string(src->type));
+    /* refused by qv_qemu_validate_protocol above */
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': a source of type '%s' reached the blockdev builder", disk->dst, qv_storage_type_to_string(src->type));
     return NULL;
 }
 
-static const char *
+const char *
 qv_blockdev_format_driver(QvFormat f, bool *cow)
 {
     *cow = false;
@@ -584,20 +527,8 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
     bool top = src == ctx->top;
     bool auto_ro;
 
-    if (!drv) {
-        g_autofree char *what = qv_source_describe(src);
-        if (src->format == QV_FORMAT_LUKS)
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': '%s' is a LUKS image: encryption secrets are not supported yet", disk->dst, what);
-        else
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the format of '%s' is not known; give it with <format type=...> (qvirt never lets QEMU probe)", disk->dst, what);
-        return false;
-    }
-    if (!cow && (below || src->nbacking > 0)) {
-        g_autofree char *what = qv_source_describe(src);
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': '%s' has format '%s', which cannot have a backing store", disk->dst, what, qv_format_to_string(src->format));
-        return false;
-    }
-    if (!qv_blockdev_check_name(disk, fname, error))
+    if (!qv_qemu_validate_format(disk, src, below || src->nbacking > 0, error) ||
+        !qv_qemu_validate_node_name(disk, fname, error))
         return false;
 
     /* a backing layer's file is opened as libvirt does: writable on
@@ -637,10 +568,6 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
     json_object *obj;
     size_t i;
 
-    if (src->nbacking == 0 || src->threshold == 0 || src->threshold > src->nbacking) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': quorum '%s' needs a threshold between 1 and its %zu children", disk->dst, name, src->nbacking);
-        return false;
-    }
     for (i = 0; i < src->nbacking; i++) {
         g_autofree char *ctop = qv_blockdev_node_name(disk->dst, src->backing[i]->index, true);
 
@@ -648,7 +575,7 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
             return false;
         json_object_array_add(children, json_object_new_string(ctop));
     }
-    if (!qv_blockdev_check_name(disk, name, error) ||
+    if (!qv_qemu_validate_node_name(disk, name, error) ||
         !(obj = qv_json_new(error,
                             "s:driver", "quorum",
                             "s:node-name", name,
@@ -745,24 +672,6 @@ qv_blockdev_check_indexes(const QvDiskDef *disk, GError **error)
     return !c.missing && !c.repeated;
 }
 
-/* Combinations QEMU refuses, reported with the disk's name first */
-static bool
-qv_blockdev_check_options(const QvDiskDef *disk, GError **error)
-{
-    bool direct = disk->cache == QV_CACHE_NONE || disk->cache == QV_CACHE_DIRECTSYNC;
-
-    if (disk->io == QV_DISK_IO_NATIVE && !direct) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': io='native' needs cache='none' or cache='directsync'", disk->dst);
-        return false;
-    }
-    if (disk->detect_zeroes == QV_DETECT_ZEROES_UNMAP &&
-        disk->discard != QV_DISCARD_UNMAP) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': detect_zeroes='unmap' needs discard='unmap'", disk->dst);
-        return false;
-    }
-    return true;
-}
-
 static bool
 qv_blockdev_add_cor(QvBlockdevCtx *ctx, GError **error)
 {
@@ -830,6 +739,7 @@ qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
     g_autoptr(json_object) list = json_object_new_array();
     QvBlockdevCtx ctx = { disk, list, cwd, disk->src, NULL };
     bool ro = disk->readonly || disk->device == QV_DISK_DEVICE_CDROM;
+    g_autofree char *label = NULL;
 
     if (!qv_blockdev_disk_has_media(disk))
         return g_steal_pointer(&list);
@@ -837,7 +747,9 @@ qv_blockdev_props_cwd(const QvDiskDef *disk, const char *cwd, GError **error)
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "a disk has no target name: node names are built from it");
         return NULL;
     }
-    if (!qv_blockdev_check_options(disk, error))
+    label = qv_disk_label(disk, 0);
+    if (!qv_qemu_validate_disk_options(disk, error) ||
+        !qv_quorum_validate(disk->src, label, error))
         return NULL;
     if (!qv_blockdev_check_indexes(disk, error) ||
         !qv_blockdev_add_chain(&ctx, disk->src, ro, error))
@@ -860,33 +772,43 @@ qv_blockdev_chain_props(const QvDiskDef *disk, const QvStorageSource *top,
     return g_steal_pointer(&list);
 }
 
+typedef struct {
+    const QvDiskDef *disk;
+    const QvStorageSource *stop;
+    json_object *names;
+    gssize skip_depth;           /* inside @stop's subtree below this depth, or -1 */
+} DelList;
+
+/* The walk is depth first, so @stop's subtree is the run of elements
+ * after it that lie deeper */
+static void
+qv_blockdev_del_visit(const QvStorageSource *src, size_t i, gssize parent,
+                      unsigned int depth, void *opaque)
+{
+    DelList *d = opaque;
+    g_autofree char *f = NULL, *p = NULL;
+
+    if (d->skip_depth >= 0 && (gssize)depth > d->skip_depth)
+        return;
+    d->skip_depth = -1;
+    if (src == d->stop) {
+        d->skip_depth = depth;
+        return;
+    }
+    f = qv_blockdev_node_name(d->disk->dst, src->index, true);
+    json_object_array_add(d->names, json_object_new_string(f));
+    if (src->type != QV_STORAGE_QUORUM) {
+        p = qv_blockdev_node_name(d->disk->dst, src->index, false);
+        json_object_array_add(d->names, json_object_new_string(p));
+    }
+}
+
 json_object *
 qv_blockdev_del_list(const QvDiskDef *disk, const QvStorageSource *top,
                      const QvStorageSource *stop)
 {
-    json_object *names = json_object_new_array();
-    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    DelList d = { disk, stop, json_object_new_array(), -1 };
 
-    g_ptr_array_add(todo, (gpointer)top);
-    while (todo->len) {
-        const QvStorageSource *src = g_ptr_array_steal_index(todo, 0);
-
-        if (src == stop)
-            continue;
-        {
-            g_autofree char *f = qv_blockdev_node_name(disk->dst, src->index, true);
-
-            json_object_array_add(names, json_object_new_string(f));
-        }
-        if (src->type != QV_STORAGE_QUORUM) {
-            g_autofree char *p = qv_blockdev_node_name(disk->dst, src->index, false);
-
-            json_object_array_add(names, json_object_new_string(p));
-        }
-        for (size_t i = 0; i < src->nbacking; i++) {
-            if (src->backing[i])
-                g_ptr_array_add(todo, src->backing[i]);
-        }
-    }
-    return names;
+    qv_chain_foreach(top, qv_blockdev_del_visit, &d);
+    return d.names;
 }

@@ -93,6 +93,10 @@ json_object *qv_blockdev_del_list(const QvDiskDef *disk,
                                   const QvStorageSource *top,
                                   const QvStorageSource *stop);
 
+/* QEMU's driver for format @f, or NULL when it has none qvirt can use;
+ * *@cow: the format can have a backing store */
+const char *qv_blockdev_format_driver(QvFormat f, bool *cow);
+
 /* The node names in @props (as returned above), in order (borrowed) */
 GPtrArray *qv_blockdev_node_names(json_object *props);
 

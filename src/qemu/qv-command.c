@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "qemu/qv-blockdev.h"
+#include "qemu/qv-qemu-validate.h"
 #include "util/qv-error.h"
 #include "util/qv-json-build.h"
 #include "util/qv-json.h"
@@ -135,20 +136,21 @@ qv_command_chardevs(GPtrArray *argv, const QvQemuBuildOptions *opts)
     }
 }
 
-static bool
-qv_command_is_q35(const char *machine)
+bool
+qv_qemu_machine_is_q35(const QvDomainDef *def)
 {
+    const char *machine = def->os_machine ? def->os_machine : QV_QEMU_DEFAULT_MACHINE;
+
     return g_str_has_prefix(machine, "q35") || strstr(machine, "-q35") != NULL;
 }
 
 static void
 qv_command_scan_buses(const QvDomainDef *def, QvQemuBuses *b)
 {
-    const char *machine = def->os_machine ? def->os_machine : QV_QEMU_DEFAULT_MACHINE;
     size_t i;
 
     memset(b, 0, sizeof(*b));
-    b->q35 = qv_command_is_q35(machine);
+    b->q35 = qv_qemu_machine_is_q35(def);
     for (i = 0; i < def->ndisks; i++) {
         switch (def->disks[i]->bus) {
         case QV_DISK_BUS_SCSI:
@@ -203,9 +205,8 @@ qv_command_disk_blockdevs(GPtrArray *argv, const QvDiskDef *disk,
 
 /* ---- disk front ends ---- */
 
-/* The QEMU device model for a disk on its bus, or NULL when refused */
-static const char *
-qv_command_device_model(const QvDiskDef *disk)
+const char *
+qv_qemu_device_model(const QvDiskDef *disk)
 {
     bool cd = disk->device == QV_DISK_DEVICE_CDROM;
 
@@ -231,59 +232,69 @@ qv_command_device_model(const QvDiskDef *disk)
     return NULL;
 }
 
-/* Where the device sits: bus, unit numbers, and its default id */
+int
+qv_qemu_bus_slots(QvDiskBus bus, bool q35)
+{
+    switch (bus) {
+    case QV_DISK_BUS_SCSI:
+        return 256;
+    case QV_DISK_BUS_IDE:
+        /* q35: AHCI, one device per port; pc: PIIX, two buses of two */
+        return q35 ? 6 : 4;
+    case QV_DISK_BUS_SATA:
+        return 6;
+    case QV_DISK_BUS_FDC:
+        return 2;
+    case QV_DISK_BUS_VIRTIO:
+    case QV_DISK_BUS_NONE:
+    case QV_DISK_BUS_USB:
+    case QV_DISK_BUS_LAST:
+        break;
+    }
+    return 0;
+}
+
+/* Where the device sits: bus, unit numbers, and its default id; @idx is
+ * within the bus (qv_qemu_validate_frontend); false only when building
+ * the JSON fails */
 static bool
 qv_command_device_address(json_object *dev, const QvDiskDef *disk,
                           const QvQemuBuses *b, int idx, char **id,
                           GError **error)
 {
     g_autofree char *bus = NULL;
-    bool ok = true;
-    int max = 0;
 
     switch (disk->bus) {
     case QV_DISK_BUS_VIRTIO:
         *id = g_strdup_printf("virtio-disk%d", idx);
         return true;
     case QV_DISK_BUS_SCSI:
-        max = 256;
-        ok = qv_json_add(&dev, error, "s:bus", "scsi0.0", "i:channel", 0,
-                         "i:scsi-id", idx, "i:lun", 0, NULL);
         *id = g_strdup_printf("scsi0-0-%d-0", idx);
-        break;
+        return qv_json_add(&dev, error, "s:bus", "scsi0.0", "i:channel", 0,
+                           "i:scsi-id", idx, "i:lun", 0, NULL);
     case QV_DISK_BUS_IDE:
     case QV_DISK_BUS_SATA:
         if (b->q35 || disk->bus == QV_DISK_BUS_SATA) {
             /* AHCI: one device per port */
-            max = 6;
             bus = g_strdup_printf("%s.%d", b->q35 ? "ide" : "sata0", idx);
-            ok = qv_json_add(&dev, error, "s:bus", bus, NULL);
             *id = g_strdup_printf("sata0-0-%d", idx);
-        } else {
-            /* PIIX: two buses, master and slave */
-            max = 4;
-            bus = g_strdup_printf("ide.%d", idx / 2);
-            ok = qv_json_add(&dev, error, "s:bus", bus, "i:unit", idx % 2, NULL);
-            *id = g_strdup_printf("ide0-%d-%d", idx / 2, idx % 2);
+            return qv_json_add(&dev, error, "s:bus", bus, NULL);
         }
-        break;
+        /* PIIX: two buses, master and slave */
+        bus = g_strdup_printf("ide.%d", idx / 2);
+        *id = g_strdup_printf("ide0-%d-%d", idx / 2, idx % 2);
+        return qv_json_add(&dev, error, "s:bus", bus, "i:unit", idx % 2, NULL);
     case QV_DISK_BUS_FDC:
-        max = 2;
-        ok = qv_json_add(&dev, error, "i:unit", idx, NULL);
         *id = g_strdup_printf("fdc0-0-%d", idx);
-        break;
+        return qv_json_add(&dev, error, "i:unit", idx, NULL);
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_USB:
     case QV_DISK_BUS_LAST:
-        return false;
+        break;
     }
-    if (!ok)
-        return false;
-    if (idx >= max) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': target '%s' is beyond the %d devices of bus '%s'", disk->dst, disk->dst, max, qv_disk_bus_to_string(disk->bus));
-        return false;
-    }
-    return true;
+    /* refused by qv_qemu_validate_frontend, which runs first */
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s': bus '%s' reached the -device builder", disk->dst, disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
+    return false;
 }
 
 static const char *
@@ -304,42 +315,11 @@ qv_command_write_cache(QvDiskCache cache)
     return NULL;
 }
 
-static bool
-qv_command_check_device(const QvDiskDef *disk, const char *model, int idx,
-                        GError **error)
-{
-    bool removable = disk->device == QV_DISK_DEVICE_CDROM ||
-                     disk->device == QV_DISK_DEVICE_FLOPPY;
-
-    if (!model) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device '%s' on bus '%s' is not supported", disk->dst, qv_disk_device_to_string(disk->device), disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
-        return false;
-    }
-    if (idx < 0) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the target name does not give a position on the bus (expected e.g. 'vda', 'sdb', 'hdc', 'fda')", disk->dst);
-        return false;
-    }
-    if (!removable && !qv_blockdev_disk_has_media(disk)) {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': only a cdrom or floppy can be empty", disk->dst);
-        return false;
-    }
-    if (disk->device == QV_DISK_DEVICE_LUN && disk->src->type != QV_STORAGE_BLOCK &&
-        !(disk->src->type == QV_STORAGE_NETWORK && disk->src->protocol == QV_PROTO_ISCSI)) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device 'lun' needs a block device or an iscsi source", disk->dst);
-        return false;
-    }
-    if (disk->serial && disk->bus == QV_DISK_BUS_FDC) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': a floppy has no serial number", disk->dst);
-        return false;
-    }
-    return true;
-}
-
 static json_object *
-qv_command_disk_device(const QvDiskDef *disk, const QvQemuBuses *b,
-                       GError **error)
+qv_command_disk_device(const QvDomainDef *def, const QvDiskDef *disk,
+                       const QvQemuBuses *b, GError **error)
 {
-    const char *model = qv_command_device_model(disk);
+    const char *model = qv_qemu_device_model(disk);
     int idx = qv_qemu_disk_index(disk->dst);
     g_autoptr(json_object) dev = NULL;
     g_autofree char *id = NULL;
@@ -349,7 +329,7 @@ qv_command_disk_device(const QvDiskDef *disk, const QvQemuBuses *b,
     /* scsi-block passes the guest's cache commands through */
     if (disk->device != QV_DISK_DEVICE_DISK || disk->readonly)
         wce = NULL;
-    if (!qv_command_check_device(disk, model, idx, error) ||
+    if (!qv_qemu_validate_frontend(def, disk, error) ||
         !qv_json_add(&dev, error, "s:driver", model, NULL) ||
         !qv_command_device_address(dev, disk, b, idx, &id, error) ||
         !qv_json_add(&dev, error,
@@ -372,15 +352,15 @@ qv_qemu_assign_aliases(QvDomainDef *def, GError **error)
     qv_command_scan_buses(def, &buses);
     for (size_t i = 0; i < def->ndisks; i++) {
         QvDiskDef *disk = def->disks[i];
-        const char *model = qv_command_device_model(disk);
-        int idx = qv_qemu_disk_index(disk->dst);
         g_autoptr(json_object) dev = json_object_new_object();
         g_autofree char *id = NULL;
 
         if (disk->alias)
             continue;
-        if (!qv_command_check_device(disk, model, idx, error) ||
-            !qv_command_device_address(dev, disk, &buses, idx, &id, error))
+        if (!qv_qemu_validate_frontend(def, disk, error) ||
+            !qv_command_device_address(dev, disk, &buses,
+                                       qv_qemu_disk_index(disk->dst), &id,
+                                       error))
             return false;
         disk->alias = g_steal_pointer(&id);
     }
@@ -407,7 +387,7 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     qv_command_scan_buses(def, &buses);
     qv_command_controllers(argv, &buses);
     for (i = 0; i < def->ndisks; i++) {
-        g_autoptr(json_object) dev = qv_command_disk_device(def->disks[i], &buses, error);
+        g_autoptr(json_object) dev = qv_command_disk_device(def, def->disks[i], &buses, error);
         if (!dev)
             return NULL;
         qv_argv_add_json(argv, "-device", dev);

@@ -43,4 +43,13 @@ GPtrArray *qv_qemu_build_argv(const QvDomainDef *def,
  */
 int qv_qemu_disk_index(const char *dst);
 
+/* The QEMU device model of a disk on its bus, or NULL when QEMU has none */
+const char *qv_qemu_device_model(const QvDiskDef *disk);
+
+/* How many devices @bus takes (on q35 when @q35); 0: no fixed limit */
+int qv_qemu_bus_slots(QvDiskBus bus, bool q35);
+
+/* The machine of @def (q35 when none is given) is a q35 */
+bool qv_qemu_machine_is_q35(const QvDomainDef *def);
+
 G_END_DECLS

@@ -119,15 +119,12 @@ qv_sup_do_commit(QvSupCall *call)
         disk->mirror->job = QV_MIRROR_JOB_ACTIVE_COMMIT;
         disk->mirror->src = qv_source_copy(base);
     }
-    if (!qv_sup_save_status(sup, &err) ||
-        !qv_sup_reopen(sup, disk, base, false, &err) ||
+    if (!qv_sup_reopen(sup, disk, base, false, &err) ||
         (over && over != disk->src && !qv_sup_reopen(sup, disk, over, false, &err))) {
         qv_sup_job_abandon(sup, job);
         goto fail;
     }
-    if (!qv_sup_job_start(sup, job, "block-commit", &args, &err))
-        goto fail;
-    qv_ctl_reply(call->req, NULL);
+    qv_sup_job_launch(call, job, "block-commit", &args);
     return;
  fail:
     qv_sup_call_fail(call, err);

@@ -187,13 +187,7 @@ qv_sup_do_copy(QvSupCall *call)
     disk->mirror = g_new0(QvDiskMirror, 1);
     disk->mirror->job = QV_MIRROR_JOB_COPY;
     disk->mirror->src = g_steal_pointer(&dest);
-    if (!qv_sup_save_status(sup, &err)) {
-        qv_sup_job_abandon(sup, job);
-        goto fail;
-    }
-    if (!qv_sup_job_start(sup, job, "blockdev-mirror", &args, &err))
-        goto fail;
-    qv_ctl_reply(call->req, NULL);
+    qv_sup_job_launch(call, job, "blockdev-mirror", &args);
     return;
  fail:
     qv_sup_call_fail(call, err);

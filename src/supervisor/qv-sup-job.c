@@ -114,6 +114,21 @@ qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command, json_obj
 }
 
 void
+qv_sup_job_launch(QvSupCall *call, QvSupJob *job, const char *command, json_object **args)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!qv_sup_save_status(call->sup, &err)) {
+        g_clear_pointer(args, json_object_put);
+        qv_sup_job_abandon(call->sup, job);
+    } else if (qv_sup_job_start(call->sup, job, command, args, &err)) {
+        qv_ctl_reply(call->req, NULL);
+        return;
+    }
+    qv_sup_call_fail(call, err);
+}
+
+void
 qv_sup_job_abandon(QvSupervisor *sup, QvSupJob *job)
 {
     const QvSupJobDriver *drv = qv_sup_job_driver(job->type);
@@ -305,19 +320,25 @@ reply_all(GList *waiters, const GError *err, bool ready)
     g_list_free(waiters);
 }
 
-/* @job ended (@error: QEMU's error, or NULL): its driver brings the live
- * definition in line with QEMU, then the waiters hear the outcome */
+/*
+ * @job ended (@error: QEMU's error, or NULL): its driver brings the live
+ * definition in line with QEMU, then the waiters hear the outcome.  The
+ * QMP calls below iterate the main loop, so control requests are served
+ * meanwhile: the job stays registered (a wait for it is queued and
+ * answered here) until its bookkeeping is done, and its waiters are
+ * taken only then.
+ */
 static void
 job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
 {
     g_autoptr(GError) err = NULL;
     const QvSupJobDriver *drv = qv_sup_job_driver(job->type);
     QvDiskDef *disk = qv_domain_find_disk(sup->live, job->disk);
-    GList *waiters = g_list_concat(g_steal_pointer(&job->waiters),
-                                   g_steal_pointer(&job->ready_waiters));
     bool asked_abort = job->ending && !job->pivot;
     json_object *args = json_object_new_object();
+    GList *waiters;
 
+    job->finishing = true;
     /* a concluded job still holds its nodes: dismiss it first */
     json_object_object_add(args, "id", json_object_new_string(job->id));
     qv_qmp_command_sync(sup->qmp, "job-dismiss", &args, QV_QMP_TIMEOUT_MS, NULL, NULL);
@@ -330,6 +351,7 @@ job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
                     sup->files->name, qv_job_type_to_string(job->type), job->disk, error);
         remember_failure(sup, job->disk, err->message);
     }
+    waiters = g_list_concat(g_steal_pointer(&job->waiters), g_steal_pointer(&job->ready_waiters));
     qv_sup_job_forget(sup, job);
     if (!qv_sup_save_all(sup, err ? NULL : &err) || !qv_sup_check_live_graph(sup, err ? NULL : &err))
         g_printerr("domain '%s': after the block job: %s\n", sup->files->name, err->message);
@@ -351,7 +373,7 @@ concluded_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque
 
     if (qjob && json_object_object_get_ex(qjob, "error", &v))
         error = json_object_get_string(v);
-    if (job)
+    if (job && !job->finishing)
         job_finish(c->sup, job, error ? error : (qerr ? qerr->message : NULL));
     g_free(c->id);
     g_free(c);

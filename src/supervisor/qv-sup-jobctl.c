@@ -97,7 +97,7 @@ abort_refused(QvSupervisor *sup, QvSupJob *job, bool pivot)
     const char *type = qv_job_type_to_string(job->type);
     const char *name = sup->files->name;
 
-    if (job->ending)
+    if (job->ending || job->finishing)
         return g_error_new(QV_ERROR, QV_ERR_BUSY, "domain '%s': the %s job on disk '%s' is ending already (%s)", name, type, job->disk, job->pivot ? "pivot" : "abort");
     if (pivot && !(drv && drv->can_pivot))
         return g_error_new(QV_ERROR, QV_ERR_OPERATION_INVALID, "domain '%s': a %s job on disk '%s' cannot pivot; only a copy or an active commit can", name, type, job->disk);
@@ -128,8 +128,11 @@ qv_sup_do_job_abort(QvSupCall *call)
     QvSupervisor *sup = call->sup;
     QvSupJob *job = call->job;
     bool pivot = call->args->flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT;
+    bool async = call->args->flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC;
     g_autoptr(GError) err = abort_refused(sup, job, pivot);
+    g_autofree char *dst = g_strdup(job->disk);
     json_object *args;
+    bool ok;
 
     if (err) {
         qv_sup_call_fail(call, err);
@@ -143,16 +146,24 @@ qv_sup_do_job_abort(QvSupCall *call)
         json_object_object_add(args, "force", json_object_new_boolean(1));
     }
     set_ending(sup, job, call->disk, true, pivot);
-    if (!qv_qmp_command_sync(sup->qmp, pivot ? "job-complete" : "block-job-cancel", &args,
-                             QV_QMP_TIMEOUT_MS, NULL, &err)) {
-        set_ending(sup, job, call->disk, false, false);
-        qv_sup_call_fail(call, err);
+    /* the job may end while QEMU answers (the main loop runs): its end
+     * answers the waiters, so the request waits from now on */
+    if (!async)
+        job->waiters = g_list_append(job->waiters, call->req);
+    ok = qv_qmp_command_sync(sup->qmp, pivot ? "job-complete" : "block-job-cancel", &args,
+                             QV_QMP_TIMEOUT_MS, NULL, &err);
+    job = qv_sup_job_find(sup, dst);
+    if (!ok) {
+        if (job) {
+            job->waiters = g_list_remove(job->waiters, call->req);
+            set_ending(sup, job, call->disk, false, false);
+        }
+        if (async || job)
+            qv_sup_call_fail(call, err);
         return;
     }
-    if (call->args->flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC)
+    if (async)
         qv_ctl_reply(call->req, NULL);
-    else
-        job->waiters = g_list_append(job->waiters, call->req);
 }
 
 /* Answered once the job is ready (a copy or active commit) or has ended

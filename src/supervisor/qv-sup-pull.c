@@ -62,9 +62,7 @@ qv_sup_do_pull(QvSupCall *call)
     job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL, call->args->flags);
     job->top = disk->src->index;
     job->base = base ? base->index : 0;
-    if (!qv_sup_job_start(sup, job, "block-stream", &args, &err))
-        goto fail;
-    qv_ctl_reply(call->req, NULL);
+    qv_sup_job_launch(call, job, "block-stream", &args);
     return;
  fail:
     qv_sup_call_fail(call, err);

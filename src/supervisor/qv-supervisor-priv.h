@@ -38,6 +38,7 @@ typedef struct {
     bool ready;                  /* copy/active commit: mirroring */
     bool ending;                 /* pivot or abort asked */
     bool pivot;                  /* what was asked */
+    bool finishing;              /* its end is being handled */
     char *created;               /* a file qvirt created for the job, or NULL */
     GList *waiters;              /* QvCtlRequest answered when it ends */
     GList *ready_waiters;        /* ... when it is ready, or ends */
@@ -185,6 +186,11 @@ QvSupJob *qv_sup_job_by_id(QvSupervisor *sup, const char *id);
  * on failure it is abandoned */
 bool qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command,
                       json_object **args, GError **error);
+/* The end of every job request: the status saved (the live definition
+ * may have a <mirror> now), the job started, @call answered; on failure
+ * the job is abandoned and @call hears why */
+void qv_sup_job_launch(QvSupCall *call, QvSupJob *job, const char *command,
+                       json_object **args);
 /* A job QEMU never ran: its driver undoes what the start prepared, the
  * record goes, and the status and jobs file are saved */
 void qv_sup_job_abandon(QvSupervisor *sup, QvSupJob *job);

@@ -402,7 +402,7 @@ run_edit(int argc, char **argv, GError **error)
 static const QvCommand qv_cmd_define = {
     .name = "define", .args = "FILE [--validate-chains]",
     .summary = "define (or update) a domain from libvirt domain XML",
-    .help = "Parses FILE ('-' for standard input), checks it against the schema and qvirt's rules, and stores it atomically. A <backingStore> chain given in the XML is trusted; with --validate-chains it is compared with the images first and a mismatch is refused, naming the first element that differs. Elements qvirt keeps but does not act on are listed once.",
+    .help = "Parses FILE ('-' for standard input), checks it against the schema, qvirt's rules and what QEMU can run (the checks start makes on the definition), and stores it atomically. A <backingStore> chain given in the XML is trusted; with --validate-chains it is compared with the images first and a mismatch is refused, naming the first element that differs. Elements qvirt keeps but does not act on are listed once.",
     .run = run_define,
 };
 static const QvCommand qv_cmd_undefine = {
@@ -438,7 +438,7 @@ static const QvCommand qv_cmd_dominfo = {
 static const QvCommand qv_cmd_validate = {
     .name = "validate", .args = "FILE [--validate-chains]",
     .summary = "check a domain XML document without defining it",
-    .help = "Runs every check define runs (schema, semantics and, with --validate-chains, the given chains against the images) and stores nothing.",
+    .help = "Runs every check define runs (schema, semantics, the QEMU rules and, with --validate-chains, the given chains against the images) and stores nothing.",
     .run = run_validate,
 };
 static const QvCommand qv_cmd_edit = {
