@@ -15,16 +15,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-static bool
-chain_element(QvSupervisor *sup, QvDiskDef *disk, const char *spec,
-              QvStorageSource **out, GError **error)
-{
-    *out = NULL;
-    if (!spec)
-        return true;
-    return (*out = qv_disk_lookup_element(sup->live, disk, spec, error)) != NULL;
-}
-
 /* The top and base of the commit @call asks for, checked */
 static bool
 commit_range(QvSupCall *call, QvStorageSource **topp, QvStorageSource **basep, GError **error)
@@ -35,8 +25,8 @@ commit_range(QvSupCall *call, QvStorageSource **topp, QvStorageSource **basep, G
     unsigned int flags = call->args->flags;
     QvStorageSource *top = NULL, *base = NULL;
 
-    if (!chain_element(sup, disk, call->args->top, &top, error) ||
-        !chain_element(sup, disk, call->args->base, &base, error))
+    if (!qv_sup_chain_element(sup, disk, call->args->top, &top, error) ||
+        !qv_sup_chain_element(sup, disk, call->args->base, &base, error))
         return false;
     if (disk->src->type == QV_STORAGE_QUORUM) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s' is a quorum: commit inside a child's chain is not supported", name, disk->dst);

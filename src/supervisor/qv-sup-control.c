@@ -351,6 +351,16 @@ qv_sup_call_fail(QvSupCall *call, GError *err)
     qv_ctl_reply_error(call->req, err);
 }
 
+bool
+qv_sup_chain_element(QvSupervisor *sup, QvDiskDef *disk, const char *spec,
+                     QvStorageSource **out, GError **error)
+{
+    *out = NULL;
+    if (!spec)
+        return true;
+    return (*out = qv_disk_lookup_element(sup->live, disk, spec, error)) != NULL;
+}
+
 /* What the row of @call needs; false after answering why not */
 static bool
 call_prepare(QvSupCall *call)

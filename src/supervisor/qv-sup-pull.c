@@ -9,17 +9,6 @@
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
-/* An element of @disk's chain named by @spec, or NULL when @spec is */
-static bool
-chain_element(QvSupervisor *sup, QvDiskDef *disk, const char *spec,
-              QvStorageSource **out, GError **error)
-{
-    *out = NULL;
-    if (!spec)
-        return true;
-    return (*out = qv_disk_lookup_element(sup->live, disk, spec, error)) != NULL;
-}
-
 void
 qv_sup_do_pull(QvSupCall *call)
 {
@@ -32,7 +21,7 @@ qv_sup_do_pull(QvSupCall *call)
     QvStorageSource *base = NULL;
     QvSupJob *job;
 
-    if (!chain_element(sup, disk, call->args->base, &base, &err))
+    if (!qv_sup_chain_element(sup, disk, call->args->base, &base, &err))
         goto fail;
     if (call->elem != disk->src || disk->src->type == QV_STORAGE_QUORUM) {
         g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s': a pull streams into the disk's top image", name, disk->dst);

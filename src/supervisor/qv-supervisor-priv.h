@@ -121,6 +121,10 @@ typedef struct {
 typedef void (*QvSupHandler)(QvSupCall *call);
 
 void qv_sup_control_handle(QvCtlRequest *req, json_object *msg, gpointer opaque);
+/* The element of @disk's chain that @spec (a request's "base" or "top")
+ * names; *@out NULL when @spec is NULL */
+bool qv_sup_chain_element(QvSupervisor *sup, QvDiskDef *disk, const char *spec,
+                          QvStorageSource **out, GError **error);
 /* Answer @call with @err (prefixed with the command when its row says so) */
 void qv_sup_call_fail(QvSupCall *call, GError *err);
 void qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
