@@ -2,11 +2,14 @@
 # Install what qvirt needs to build, test and run on Debian 12, as root
 # (or with sudo).  Safe to run again: it only installs what is missing.
 # One line per step; apt's output goes to a log, shown only on failure.
+# libvirt0 is there for its schemas (/usr/share/libvirt/schemas): the
+# tests check what qvirt writes against libvirt's own.
 set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libglib2.0-dev libxml2-dev libjson-c-dev libxml2-utils
-qemu-utils qemu-system-x86 valgrind jq bc python3"
+qemu-utils qemu-system-x86 valgrind jq bc python3
+libvirt0"
 
 missing=""
 for p in $PKGS; do

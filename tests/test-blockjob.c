@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "qvirt/qvirt.h"
+#include "conf/qv-snapshot-xml.h"
 #include "util/qv-json.h"
 #include "qv-test-guest.h"
 
@@ -561,6 +562,25 @@ test_copy_flags(void)
     env_clear(&e);
 }
 
+/* The metadata file of snapshot @name: it parses, names the snapshot and
+ * lists @ndisks overlays, the first one ending in @first_overlay */
+static void
+assert_metadata(const char *path, const char *name, size_t ndisks, const char *first_overlay)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QvSnapshotDef) def = qv_snapshot_parse_file(path, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(def->name, ==, name);
+    g_assert_cmpint(def->state, ==, QV_SNAPSHOT_STATE_DISK_SNAPSHOT);
+    g_assert_true(def->has_creation_time);
+    g_assert_cmpuint(def->ndisks, ==, ndisks);
+    g_assert_cmpint(def->disks[0]->snapshot, ==, QV_SNAPSHOT_LOCATION_EXTERNAL);
+    g_assert_cmpint(def->disks[0]->src->format, ==, QV_FORMAT_QCOW2);
+    if (!g_str_has_suffix(def->disks[0]->src->path, first_overlay))
+        g_error("%s: overlay '%s' does not end in '%s'", path, def->disks[0]->src->path, first_overlay);
+}
+
 /* Disk-only snapshots: every writable disk in one transaction, overlays
  * that record their backing format, writes land in the overlay, the
  * definition grows, metadata kept; refusals */
@@ -594,7 +614,7 @@ test_snapshot(void)
         g_assert_nonnull(strstr(info, "backing file format: qcow2"));
     }
     meta = g_strdup_printf("%s/var/lib/vm.snapshots/s1.xml", e.root);
-    g_assert_true(g_file_test(meta, G_FILE_TEST_EXISTS));
+    assert_metadata(meta, "s1", 2, "snap2.s1");
     FAILS(&e, "has a snapshot 's1' already", "snapshot-create-as", "vm", "s1", "--disk-only");
     OK(&e, &xml, "dumpxml", "vm", "--inactive");
     g_assert_nonnull(strstr(xml, "snap2.s1'"));
@@ -617,6 +637,14 @@ test_snapshot(void)
     OK(&e, NULL, "blockcopy", "vm", "vdb", slow, "--bandwidth", "1024", "--bytes");
     FAILS(&e, "disk 'vdb' has a running copy job", "snapshot-create-as", "vm", "s3", "--disk-only");
     OK(&e, NULL, "blockjob", "vm", "vdb", "--abort");
+    /* a name that needs escaping: its metadata is XML that gives it back */
+    {
+        static const char name[] = "q<&'\"";
+        g_autofree char *qmeta = g_strdup_printf("%s/var/lib/vm.snapshots/%s.xml", e.root, name);
+
+        OK(&e, NULL, "snapshot-create-as", "vm", name, "--disk-only", "--diskspec", "vdb,snapshot=no");
+        assert_metadata(qmeta, name, 1, "pre.q<&'\"");
+    }
     OK(&e, NULL, "destroy", "vm");
     assert_data(&e, "pre.qcow2");
     env_clear(&e);

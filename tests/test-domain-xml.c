@@ -6,7 +6,8 @@
  * rewrites it; a missing one fails); the output must then parse again and
  * format to itself.  Inputs named status-* are status documents.  Beside
  * them: the messages of refused documents, chains deeper than libxml2's
- * default nesting limit, uuid and memory-unit handling, the flat view.
+ * default nesting limit, uuid and memory-unit handling, the flat view, a
+ * block copy's destination (a lone <disk> read for its source).
  */
 #include <string.h>
 
@@ -465,6 +466,83 @@ test_disk_node(void)
     g_assert_cmpstr(out->str, ==, xml);
 }
 
+/* A block copy's destination: a lone <disk> read for its source */
+static const struct {
+    const char *xml;
+    int code;
+    const char *message;
+} copy_dest_errors[] = {
+    { "<disk type='file'>&x;</disk>", QV_ERR_XML,
+      "the destination XML:1:22: XML error: Entity 'x' not defined" },
+    { "<domain/>", QV_ERR_XML, "the destination XML must be a <disk> element" },
+    { "<disk><source file='/x'/></disk>", QV_ERR_UNSUPPORTED,
+      "the destination disk must have type 'file' or 'block', not ''" },
+    { "<disk type='network'/>", QV_ERR_UNSUPPORTED,
+      "the destination disk must have type 'file' or 'block', not 'network'" },
+    { "<disk type='qcow'/>", QV_ERR_UNSUPPORTED,
+      "the destination disk must have type 'file' or 'block', not 'qcow'" },
+    { "<disk type='file'/>", QV_ERR_INVALID_ARG,
+      "the destination XML needs <source file='/absolute/path'/>" },
+    { "<disk type='file'><source file='x'/></disk>", QV_ERR_INVALID_ARG,
+      "the destination XML needs <source file='/absolute/path'/>" },
+    { "<disk type='file'><source file=''/></disk>", QV_ERR_INVALID_ARG,
+      "the destination XML needs <source file='/absolute/path'/>" },
+    { "<disk type='block'><source file='/dev/sdz'/></disk>", QV_ERR_INVALID_ARG,
+      "the destination XML needs <source dev='/absolute/path'/>" },
+    { "<disk type='file'><driver type='qcow3'/><source file='/x'/></disk>", QV_ERR_XML,
+      "the destination XML: disk: unknown format 'qcow3' (expected 'raw', 'iso', 'qcow', 'qcow2', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks')" },
+    { "<disk type='file'><source file='/x'/><target dev='vdz'/><bogus/></disk>", QV_ERR_XML,
+      "the destination XML: disk 'vdz': unsupported element <bogus> in <disk>" },
+    { "<disk type='file'><source file='/x'/><mirror/></disk>", QV_ERR_XML,
+      "the destination XML: disk: <mirror> is runtime state and is not accepted in a definition" },
+};
+
+static void
+test_copy_destination_errors(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(copy_dest_errors); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvStorageSource) src = qv_disk_parse_copy_destination(
+            copy_dest_errors[i].xml, &err);
+
+        if (src)
+            g_error("case %zu was accepted: %s", i, copy_dest_errors[i].xml);
+        g_assert_error(err, QV_ERROR, copy_dest_errors[i].code);
+        g_assert_cmpstr(err->message, ==, copy_dest_errors[i].message);
+    }
+}
+
+static void
+test_copy_destination(void)
+{
+    static const struct {
+        const char *xml;
+        QvStorageType type;
+        const char *path;
+        QvFormat format;
+    } cases[] = {
+        { "<disk type='file'><source file='/d/copy.qcow2'/></disk>",
+          QV_STORAGE_FILE, "/d/copy.qcow2", QV_FORMAT_NONE },
+        { "<disk type='file'><driver type='raw'/><source file='/d/&lt;&amp;&apos;&quot;'/></disk>",
+          QV_STORAGE_FILE, "/d/<&'\"", QV_FORMAT_RAW },
+        /* libvirt's full form, target and all */
+        { "<disk type='block' device='disk'><driver name='qemu' type='qcow2'/>"
+          "<source dev='/dev/vg/copy'/><backingStore/><target dev='vda' bus='virtio'/></disk>",
+          QV_STORAGE_BLOCK, "/dev/vg/copy", QV_FORMAT_QCOW2 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvStorageSource) src = qv_disk_parse_copy_destination(
+            cases[i].xml, &err);
+
+        g_assert_no_error(err);
+        g_assert_cmpint(src->type, ==, cases[i].type);
+        g_assert_cmpstr(src->path, ==, cases[i].path);
+        g_assert_cmpint(src->format, ==, cases[i].format);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -491,5 +569,8 @@ main(int argc, char **argv)
     g_test_add_func("/domain-xml/model", test_model);
     g_test_add_func("/domain-xml/flat-chains", test_flat_chains);
     g_test_add_func("/domain-xml/disk-node", test_disk_node);
+    g_test_add_func("/domain-xml/copy-destination", test_copy_destination);
+    g_test_add_func("/domain-xml/copy-destination-errors",
+                    test_copy_destination_errors);
     return g_test_run();
 }

@@ -7,7 +7,8 @@
  * (kept as given) and, in status documents, <mirror>.  Checks that need
  * the whole domain (unique targets, threshold bounds, which startupPolicy
  * fits which device) live in qv-domain-validate.c; this file only refuses
- * what cannot be represented.
+ * what cannot be represented.  A lone <disk> parsed for its source (a
+ * block copy's destination) goes through the same code.
  */
 #include <string.h>
 
@@ -321,13 +322,17 @@ parse_disk_attrs(xmlNodePtr node, QvDiskDef *disk, QvStorageType *type,
     return true;
 }
 
-/* "disk 'vda'", or "disk 3" when the target has no name */
+/* "disk 'vda'", or "disk 3" when the target has no name ("disk" for a
+ * lone one parsed for its source) */
 static char *
-disk_context(xmlNodePtr node, xmlNodePtr target, char **dst)
+disk_context(xmlNodePtr node, xmlNodePtr target, unsigned int flags,
+             char **dst)
 {
     *dst = target ? qv_xml_prop(target, "dev") : NULL;
     if (*dst && **dst)
         return g_strdup_printf("disk '%s'", *dst);
+    if (flags & QV_DOMAIN_XML_DISK_SOURCE)
+        return g_strdup("disk");
     return g_strdup_printf("disk %zu", disk_position(node));
 }
 
@@ -345,8 +350,8 @@ qv_disk_parse_node(xmlNodePtr node, unsigned int flags, GError **error)
         if (qv_xml_is(c, "target"))
             target = c;
     }
-    ctx = disk_context(node, target, &disk->dst);
-    if (!disk->dst || !*disk->dst) {
+    ctx = disk_context(node, target, flags, &disk->dst);
+    if ((!disk->dst || !*disk->dst) && !(flags & QV_DOMAIN_XML_DISK_SOURCE)) {
         g_set_error(error, QV_ERROR, QV_ERR_XML,
                     "%s: missing <target dev=...>", ctx);
         return NULL;
@@ -356,10 +361,49 @@ qv_disk_parse_node(xmlNodePtr node, unsigned int flags, GError **error)
         return NULL;
     if (!parse_source_and_chain(node, &nodes, disk, type, ctx, error) ||
         (nodes.driver && !parse_driver(nodes.driver, disk, ctx, error)) ||
-        !parse_target(nodes.target, disk, ctx, error) ||
+        (nodes.target && !parse_target(nodes.target, disk, ctx, error)) ||
         !parse_device_info(&nodes, disk, ctx, flags, error))
         return NULL;
     return g_steal_pointer(&disk);
+}
+
+QvStorageSource *
+qv_disk_parse_copy_destination(const char *xml, GError **error)
+{
+    const char *origin = "the destination XML";
+    g_autoptr(QvXmlDoc) doc = qv_xml_read(xml, strlen(xml), origin, error);
+    g_autoptr(QvDiskDef) disk = NULL;
+    g_autofree char *type = NULL;
+    const char *attr;
+    xmlNodePtr root;
+
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    if (!root || !qv_xml_is(root, "disk")) {
+        g_set_error(error, QV_ERROR, QV_ERR_XML,
+                    "%s must be a <disk> element", origin);
+        return NULL;
+    }
+    /* what a copy can write to is said before what the XML gets wrong */
+    type = qv_xml_prop(root, "type");
+    if (!type || (strcmp(type, "file") != 0 && strcmp(type, "block") != 0)) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
+                    "the destination disk must have type 'file' or 'block', not '%s'",
+                    type ? type : "");
+        return NULL;
+    }
+    attr = strcmp(type, "file") == 0 ? "file" : "dev";
+    if (!(disk = qv_disk_parse_node(root, QV_DOMAIN_XML_DISK_SOURCE, error))) {
+        g_prefix_error(error, "%s: ", origin);
+        return NULL;
+    }
+    if (!disk->has_source || disk->src->path[0] != '/') {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "%s needs <source %s='/absolute/path'/>", origin, attr);
+        return NULL;
+    }
+    return g_steal_pointer(&disk->src);
 }
 
 /* ------------------------------------------------------------------ */

@@ -25,6 +25,10 @@ typedef enum {
                                           * <mirror>, <alias>, index */
     QV_DOMAIN_XML_FLAT_CHAINS = 1 << 1,  /* format: flat chain view too */
     QV_DOMAIN_XML_NO_SCHEMA = 1 << 2,    /* parse: skip the RelaxNG check */
+    QV_DOMAIN_XML_DISK_SOURCE = 1 << 3,  /* parse a lone <disk> for its
+                                          * source, as libvirt's
+                                          * VIR_DOMAIN_DEF_PARSE_DISK_SOURCE:
+                                          * no <target> needed */
 } QvDomainXmlFlags;
 
 /* @origin names the document in messages (a file name, or NULL) */
@@ -40,5 +44,14 @@ QvDiskDef *qv_disk_parse_node(xmlNodePtr node, unsigned int flags,
                               GError **error);
 void qv_disk_format(GString *buf, const QvDiskDef *disk, unsigned int flags,
                     unsigned int indent);
+
+/*
+ * The destination of a block copy, as libvirt's virDomainBlockCopy takes
+ * it: a <disk type='file'|'block'> parsed for its source (driver type,
+ * source; no target needed) naming an absolute path.  Returns the
+ * source: type, path and format (QV_FORMAT_NONE when no driver type).
+ */
+QvStorageSource *qv_disk_parse_copy_destination(const char *xml,
+                                                GError **error);
 
 G_END_DECLS

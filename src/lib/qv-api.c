@@ -7,15 +7,14 @@
  */
 #include <string.h>
 
-#include <libxml/tree.h>
-
 #include "qvirt/qvirt.h"
 #include "conf/qv-conn.h"
 #include "util/qv-error.h"
 #include "util/qv-json.h"
 #include "lib/qv-api-priv.h"
 #include "lib/qv-launch.h"
-#include "conf/qv-xml-util.h"
+#include "conf/qv-domain-xml.h"
+#include "conf/qv-snapshot-xml.h"
 #include "qemu/qv-qemu-validate.h"
 
 /* Block jobs may take long to end after a pivot or abort */
@@ -111,35 +110,14 @@ qv_api_call(QvirtDomain *dom, QvCtlCommand cmd, const QvCtlArgs *args, unsigned 
 static bool
 parse_destxml(const char *xml, QvCtlArgs *args, GError **error)
 {
-    g_autoptr(QvXmlDoc) doc = qv_xml_read(xml, strlen(xml), "the destination XML", error);
-    g_autofree char *type = NULL, *path = NULL, *fmt = NULL;
-    xmlNodePtr root, n;
+    g_autoptr(QvStorageSource) dest = qv_disk_parse_copy_destination(xml, error);
 
-    if (!doc)
+    if (!dest)
         return false;
-    root = xmlDocGetRootElement(doc);
-    if (!root || !qv_xml_is(root, "disk")) {
-        g_set_error(error, QV_ERROR, QV_ERR_XML, "the destination XML must be a <disk> element");
-        return false;
-    }
-    type = qv_xml_prop(root, "type");
-    if (!type || (strcmp(type, "file") != 0 && strcmp(type, "block") != 0)) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "the destination disk must have type 'file' or 'block', not '%s'", type ? type : "");
-        return false;
-    }
-    for (n = qv_xml_element(root->children); n; n = qv_xml_element(n->next)) {
-        if (qv_xml_is(n, "driver"))
-            fmt = qv_xml_prop(n, "type");
-        else if (qv_xml_is(n, "source"))
-            path = qv_xml_prop(n, strcmp(type, "file") == 0 ? "file" : "dev");
-    }
-    if (!path || !path[0] || path[0] != '/') {
-        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "the destination XML needs <source %s='/absolute/path'/>", strcmp(type, "file") == 0 ? "file" : "dev");
-        return false;
-    }
-    args->dest_block = strcmp(type, "block") == 0;
-    args->dest_path = g_steal_pointer(&path);
-    args->dest_format = g_steal_pointer(&fmt);
+    args->dest_block = dest->type == QV_STORAGE_BLOCK;
+    args->dest_path = g_steal_pointer(&dest->path);
+    if (dest->format != QV_FORMAT_NONE)
+        args->dest_format = g_strdup(qv_format_to_string(dest->format));
     return true;
 }
 
@@ -316,9 +294,8 @@ int
 qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml, unsigned int flags,
                                  GError **error)
 {
-    g_autoptr(QvXmlDoc) doc = NULL;
+    g_autoptr(QvSnapshotDef) def = NULL;
     g_auto(QvCtlArgs) args = { .flags = flags };
-    xmlNodePtr root, n;
 
     if (!check_flags(flags, QV_CTL_SNAPSHOT_FLAGS, "snapshot", error))
         return -1;
@@ -326,36 +303,13 @@ qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml, unsigned int
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "snapshot: only disk-only snapshots are supported (give DISK_ONLY, --disk-only)");
         return -1;
     }
-    if (!(doc = qv_xml_read(xml, strlen(xml), "the snapshot XML", error)))
+    if (!(def = qv_snapshot_parse_xml(xml, "the snapshot XML", error)))
         return -1;
-    root = xmlDocGetRootElement(doc);
-    if (!root || !qv_xml_is(root, "domainsnapshot")) {
-        g_set_error(error, QV_ERROR, QV_ERR_XML, "the snapshot XML must be a <domainsnapshot> element");
-        return -1;
-    }
-    for (n = qv_xml_element(root->children); n; n = qv_xml_element(n->next)) {
-        if (qv_xml_is(n, "name")) {
-            g_free(args.name);
-            args.name = qv_xml_text(n);
-        } else if (qv_xml_is(n, "disks")) {
-            for (xmlNodePtr d = qv_xml_element(n->children); d; d = qv_xml_element(d->next)) {
-                g_autofree char *dn = qv_xml_prop(d, "name");
-                g_autofree char *mode = qv_xml_prop(d, "snapshot");
-                g_autofree char *file = NULL;
+    args.name = g_steal_pointer(&def->name);
+    for (size_t i = 0; i < def->ndisks; i++) {
+        const QvSnapshotDiskDef *d = def->disks[i];
 
-                if (!qv_xml_is(d, "disk") || !dn) {
-                    g_set_error(error, QV_ERROR, QV_ERR_XML, "the snapshot XML: <disks> holds <disk name='...'> elements");
-                    return -1;
-                }
-                for (xmlNodePtr s = qv_xml_element(d->children); s; s = qv_xml_element(s->next)) {
-                    if (qv_xml_is(s, "source")) {
-                        g_free(file);
-                        file = qv_xml_prop(s, "file");
-                    }
-                }
-                qv_ctl_args_add_snap_disk(&args, dn, mode, file);
-            }
-        }
+        qv_ctl_args_add_snap_disk(&args, d->name, qv_snapshot_location_to_string(d->snapshot), d->src->path);
     }
     if (!args.name) {
         g_autoptr(GDateTime) now = g_date_time_new_now_utc();

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/qv-snapshot-xml.h"
 #include "qemu/qv-blockdev.h"
 #include "storage/qv-image.h"
 #include "util/qv-error.h"
@@ -195,29 +196,32 @@ transaction(QvSupervisor *sup, GArray *disks, GError **error)
 }
 
 /* Snapshot metadata: state/NAME.snapshots/SNAP.xml, as libvirt's
- * <domainsnapshot> for a disk-only snapshot */
+ * <domainsnapshot> for a disk-only snapshot, each disk with its overlay */
 static bool
 save_metadata(QvSupervisor *sup, const char *name, GArray *disks, GError **error)
 {
     g_autofree char *dir = g_strdup_printf("%s/%s.snapshots", sup->conn->paths->state_dir, sup->files->name);
     g_autofree char *file = g_strdup_printf("%s/%s.xml", dir, name);
-    g_autoptr(GString) xml = g_string_new(NULL);
+    g_autoptr(QvSnapshotDef) def = qv_snapshot_def_new();
+    g_autofree char *xml = NULL;
 
     if (!qv_mkdir_p(dir, 0755, error))
         return false;
-    g_string_append_printf(xml, "<domainsnapshot>\n  <name>%s</name>\n  <state>disk-snapshot</state>\n"
-                           "  <creationTime>%" G_GINT64_FORMAT "</creationTime>\n  <disks>\n",
-                           name, g_get_real_time() / G_USEC_PER_SEC);
+    def->name = g_strdup(name);
+    def->state = QV_SNAPSHOT_STATE_DISK_SNAPSHOT;
+    def->has_creation_time = true;
+    def->creation_time = g_get_real_time() / G_USEC_PER_SEC;
     for (guint i = 0; i < disks->len; i++) {
         SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
-        g_autofree char *path = g_markup_escape_text(sd->disk->src->path, -1);
+        g_autoptr(QvSnapshotDiskDef) d = qv_snapshot_disk_def_new(sd->disk->dst, QV_SNAPSHOT_LOCATION_EXTERNAL);
 
-        g_string_append_printf(xml, "    <disk name='%s' snapshot='external' type='file'>\n"
-                               "      <driver type='qcow2'/>\n      <source file='%s'/>\n    </disk>\n",
-                               sd->disk->dst, path);
+        /* the disk's top is its overlay by now */
+        d->src->path = g_strdup(sd->disk->src->path);
+        d->src->format = sd->disk->src->format;
+        qv_snapshot_add_disk(def, &d);
     }
-    g_string_append(xml, "  </disks>\n</domainsnapshot>\n");
-    return qv_file_write_atomic(file, xml->str, xml->len, 0600, error);
+    xml = qv_snapshot_format_xml(def);
+    return qv_file_write_atomic(file, xml, strlen(xml), 0600, error);
 }
 
 static bool
