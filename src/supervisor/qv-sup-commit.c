@@ -9,6 +9,7 @@
  */
 #include "qemu/qv-blockdev.h"
 #include "util/qv-error.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -62,24 +63,18 @@ commit_range(QvSupCall *call, QvStorageSource **topp, QvStorageSource **basep, G
 }
 
 static json_object *
-commit_args(QvSupCall *call, QvStorageSource *top, QvStorageSource *base, QvStorageSource *over)
+commit_args(QvSupCall *call, QvStorageSource *top, QvStorageSource *base, QvStorageSource *over,
+            GError **error)
 {
     QvDiskDef *disk = call->disk;
     g_autofree char *root = qv_sup_fmt_node(disk, disk->src);
     g_autofree char *tnode = qv_sup_fmt_node(disk, top);
     g_autofree char *bnode = qv_sup_fmt_node(disk, base);
-    g_autofree char *bstr = NULL;
-    json_object *args = json_object_new_object();
+    g_autofree char *bstr = over ? qv_source_backing_string(over, base, call->args->flags &
+                                                            QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE) : NULL;
 
-    json_object_object_add(args, "device", json_object_new_string(root));
-    json_object_object_add(args, "top-node", json_object_new_string(tnode));
-    json_object_object_add(args, "base-node", json_object_new_string(bnode));
-    if (over && (bstr = qv_source_backing_string(over, base, call->args->flags &
-                                                 QVIRT_DOMAIN_BLOCK_COMMIT_RELATIVE)))
-        json_object_object_add(args, "backing-file", json_object_new_string(bstr));
-    if (call->args->bandwidth)
-        json_object_object_add(args, "speed", json_object_new_uint64(call->args->bandwidth));
-    return args;
+    return qv_json_new(error, "s:device", root, "s:top-node", tnode, "s:base-node", bnode,
+                       "S:backing-file", bstr, "U:speed", call->args->bandwidth, NULL);
 }
 
 void
@@ -97,7 +92,8 @@ qv_sup_do_commit(QvSupCall *call)
         goto fail;
     active = top == disk->src;
     over = active ? NULL : qv_source_find_parent(disk->src, top, NULL);
-    args = commit_args(call, top, base, over);
+    if (!(args = commit_args(call, top, base, over, &err)))
+        goto fail;
     job = qv_sup_job_new(sup, disk, active ? QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT
                                            : QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT,
                          call->args->flags);

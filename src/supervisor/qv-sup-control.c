@@ -12,6 +12,7 @@
 
 #include "qemu/qv-blockdev.h"
 #include "util/qv-error.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -281,10 +282,7 @@ domblkinfo_from_nodes(QvSupervisor *sup, const char *dst, json_object *nodes,
 void
 qv_sup_do_domblkinfo(QvSupCall *call)
 {
-    json_object *args = json_object_new_object();
-
-    json_object_object_add(args, "flat", json_object_new_boolean(1));
-    send_qmp(call, "query-named-block-nodes", args);
+    send_qmp(call, "query-named-block-nodes", qv_json_new(NULL, "b:flat", true, NULL));
 }
 
 /* "execute" with "arguments": for commands built on the supervisor

@@ -13,6 +13,7 @@
 #include "storage/qv-chain.h"
 #include "storage/qv-image.h"
 #include "util/qv-error.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -116,33 +117,24 @@ add_destination(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *dest,
     bool shares = (flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) &&
                   !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) && dest->nbacking;
 
-    qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
     return (props = qv_blockdev_chain_props(disk, dest, shares ? dest->backing[0] : NULL,
                                             sup->qemu_cwd, error)) &&
            qv_sup_blockdev_add_all(sup, props, error);
 }
 
 static json_object *
-mirror_args(QvSupCall *call, QvStorageSource *dest)
+mirror_args(QvSupCall *call, QvStorageSource *dest, GError **error)
 {
     const QvCtlArgs *a = call->args;
     g_autofree char *src_node = qv_sup_fmt_node(call->disk, call->disk->src);
     g_autofree char *dst_node = qv_sup_fmt_node(call->disk, dest);
-    json_object *args = json_object_new_object();
 
-    json_object_object_add(args, "device", json_object_new_string(src_node));
-    json_object_object_add(args, "target", json_object_new_string(dst_node));
-    json_object_object_add(args, "sync", json_object_new_string(
-        a->flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW ? "top" : "full"));
-    if (a->bandwidth)
-        json_object_object_add(args, "speed", json_object_new_uint64(a->bandwidth));
-    if (a->granularity)
-        json_object_object_add(args, "granularity", json_object_new_uint64(a->granularity));
-    if (a->buf_size)
-        json_object_object_add(args, "buf-size", json_object_new_uint64(a->buf_size));
-    if (a->flags & QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES)
-        json_object_object_add(args, "copy-mode", json_object_new_string("write-blocking"));
-    return args;
+    return qv_json_new(error, "s:device", src_node, "s:target", dst_node,
+                       "s:sync", a->flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW ? "top" : "full",
+                       "U:speed", a->bandwidth, "U:granularity", a->granularity,
+                       "U:buf-size", a->buf_size,
+                       "S:copy-mode", a->flags & QVIRT_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES ?
+                                      "write-blocking" : NULL, NULL);
 }
 
 void
@@ -172,12 +164,13 @@ qv_sup_do_copy(QvSupCall *call)
     }
     if (!(dest = copy_destination(sup, disk, &d, flags, &created, &err)))
         goto fail;
-    if (!add_destination(sup, disk, dest, flags, &err)) {
+    qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
+    if (!(args = mirror_args(call, dest, &err)) ||
+        !add_destination(sup, disk, dest, flags, &err)) {
         if (created)
             unlink(created);
         goto fail;
     }
-    args = mirror_args(call, dest);
     job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, flags);
     job->created = g_steal_pointer(&created);
     if ((flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) && !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&

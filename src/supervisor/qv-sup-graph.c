@@ -12,6 +12,7 @@
 #include "conf/qv-domain-xml.h"
 #include "qemu/qv-blockdev.h"
 #include "util/qv-error.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -24,10 +25,10 @@ qv_sup_fmt_node(const QvDiskDef *disk, const QvStorageSource *src)
 static void
 blockdev_del(QvSupervisor *sup, json_object *name, GError **error)
 {
-    json_object *args = json_object_new_object();
+    json_object *args = qv_json_new(error, "s:node-name", json_object_get_string(name), NULL);
 
-    json_object_object_add(args, "node-name", json_object_get(name));
-    qv_qmp_command_sync(sup->qmp, "blockdev-del", &args, QV_QMP_TIMEOUT_MS, NULL, error);
+    if (args)
+        qv_qmp_command_sync(sup->qmp, "blockdev-del", &args, QV_QMP_TIMEOUT_MS, NULL, error);
 }
 
 bool
@@ -82,7 +83,7 @@ qv_sup_reopen(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src, bool ro,
 {
     g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, error);
     g_autofree char *name = qv_sup_fmt_node(disk, src);
-    json_object *found = NULL, *args, *opts;
+    json_object *found = NULL, *args = NULL, *opts;
 
     if (!props)
         return false;
@@ -100,9 +101,8 @@ qv_sup_reopen(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src, bool ro,
     json_object_object_add(found, "read-only", json_object_new_boolean(ro));
     opts = json_object_new_array();
     json_object_array_add(opts, json_object_get(found));
-    args = json_object_new_object();
-    json_object_object_add(args, "options", opts);
-    return qv_qmp_command_sync(sup->qmp, "blockdev-reopen", &args, QV_QMP_TIMEOUT_MS, NULL, error);
+    return qv_json_add(&args, error, "a:options", &opts, NULL) &&
+           qv_qmp_command_sync(sup->qmp, "blockdev-reopen", &args, QV_QMP_TIMEOUT_MS, NULL, error);
 }
 
 /* From QEMU, not from the image file: the file may have been unlinked
@@ -113,10 +113,10 @@ qv_sup_disk_capacity(QvSupervisor *sup, const QvDiskDef *disk, uint64_t *size,
 {
     g_autoptr(json_object) nodes = NULL;
     g_autofree char *fmt = qv_sup_fmt_node(disk, disk->src);
-    json_object *args = json_object_new_object();
+    json_object *args = NULL;
 
-    json_object_object_add(args, "flat", json_object_new_boolean(1));
-    if (!qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", &args, QV_QMP_TIMEOUT_MS,
+    if (!qv_json_add(&args, error, "b:flat", true, NULL) ||
+        !qv_qmp_command_sync(sup->qmp, "query-named-block-nodes", &args, QV_QMP_TIMEOUT_MS,
                              &nodes, error))
         return false;
     for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {

@@ -17,6 +17,7 @@
 #include "qemu/qv-blockdev.h"
 #include "util/qv-error.h"
 #include "util/qv-file.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -102,10 +103,9 @@ bool
 qv_sup_job_start(QvSupervisor *sup, QvSupJob *job, const char *command, json_object **args,
                  GError **error)
 {
-    json_object_object_add(*args, "job-id", json_object_new_string(job->id));
-    json_object_object_add(*args, "auto-dismiss", json_object_new_boolean(0));
-    json_object_object_add(*args, "auto-finalize", json_object_new_boolean(1));
-    if (qv_sup_jobs_save(sup, error) &&
+    if (qv_json_add(args, error, "s:job-id", job->id, "b:auto-dismiss", false,
+                    "b:auto-finalize", true, NULL) &&
+        qv_sup_jobs_save(sup, error) &&
         qv_qmp_command_sync(sup->qmp, command, args, QV_QMP_TIMEOUT_MS, NULL, error))
         return true;
     g_clear_pointer(args, json_object_put);
@@ -335,12 +335,11 @@ job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
     const QvSupJobDriver *drv = qv_sup_job_driver(job->type);
     QvDiskDef *disk = qv_domain_find_disk(sup->live, job->disk);
     bool asked_abort = job->ending && !job->pivot;
-    json_object *args = json_object_new_object();
+    json_object *args = qv_json_new(NULL, "s:id", job->id, NULL);
     GList *waiters;
 
     job->finishing = true;
     /* a concluded job still holds its nodes: dismiss it first */
-    json_object_object_add(args, "id", json_object_new_string(job->id));
     qv_qmp_command_sync(sup->qmp, "job-dismiss", &args, QV_QMP_TIMEOUT_MS, NULL, NULL);
     if (drv && disk)
         drv->finish(sup, job, disk, !error);

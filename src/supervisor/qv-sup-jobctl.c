@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/qv-error.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -77,11 +78,11 @@ void
 qv_sup_do_job_speed(QvSupCall *call)
 {
     g_autoptr(GError) err = NULL;
-    json_object *args = json_object_new_object();
+    json_object *args = NULL;
 
-    json_object_object_add(args, "device", json_object_new_string(call->job->id));
-    json_object_object_add(args, "speed", json_object_new_uint64(call->args->bandwidth));
-    if (!qv_qmp_command_sync(call->sup->qmp, "block-job-set-speed", &args, QV_QMP_TIMEOUT_MS,
+    if (!qv_json_add(&args, &err, "s:device", call->job->id, "u:speed", call->args->bandwidth,
+                     NULL) ||
+        !qv_qmp_command_sync(call->sup->qmp, "block-job-set-speed", &args, QV_QMP_TIMEOUT_MS,
                              NULL, &err)) {
         qv_sup_call_fail(call, err);
         return;
@@ -131,19 +132,18 @@ qv_sup_do_job_abort(QvSupCall *call)
     bool async = call->args->flags & QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC;
     g_autoptr(GError) err = abort_refused(sup, job, pivot);
     g_autofree char *dst = g_strdup(job->disk);
-    json_object *args;
+    json_object *args = NULL;
     bool ok;
 
     if (err) {
         qv_sup_call_fail(call, err);
         return;
     }
-    args = json_object_new_object();
-    if (pivot) {
-        json_object_object_add(args, "id", json_object_new_string(job->id));
-    } else {
-        json_object_object_add(args, "device", json_object_new_string(job->id));
-        json_object_object_add(args, "force", json_object_new_boolean(1));
+    /* job-complete takes the job's "id", block-job-cancel its "device" */
+    if (!qv_json_add(&args, &err, pivot ? "s:id" : "s:device", job->id,
+                     "B:force", !pivot, NULL)) {
+        qv_sup_call_fail(call, err);
+        return;
     }
     set_ending(sup, job, call->disk, true, pivot);
     /* the job may end while QEMU answers (the main loop runs): its end

@@ -6,6 +6,7 @@
  */
 #include "qemu/qv-blockdev.h"
 #include "util/qv-error.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -36,18 +37,14 @@ qv_sup_do_pull(QvSupCall *call)
         goto fail;
     }
     top_node = qv_sup_fmt_node(disk, disk->src);
-    args = json_object_new_object();
-    json_object_object_add(args, "device", json_object_new_string(top_node));
     if (base) {
         bnode = qv_sup_fmt_node(disk, base);
         bstr = qv_source_backing_string(disk->src, base,
                                         call->args->flags & QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE);
-        json_object_object_add(args, "base-node", json_object_new_string(bnode));
-        if (bstr)
-            json_object_object_add(args, "backing-file", json_object_new_string(bstr));
     }
-    if (call->args->bandwidth)
-        json_object_object_add(args, "speed", json_object_new_uint64(call->args->bandwidth));
+    if (!(args = qv_json_new(&err, "s:device", top_node, "S:base-node", bnode,
+                             "S:backing-file", bstr, "U:speed", call->args->bandwidth, NULL)))
+        goto fail;
     job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL, call->args->flags);
     job->top = disk->src->index;
     job->base = base ? base->index : 0;

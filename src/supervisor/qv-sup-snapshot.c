@@ -18,6 +18,7 @@
 #include "storage/qv-image.h"
 #include "util/qv-error.h"
 #include "util/qv-file.h"
+#include "util/qv-json-build.h"
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
@@ -175,23 +176,23 @@ prepare(QvSupervisor *sup, GArray *disks, bool reuse, GError **error)
 static bool
 transaction(QvSupervisor *sup, GArray *disks, GError **error)
 {
-    g_autoptr(json_object) ret = NULL;
-    json_object *actions = json_object_new_array();
-    json_object *args = json_object_new_object();
+    g_autoptr(json_object) actions = json_object_new_array();
+    json_object *args = NULL;
 
     for (guint i = 0; i < disks->len; i++) {
         SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
-        json_object *a = json_object_new_object(), *data = json_object_new_object();
         g_autofree char *node = qv_sup_fmt_node(sd->disk, sd->disk->src);
         g_autofree char *overlay = qv_sup_fmt_node(sd->disk, sd->overlay);
+        json_object *data = qv_json_new(error, "s:node", node, "s:overlay", overlay, NULL);
+        json_object *a = data ? qv_json_new(error, "s:type", "blockdev-snapshot",
+                                            "a:data", &data, NULL) : NULL;
 
-        json_object_object_add(data, "node", json_object_new_string(node));
-        json_object_object_add(data, "overlay", json_object_new_string(overlay));
-        json_object_object_add(a, "type", json_object_new_string("blockdev-snapshot"));
-        json_object_object_add(a, "data", data);
+        if (!a)
+            return false;
         json_object_array_add(actions, a);
     }
-    json_object_object_add(args, "actions", actions);
+    if (!qv_json_add(&args, error, "a:actions", &actions, NULL))
+        return false;
     return qv_qmp_command_sync(sup->qmp, "transaction", &args, QV_QMP_TIMEOUT_MS, NULL, error);
 }
 
