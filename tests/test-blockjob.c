@@ -210,6 +210,29 @@ test_copy_full(void)
     env_clear(&e);
 }
 
+/* The top image was unlinked while QEMU has it open: the copy is sized
+ * from what QEMU has open, not from the file, and carries the data */
+static void
+test_copy_unlinked_top(void)
+{
+    Env e;
+    g_autofree char *dest = NULL, *top = NULL, *out = NULL;
+    const char *argv[] = { "qemu-img", "info", "-U", "--output=json", NULL, NULL };
+
+    env_init(&e, "unlinked");
+    start_vm(&e, "vm");
+    top = img(&e, "snap2.qcow2");
+    g_assert_cmpint(unlink(top), ==, 0);
+    dest = img(&e, "copy.qcow2");
+    OK(&e, NULL, "blockcopy", "vm", "vda", dest, "--wait", "--pivot");
+    argv[4] = dest;
+    g_assert_cmpint(qv_test_run(argv, &out, NULL), ==, 0);
+    g_assert_nonnull(strstr(out, "\"virtual-size\": 8388608"));
+    OK(&e, NULL, "destroy", "vm");
+    assert_data(&e, "copy.qcow2");
+    env_clear(&e);
+}
+
 /* The last "TITLE: [ N %]" line of --verbose's progress */
 static char *
 last_progress(const char *err, const char *title)
@@ -658,6 +681,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qv_test_guest_init();
     g_test_add_func("/blockjob/copy-full", test_copy_full);
+    g_test_add_func("/blockjob/copy-unlinked-top", test_copy_unlinked_top);
     g_test_add_func("/blockjob/copy-shallow-raw", test_copy_shallow_raw);
     g_test_add_func("/blockjob/copy-verbose", test_copy_verbose);
     g_test_add_func("/blockjob/copy-migrate-chain", test_copy_migrate_chain);
