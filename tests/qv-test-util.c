@@ -185,3 +185,20 @@ qv_test_make_chain3(void)
     qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", "mid.qcow2",
                      "-F", "qcow2", "top.qcow2", "1M", NULL);
 }
+
+GPtrArray *
+qv_test_list_cases(const char *dir)
+{
+    g_autofree char *path = g_build_filename(g_getenv("QV_TEST_DATA"), dir, NULL);
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+
+    g_assert_nonnull(d);
+    while ((n = g_dir_read_name(d))) {
+        if (g_str_has_suffix(n, ".xml") && !g_str_has_suffix(n, ".out.xml"))
+            g_ptr_array_add(names, g_strndup(n, strlen(n) - 4));
+    }
+    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    return names;
+}

@@ -11,6 +11,10 @@
 char *qv_test_mkdtemp(void);
 void qv_test_rmtree(const char *path);
 
+/* The names (without .xml) of the golden-test inputs in tests/data/@dir:
+ * every NAME.xml that is not an expected output NAME.out.xml, sorted */
+GPtrArray *qv_test_list_cases(const char *dir);
+
 /* Run argv (NULL-terminated), capture output; returns the exit status */
 int qv_test_run(const char *const *argv, char **out, char **err);
 

@@ -56,25 +56,6 @@ test_golden(gconstpointer data)
     check_idempotent(out, out_rel, flags);
 }
 
-/* The inputs: every NAME.xml that is not an expected output */
-static GPtrArray *
-list_cases(void)
-{
-    g_autofree char *dir = g_build_filename(g_getenv("QV_TEST_DATA"),
-                                            "domain", NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    const char *n;
-
-    g_assert_nonnull(d);
-    while ((n = g_dir_read_name(d))) {
-        if (g_str_has_suffix(n, ".xml") && !g_str_has_suffix(n, ".out.xml"))
-            g_ptr_array_add(names, g_strndup(n, strlen(n) - 4));
-    }
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
-    return names;
-}
-
 static void
 test_enough_cases(gconstpointer data)
 {
@@ -549,7 +530,7 @@ main(int argc, char **argv)
     g_autoptr(GPtrArray) names = NULL;
 
     g_test_init(&argc, &argv, NULL);
-    names = list_cases();
+    names = qv_test_list_cases("domain");
     g_test_add_data_func("/domain-xml/golden/count", names,
                          test_enough_cases);
     for (guint i = 0; i < names->len; i++) {

@@ -122,24 +122,6 @@ test_golden(gconstpointer data)
     assert_libvirt_valid(out, out_rel);
 }
 
-static GPtrArray *
-list_cases(void)
-{
-    g_autofree char *dir = g_build_filename(g_getenv("QV_TEST_DATA"),
-                                            "snapshot-xml", NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    const char *n;
-
-    g_assert_nonnull(d);
-    while ((n = g_dir_read_name(d))) {
-        if (g_str_has_suffix(n, ".xml") && !g_str_has_suffix(n, ".out.xml"))
-            g_ptr_array_add(names, g_strndup(n, strlen(n) - 4));
-    }
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
-    return names;
-}
-
 static void
 test_enough_cases(gconstpointer data)
 {
@@ -314,7 +296,7 @@ main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    names = list_cases();
+    names = qv_test_list_cases("snapshot-xml");
     g_test_add_data_func("/snapshot-xml/golden/count", names,
                          test_enough_cases);
     for (guint i = 0; i < names->len; i++) {

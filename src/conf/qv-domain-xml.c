@@ -385,16 +385,10 @@ qv_domain_parse_xml(const char *xml, const char *origin, unsigned int flags,
 QvDomainDef *
 qv_domain_parse_file(const char *path, unsigned int flags, GError **error)
 {
-    g_autofree char *xml = NULL;
-    g_autoptr(GError) err = NULL;
+    g_autofree char *xml = qv_xml_read_file(path, "domain XML", error);
 
-    if (!g_file_get_contents(path, &xml, NULL, &err)) {
-        g_set_error(error, QV_ERROR,
-                    g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT) ?
-                    QV_ERR_NOT_FOUND : QV_ERR_IO,
-                    "cannot read domain XML '%s': %s", path, err->message);
+    if (!xml)
         return NULL;
-    }
     return qv_domain_parse_xml(xml, path, flags, error);
 }
 

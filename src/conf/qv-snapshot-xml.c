@@ -330,16 +330,10 @@ qv_snapshot_parse_xml(const char *xml, const char *origin, GError **error)
 QvSnapshotDef *
 qv_snapshot_parse_file(const char *path, GError **error)
 {
-    g_autofree char *xml = NULL;
-    g_autoptr(GError) err = NULL;
+    g_autofree char *xml = qv_xml_read_file(path, "snapshot XML", error);
 
-    if (!g_file_get_contents(path, &xml, NULL, &err)) {
-        g_set_error(error, QV_ERROR,
-                    g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT) ?
-                    QV_ERR_NOT_FOUND : QV_ERR_IO,
-                    "cannot read snapshot XML '%s': %s", path, err->message);
+    if (!xml)
         return NULL;
-    }
     return qv_snapshot_parse_xml(xml, path, error);
 }
 

@@ -218,3 +218,19 @@ qv_xml_parse_u64(const char *s, uint64_t max, uint64_t *out)
     *out = v;
     return true;
 }
+
+char *
+qv_xml_read_file(const char *path, const char *what, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    char *xml = NULL;
+
+    if (!g_file_get_contents(path, &xml, NULL, &err)) {
+        g_set_error(error, QV_ERROR,
+                    g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT) ?
+                    QV_ERR_NOT_FOUND : QV_ERR_IO,
+                    "cannot read %s '%s': %s", what, path, err->message);
+        return NULL;
+    }
+    return xml;
+}

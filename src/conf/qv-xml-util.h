@@ -53,6 +53,10 @@ char *qv_xml_dump(xmlNodePtr node);
 /* Strict unsigned decimal (surrounding blanks allowed), at most @max */
 bool qv_xml_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
+/* The contents of the XML file @path; @what names the document in the
+ * error ("domain XML"): NOT_FOUND when it is missing, IO otherwise */
+char *qv_xml_read_file(const char *path, const char *what, GError **error);
+
 /* Formatting */
 
 /*
