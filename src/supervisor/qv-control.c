@@ -189,14 +189,23 @@ qv_ctl_server_new(const char *path, GMainContext *ctx, QvCtlHandler handler,
 }
 
 void
+qv_ctl_server_close(QvCtlServer *srv)
+{
+    if (!srv || srv->fd < 0)
+        return;
+    g_source_destroy(srv->source);
+    g_clear_pointer(&srv->source, g_source_unref);
+    close(srv->fd);
+    srv->fd = -1;
+    unlink(srv->path);
+}
+
+void
 qv_ctl_server_free(QvCtlServer *srv)
 {
     if (!srv)
         return;
-    g_source_destroy(srv->source);
-    g_source_unref(srv->source);
-    close(srv->fd);
-    unlink(srv->path);
+    qv_ctl_server_close(srv);
     while (srv->requests)
         request_free(srv->requests->data);
     g_free(srv->path);

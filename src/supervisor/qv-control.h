@@ -31,7 +31,11 @@ typedef void (*QvCtlHandler)(QvCtlRequest *req, json_object *msg,
 QvCtlServer *qv_ctl_server_new(const char *path, GMainContext *ctx,
                                QvCtlHandler handler, gpointer opaque,
                                GError **error);
-/* Stops listening, closes unanswered requests, removes the socket file */
+/* Stop listening and remove the socket file; the requests already taken
+ * can still be answered (a new server may then listen at the path) */
+void qv_ctl_server_close(QvCtlServer *srv);
+/* Stops listening (as qv_ctl_server_close, unless done), closes
+ * unanswered requests */
 void qv_ctl_server_free(QvCtlServer *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvCtlServer, qv_ctl_server_free)
 

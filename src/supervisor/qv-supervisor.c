@@ -99,7 +99,15 @@ finish(QvSupervisor *sup, const char *reason)
 
     if (!qv_state_save_shutoff(sup->files, reason, &err))
         g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+    qv_ctl_server_close(sup->ctl);
     qv_guest_files_remove_run(sup->files);
+    /* the guest's files are settled: a start may take the lock before
+     * those who waited for the end hear of it (so that a start right
+     * after a destroy finds the guest free) */
+    if (sup->lock_fd >= 0) {
+        close(sup->lock_fd);
+        sup->lock_fd = -1;
+    }
     while (sup->exit_waiters) {
         qv_ctl_reply(sup->exit_waiters->data, NULL);
         sup->exit_waiters = g_list_delete_link(sup->exit_waiters, sup->exit_waiters);
