@@ -199,8 +199,6 @@ start_runtime(QvSupervisor *sup, GPtrArray *dropped, GError **error)
 static bool
 cont_or_stay(QvSupervisor *sup, bool paused, GError **error)
 {
-    g_autoptr(json_object) ret = NULL;
-
     if (paused) {
         g_free(sup->rt->reason);
         sup->rt->reason = g_strdup("user");
