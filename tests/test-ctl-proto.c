@@ -86,6 +86,17 @@ test_roundtrip(void)
     g_assert_true(destroy2.has_grace);
     g_assert_cmpuint(destroy2.grace, ==, 0);
 
+    /* a null grace is no grace: destroy's default applies */
+    {
+        g_autoptr(json_object) msg = qv_json_parse_object("{\"cmd\": \"destroy\", \"grace\": null}", &err);
+        g_auto(QvCtlArgs) nul = { 0 };
+        QvCtlCommand cmd;
+
+        g_assert_true(qv_ctl_decode(msg, &cmd, &nul, &err));
+        g_assert_no_error(err);
+        g_assert_false(nul.has_grace);
+    }
+
     qv_ctl_args_add_snap_disk(&snap, "vda", "external", "/o/a.qcow2");
     qv_ctl_args_add_snap_disk(&snap, "vdb", "no", NULL);
     roundtrip(QV_CTL_SNAPSHOT, &snap, &snap2);

@@ -302,7 +302,7 @@ decode_field(json_object *msg, const Field *f, QvCtlArgs *args, GError **error)
         } else {
             *AT(args, f, uint64_t) = u;
         }
-        if (f->present)
+        if (f->present && found)
             *(bool *)((char *)args + f->present) = true;
         return true;
     case FIELD_BOOL:

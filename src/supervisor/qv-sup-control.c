@@ -370,6 +370,9 @@ call_prepare(QvSupCall *call)
 
     if (sup->destroying && !(call->needs & QV_SUP_WHILE_DESTROYING)) {
         g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s' is being destroyed", name);
+    } else if (sup->snapshotting &&
+               ((call->needs & QV_SUP_NEEDS_IDLE_DISK) || call->cmd == QV_CTL_SNAPSHOT)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': a snapshot is being taken", name);
     } else if ((call->needs & QV_SUP_NEEDS_LIVE) && !sup->live) {
         g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
                     "domain '%s': the supervisor has no status document", name);

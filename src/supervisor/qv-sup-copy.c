@@ -146,7 +146,6 @@ qv_sup_do_copy(QvSupCall *call)
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) args = NULL;
     g_autoptr(QvStorageSource) dest = NULL;
-    g_autofree char *created = NULL;
     CopyDest d = {
         .path = call->args->dest_path,
         .format = call->args->dest_format,
@@ -162,17 +161,15 @@ qv_sup_do_copy(QvSupCall *call)
                     sup->files->name, disk->dst);
         goto fail;
     }
-    if (!(dest = copy_destination(sup, disk, &d, flags, &created, &err)))
-        goto fail;
+    /* registered before the first QMP call (they let other requests in):
+     * from now on the disk is busy, and a failure abandons the job */
+    job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, flags);
+    if (!(dest = copy_destination(sup, disk, &d, flags, &job->created, &err)))
+        goto abandon;
     qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
     if (!(args = mirror_args(call, dest, &err)) ||
-        !add_destination(sup, disk, dest, flags, &err)) {
-        if (created)
-            unlink(created);
-        goto fail;
-    }
-    job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, flags);
-    job->created = g_steal_pointer(&created);
+        !add_destination(sup, disk, dest, flags, &err))
+        goto abandon;
     if ((flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) && !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
         dest->nbacking)
         job->stop = dest->backing[0]->index;
@@ -182,6 +179,8 @@ qv_sup_do_copy(QvSupCall *call)
     disk->mirror->src = g_steal_pointer(&dest);
     qv_sup_job_launch(call, job, "blockdev-mirror", &args);
     return;
+ abandon:
+    qv_sup_job_abandon(sup, job);
  fail:
     qv_sup_call_fail(call, err);
 }

@@ -28,6 +28,8 @@ static const QvSupJobDriver *const drivers[QVIRT_DOMAIN_BLOCK_JOB_TYPE_LAST] = {
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT] = &qv_sup_active_commit_driver,
 };
 
+static void reply_all(GList *waiters, const GError *err, bool ready);
+
 const QvSupJobDriver *
 qv_sup_job_driver(int type)
 {
@@ -134,10 +136,15 @@ qv_sup_job_abandon(QvSupervisor *sup, QvSupJob *job)
     const QvSupJobDriver *drv = qv_sup_job_driver(job->type);
     QvDiskDef *disk = qv_domain_find_disk(sup->live, job->disk);
 
+    GList *waiters;
+
     if (drv && drv->abandon && disk)
         drv->abandon(sup, job, disk);
+    /* a wait that came in while the start was under way: there is no job */
+    waiters = g_list_concat(g_steal_pointer(&job->waiters), g_steal_pointer(&job->ready_waiters));
     qv_sup_job_forget(sup, job);
     qv_sup_save_all(sup, NULL);
+    reply_all(waiters, NULL, false);
 }
 
 json_object *
@@ -345,12 +352,14 @@ job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
         drv->finish(sup, job, disk, !error);
     g_printerr("domain '%s': %s job on disk '%s' ended%s%s\n", sup->files->name,
                qv_job_type_to_string(job->type), job->disk, error ? ": " : "", error ? error : "");
+    waiters = g_list_concat(g_steal_pointer(&job->waiters), g_steal_pointer(&job->ready_waiters));
     if (error && !asked_abort) {
         g_set_error(&err, QV_ERROR, QV_ERR_IO, "domain '%s': the %s job on disk '%s' failed: %s",
                     sup->files->name, qv_job_type_to_string(job->type), job->disk, error);
-        remember_failure(sup, job->disk, err->message);
+        /* told once: to those waiting now, or else to the next who asks */
+        if (!waiters)
+            remember_failure(sup, job->disk, err->message);
     }
-    waiters = g_list_concat(g_steal_pointer(&job->waiters), g_steal_pointer(&job->ready_waiters));
     qv_sup_job_forget(sup, job);
     if (!qv_sup_save_all(sup, err ? NULL : &err) || !qv_sup_check_live_graph(sup, err ? NULL : &err))
         g_printerr("domain '%s': after the block job: %s\n", sup->files->name, err->message);
@@ -424,6 +433,7 @@ void
 qv_sup_jobs_reattach(QvSupervisor *sup)
 {
     g_autoptr(json_object) ret = NULL;
+    g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) gone = g_ptr_array_new();
     GHashTableIter it;
     gpointer val;
@@ -431,7 +441,11 @@ qv_sup_jobs_reattach(QvSupervisor *sup)
     jobs_load(sup);
     if (!g_hash_table_size(sup->jobs))
         return;
-    qv_qmp_command_sync(sup->qmp, "query-jobs", NULL, QV_QMP_TIMEOUT_MS, &ret, NULL);
+    if (!qv_qmp_command_sync(sup->qmp, "query-jobs", NULL, QV_QMP_TIMEOUT_MS, &ret, &err)) {
+        /* not knowing is not "gone": keep them for their events */
+        g_printerr("domain '%s': cannot list QEMU's jobs: %s\n", sup->files->name, err->message);
+        return;
+    }
     g_hash_table_iter_init(&it, sup->jobs);
     while (g_hash_table_iter_next(&it, NULL, &val)) {
         QvSupJob *job = val;

@@ -154,11 +154,15 @@ qv_sup_do_job_abort(QvSupCall *call)
                              QV_QMP_TIMEOUT_MS, NULL, &err);
     job = qv_sup_job_find(sup, dst);
     if (!ok) {
-        if (job) {
+        /* unless the job's end answered the request meanwhile (and the
+         * job found now may be a newer one) */
+        bool pending = job && g_list_find(job->waiters, call->req);
+
+        if (pending) {
             job->waiters = g_list_remove(job->waiters, call->req);
             set_ending(sup, job, call->disk, false, false);
         }
-        if (async || job)
+        if (async || pending)
             qv_sup_call_fail(call, err);
         return;
     }

@@ -242,8 +242,20 @@ name_ok(QvSupervisor *sup, const char *name, bool metadata, GError **error)
     return true;
 }
 
+static void snapshot_take(QvSupCall *call);
+
+/* While its QMP calls let other requests in, no job starts and no other
+ * snapshot is taken (qv-sup-control.c refuses them) */
 void
 qv_sup_do_snapshot(QvSupCall *call)
+{
+    call->sup->snapshotting = true;
+    snapshot_take(call);
+    call->sup->snapshotting = false;
+}
+
+static void
+snapshot_take(QvSupCall *call)
 {
     QvSupervisor *sup = call->sup;
     QvCtlRequest *req = call->req;

@@ -66,6 +66,7 @@ typedef struct {
 
     GHashTable *jobs;            /* disk -> QvSupJob */
     GHashTable *job_failures;    /* disk -> why its last job failed, told once */
+    bool snapshotting;           /* a snapshot's QMP calls are under way */
 
     bool destroying;
     bool shutdown_seen;
