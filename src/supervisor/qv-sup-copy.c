@@ -17,47 +17,40 @@
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
-typedef struct {
-    const char *path;
-    const char *format;          /* NULL: the source's, or probed with reuse */
-    bool block;                  /* a block device */
-    bool raw;                    /* --raw: never probed */
-} CopyDest;
-
 /*
  * The destination chain of a copy.  SHALLOW: only the top is copied and
  * the destination backs onto the source's chain (created) or onto its
  * own chain read from its images (REUSE_EXT); otherwise the copy is
  * whole and has no backing store.  REUSE_EXT: the file exists and its
- * format is probed unless given.
+ * format is probed unless given (a given one, raw included, is never
+ * probed).  The request's dest-path, dest-format and dest-block describe it.
  */
 static QvStorageSource *
-copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
-                 unsigned int flags, char **created, GError **error)
+copy_destination(QvSupervisor *sup, QvDiskDef *disk, const QvCtlArgs *d,
+                 char **created, GError **error)
 {
+    unsigned int flags = d->flags;
     bool shallow = flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW;
     bool reuse = flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT;
     QvStorageSource *top = disk->src;
     QvStorageSource *below = top->nbacking == 1 ? top->backing[0] : NULL;
-    g_autoptr(QvStorageSource) dest = qv_source_new(d->block ? QV_STORAGE_BLOCK : QV_STORAGE_FILE);
+    g_autoptr(QvStorageSource) dest = qv_source_new(d->dest_block ? QV_STORAGE_BLOCK : QV_STORAGE_FILE);
     int fmt;
 
-    if (reuse && !g_file_test(d->path, G_FILE_TEST_EXISTS)) {
+    if (reuse && !g_file_test(d->dest_path, G_FILE_TEST_EXISTS)) {
         g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
                     "domain '%s': disk '%s': the destination '%s' does not exist (--reuse-external needs an existing file)",
-                    sup->files->name, disk->dst, d->path);
+                    sup->files->name, disk->dst, d->dest_path);
         return NULL;
     }
-    dest->path = g_strdup(d->path);
-    if (d->raw) {
-        fmt = QV_FORMAT_RAW;
-    } else if (d->format) {
-        if ((fmt = qv_format_from_string(d->format)) < 0 || fmt == QV_FORMAT_NONE) {
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "unknown destination format '%s'", d->format);
+    dest->path = g_strdup(d->dest_path);
+    if (d->dest_format) {
+        if ((fmt = qv_format_from_string(d->dest_format)) < 0 || fmt == QV_FORMAT_NONE) {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "unknown destination format '%s'", d->dest_format);
             return NULL;
         }
     } else if (reuse) {
-        if ((fmt = qv_image_probe_format(d->path, error)) == QV_FORMAT_NONE) {
+        if ((fmt = qv_image_probe_format(d->dest_path, error)) == QV_FORMAT_NONE) {
             g_prefix_error(error, "the destination: ");
             return NULL;
         }
@@ -71,20 +64,20 @@ copy_destination(QvSupervisor *sup, QvDiskDef *disk, const CopyDest *d,
                     sup->files->name, disk->dst, top->path);
         return NULL;
     }
-    if (!reuse && !d->block && g_file_test(d->path, G_FILE_TEST_EXISTS)) {
+    if (!reuse && !d->dest_block && g_file_test(d->dest_path, G_FILE_TEST_EXISTS)) {
         g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
                     "domain '%s': disk '%s': the destination '%s' exists already; use --reuse-external to copy into it",
-                    sup->files->name, disk->dst, d->path);
+                    sup->files->name, disk->dst, d->dest_path);
         return NULL;
     }
-    if (!reuse && !d->block) {
+    if (!reuse && !d->dest_block) {
         uint64_t size = 0;
 
         if (!qv_sup_disk_capacity(sup, disk, &size, error) ||
-            !qv_image_create(d->path, (QvFormat)fmt, size,
+            !qv_image_create(d->dest_path, (QvFormat)fmt, size,
                              shallow && fmt != QV_FORMAT_RAW ? below : NULL, error))
             return NULL;
-        *created = g_strdup(d->path);
+        *created = g_strdup(d->dest_path);
     }
     if (shallow && below && !reuse) {
         /* the destination shares the source's backing chain: a copy of
@@ -146,12 +139,6 @@ qv_sup_do_copy(QvSupCall *call)
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) args = NULL;
     g_autoptr(QvStorageSource) dest = NULL;
-    CopyDest d = {
-        .path = call->args->dest_path,
-        .format = call->args->dest_format,
-        .block = call->args->dest_block,
-        .raw = g_strcmp0(call->args->dest_format, "raw") == 0,
-    };
     QvSupJob *job;
 
     if (call->elem != disk->src || disk->src->type == QV_STORAGE_QUORUM ||
@@ -164,7 +151,7 @@ qv_sup_do_copy(QvSupCall *call)
     /* registered before the first QMP call (they let other requests in):
      * from now on the disk is busy, and a failure abandons the job */
     job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY, flags);
-    if (!(dest = copy_destination(sup, disk, &d, flags, &job->created, &err)))
+    if (!(dest = copy_destination(sup, disk, call->args, &job->created, &err)))
         goto abandon;
     qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
     if (!(args = mirror_args(call, dest, &err)) ||

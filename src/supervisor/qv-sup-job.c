@@ -306,8 +306,8 @@ qv_sup_jobs_gone(QvSupervisor *sup, const char *reason)
     g_hash_table_remove_all(sup->jobs);
 }
 
-static json_object *
-ready_answer(void)
+json_object *
+qv_sup_job_ready_answer(void)
 {
     json_object *o = json_object_new_object();
 
@@ -322,7 +322,7 @@ reply_all(GList *waiters, const GError *err, bool ready)
         if (err)
             qv_ctl_reply_error(l->data, err);
         else
-            qv_ctl_reply(l->data, ready ? ready_answer() : NULL);
+            qv_ctl_reply(l->data, ready ? qv_sup_job_ready_answer() : NULL);
     }
     g_list_free(waiters);
 }

@@ -176,15 +176,12 @@ void
 qv_sup_do_job_wait(QvSupCall *call)
 {
     QvSupJob *job = qv_sup_job_find(call->sup, call->disk->dst);
-    json_object *ready;
 
     if (!job) {
         if (!reply_past_failure(call->sup, call->req, call->disk->dst))
             qv_ctl_reply(call->req, NULL);
     } else if (job->ready) {
-        ready = json_object_new_object();
-        json_object_object_add(ready, QV_CTL_REPLY_READY, json_object_new_boolean(1));
-        qv_ctl_reply(call->req, ready);
+        qv_ctl_reply(call->req, qv_sup_job_ready_answer());
     } else {
         job->ready_waiters = g_list_append(job->ready_waiters, call->req);
     }

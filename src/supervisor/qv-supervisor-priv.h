@@ -201,6 +201,8 @@ void qv_sup_job_launch(QvSupCall *call, QvSupJob *job, const char *command,
 void qv_sup_job_abandon(QvSupervisor *sup, QvSupJob *job);
 /* The member of a query-jobs/query-block-jobs answer whose @key is @id */
 json_object *qv_sup_qemu_job(json_object *list, const char *key, const char *id);
+/* block-job-wait's answer for a job that is ready: {"ready": true} */
+json_object *qv_sup_job_ready_answer(void);
 /* The failure of the last job on @disk, told once (new string), or NULL */
 char *qv_sup_job_take_failure(QvSupervisor *sup, const char *disk);
 bool qv_sup_jobs_save(QvSupervisor *sup, GError **error);
