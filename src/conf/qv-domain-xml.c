@@ -316,6 +316,26 @@ parse_modelled(xmlNodePtr c, TopElement which, QvDomainDef *def,
     FAIL("internal error: unhandled element <%s>", (const char *)c->name);
 }
 
+/* <on_lockfailure>: libvirt's values, in its order (QvLockFailureAction) */
+static bool
+parse_on_lockfailure(xmlNodePtr c, QvDomainDef *def, GError **error)
+{
+    static const char *const names[] = { "default", "poweroff", "restart", "pause", "ignore" };
+    g_autofree char *text = qv_xml_text(c);
+
+    g_strstrip(text);
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (strcmp(text, names[i]) == 0) {
+            def->on_lockfailure = (int)i;
+            return true;
+        }
+    }
+    g_set_error(error, QV_ERROR, QV_ERR_XML,
+                "<on_lockfailure>: unknown lock failure action '%s' (expected default, "
+                "poweroff, restart, pause or ignore)", text);
+    return false;
+}
+
 static QvDomainDef *
 parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
 {
@@ -330,6 +350,10 @@ parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
                            top_element((const char *)c->name);
 
         if (which == TOP_LAST) {
+            /* kept verbatim; the lock manager reads its value */
+            if (!c->ns && strcmp((const char *)c->name, "on_lockfailure") == 0 &&
+                !parse_on_lockfailure(c, def, error))
+                return NULL;
             keep(&def->kept_toplevel, &def->nkept_toplevel, c);
             continue;
         }

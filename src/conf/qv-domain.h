@@ -185,6 +185,9 @@ typedef struct {
     size_t ndisks;
     QvLeaseDef **leases;
     size_t nleases;
+    /* <on_lockfailure> (kept verbatim with the other top-level elements;
+     * its value read): 0 default, 1 poweroff, 2 restart, 3 pause, 4 ignore */
+    int on_lockfailure;
 
     /* Kept verbatim, in document order: devices qvirt does not act on
      * (interface, graphics, ...), and top-level elements other than the

@@ -37,6 +37,10 @@ G_BEGIN_DECLS
 typedef enum {
     /* the state from release must be given back to acquire (sanlock) */
     QV_LOCK_DRIVER_USES_STATE = 1 << 0,
+    /* acquire works before the process exists (pid 0): what it takes
+     * goes to the owner's give_fd, which hands it over once it can, so
+     * a conflict is found before QEMU opens a single image (lockd) */
+    QV_LOCK_DRIVER_BEFORE_EXEC = 1 << 1,
 } QvLockDriverFlags;
 
 typedef enum {
@@ -59,7 +63,12 @@ typedef struct {
     const char *path;           /* lease: <target path> */
     uint64_t offset;            /* lease: <target offset> */
     unsigned int flags;         /* QvLockResourceFlags */
+    const char *what;           /* for messages: "disk 'vda' ('/a.qcow2')"; may be NULL */
 } QvLockResource;
+
+/* The key give_fd and take_fd know @res by: "disk:PATH", or
+ * "lease:LOCKSPACE:KEY:PATH:OFFSET" (new string) */
+char *qv_lock_resource_key(const QvLockResource *res);
 
 typedef enum {
     QV_LOCK_ACQUIRE_REGISTER_ONLY = 1 << 0, /* register the process, take nothing */

@@ -26,8 +26,15 @@
 #define QV_QMP_MAX_DEPTH 8192
 #define QV_QMP_READ_SIZE (64 * 1024)
 
+/* An fd to pass to QEMU with the first byte of its command */
+typedef struct {
+    size_t off;
+    int fd;
+} QvQmpOutFd;
+
 typedef struct {
     QvQmp *qmp;
+    int fd;              /* passed with the command (getfd), or -1 */
     char *id;            /* NULL while the handshake waits for the greeting */
     char *name;
     json_object *msg;    /* the command to send once the greeting came */
@@ -53,6 +60,8 @@ struct _QvQmp {
 
     GString *outbuf;
     size_t out_off;
+    GArray *out_fds;     /* QvQmpOutFd, by offset: fds sent with the byte
+                          * at that offset of outbuf (SCM_RIGHTS) */
 
     GHashTable *pending; /* id -> QvQmpPending (owned) */
     QvQmpPending *handshake; /* waiting for the greeting (owned) */
@@ -73,6 +82,7 @@ struct _QvQmp {
 };
 
 static void qv_qmp_close(QvQmp *qmp, GError **reason, bool notify);
+static void qv_qmp_close_out_fds(QvQmp *qmp);
 
 static QvQmp *
 qv_qmp_ref(QvQmp *qmp)
@@ -91,6 +101,8 @@ qv_qmp_unref(QvQmp *qmp)
     json_tokener_free(qmp->tok);
     g_byte_array_unref(qmp->inbuf);
     g_string_free(qmp->outbuf, TRUE);
+    qv_qmp_close_out_fds(qmp);
+    g_array_unref(qmp->out_fds);
     g_free(qmp->package);
     json_object_put(qmp->caps);
     g_clear_error(&qmp->close_reason);
@@ -105,6 +117,8 @@ qv_qmp_pending_free(QvQmpPending *p)
         g_source_destroy(p->timer);
         g_source_unref(p->timer);
     }
+    if (p->fd >= 0)
+        close(p->fd);
     json_object_put(p->msg);
     g_free(p->id);
     g_free(p->name);
@@ -150,14 +164,41 @@ qv_qmp_stop_output(QvQmp *qmp)
 }
 
 static ssize_t
-qv_qmp_send_bytes(int fd, const char *buf, size_t len)
+qv_qmp_send_bytes(int fd, const char *buf, size_t len, int pass_fd)
 {
-    /* MSG_NOSIGNAL: a dead QEMU must not SIGPIPE the caller */
-    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    ssize_t n;
 
-    if (n < 0 && errno == ENOTSOCK)
+    if (pass_fd >= 0) {
+        struct cmsghdr *cmsg;
+
+        memset(&control, 0, sizeof(control));
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &pass_fd, sizeof(int));
+    }
+    /* MSG_NOSIGNAL: a dead QEMU must not SIGPIPE the caller */
+    n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == ENOTSOCK && pass_fd < 0)
         n = write(fd, buf, len);
     return n;
+}
+
+static void
+qv_qmp_close_out_fds(QvQmp *qmp)
+{
+    for (guint i = 0; i < qmp->out_fds->len; i++)
+        close(g_array_index(qmp->out_fds, QvQmpOutFd, i).fd);
+    g_array_set_size(qmp->out_fds, 0);
 }
 
 static gboolean
@@ -166,9 +207,24 @@ qv_qmp_on_output(gint fd, GIOCondition cond, gpointer data)
     QvQmp *qmp = data;
 
     while (qmp->out_off < qmp->outbuf->len) {
-        ssize_t n = qv_qmp_send_bytes(fd, qmp->outbuf->str + qmp->out_off,
-                                      qmp->outbuf->len - qmp->out_off);
+        size_t len = qmp->outbuf->len - qmp->out_off;
+        int pass_fd = -1;
+        ssize_t n;
 
+        /* an fd goes with the first byte of its command, and no byte of
+         * a later command shares that message */
+        if (qmp->out_fds->len) {
+            QvQmpOutFd *next = &g_array_index(qmp->out_fds, QvQmpOutFd, 0);
+
+            if (next->off == qmp->out_off) {
+                pass_fd = next->fd;
+                if (qmp->out_fds->len > 1)
+                    len = g_array_index(qmp->out_fds, QvQmpOutFd, 1).off - qmp->out_off;
+            } else {
+                len = next->off - qmp->out_off;
+            }
+        }
+        n = qv_qmp_send_bytes(fd, qmp->outbuf->str + qmp->out_off, len, pass_fd);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -180,6 +236,11 @@ qv_qmp_on_output(gint fd, GIOCondition cond, gpointer data)
             err->code = QV_ERR_IO;
             qv_qmp_close(qmp, &err, true);
             return G_SOURCE_REMOVE;
+        }
+        if (pass_fd >= 0) {
+            /* QEMU has its own copy now */
+            close(pass_fd);
+            g_array_remove_index(qmp->out_fds, 0);
         }
         qmp->out_off += n;
     }
@@ -197,6 +258,12 @@ qv_qmp_send(QvQmp *qmp, QvQmpPending *p)
 
     p->id = g_strdup_printf("qvirt-%" G_GUINT64_FORMAT, ++qmp->next_id);
     json_object_object_add(msg, "id", json_object_new_string(p->id));
+    if (p->fd >= 0) {
+        QvQmpOutFd out = { qmp->outbuf->len, p->fd };
+
+        g_array_append_val(qmp->out_fds, out);
+        p->fd = -1;
+    }
     g_string_append(qmp->outbuf, json_object_to_json_string_ext(
                         msg, JSON_C_TO_STRING_PLAIN |
                         JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -258,6 +325,7 @@ qv_qmp_pending_new(QvQmp *qmp, const char *name, json_object **args,
     QvQmpPending *p = g_new0(QvQmpPending, 1);
 
     p->qmp = qmp;
+    p->fd = -1;
     p->name = g_strdup(name);
     p->cb = cb;
     p->opaque = opaque;
@@ -288,8 +356,17 @@ void
 qv_qmp_command(QvQmp *qmp, const char *name, json_object *args,
                unsigned int timeout_ms, QvQmpReplyFunc cb, gpointer opaque)
 {
+    qv_qmp_command_fd(qmp, name, args, -1, timeout_ms, cb, opaque);
+}
+
+void
+qv_qmp_command_fd(QvQmp *qmp, const char *name, json_object *args, int fd,
+                  unsigned int timeout_ms, QvQmpReplyFunc cb, gpointer opaque)
+{
     QvQmpPending *p = qv_qmp_pending_new(qmp, name, &args, timeout_ms, cb,
                                          opaque);
+
+    p->fd = fd;
 
     if (qmp->closed) {
         p->id = g_strdup_printf("qvirt-%" G_GUINT64_FORMAT, ++qmp->next_id);
@@ -518,6 +595,7 @@ qv_qmp_new(int fd, GMainContext *ctx)
     qmp->inbuf = g_byte_array_new();
     qmp->max_msg = QV_QMP_MAX_MESSAGE_DEFAULT;
     qmp->outbuf = g_string_new(NULL);
+    qmp->out_fds = g_array_new(FALSE, FALSE, sizeof(QvQmpOutFd));
     qmp->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify)qv_qmp_pending_free);
     qmp->in_src = g_unix_fd_source_new(fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
@@ -566,6 +644,7 @@ qv_qmp_close(QvQmp *qmp, GError **reason, bool notify)
     qmp->closed = true;
     qmp->close_reason = g_steal_pointer(reason);
     qv_qmp_stop_output(qmp);
+    qv_qmp_close_out_fds(qmp);
     g_source_destroy(qmp->in_src);
     g_clear_pointer(&qmp->in_src, g_source_unref);
     close(qmp->fd);
@@ -778,13 +857,20 @@ bool
 qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
                     unsigned int timeout_ms, json_object **ret, GError **error)
 {
+    return qv_qmp_command_sync_fd(qmp, name, args, -1, timeout_ms, ret, error);
+}
+
+bool
+qv_qmp_command_sync_fd(QvQmp *qmp, const char *name, json_object **args, int fd,
+                       unsigned int timeout_ms, json_object **ret, GError **error)
+{
     QvQmpSyncWait w = { 0 };
 
     if (ret)
         *ret = NULL;
     qv_qmp_ref(qmp);
-    qv_qmp_command(qmp, name, args ? g_steal_pointer(args) : NULL, timeout_ms,
-                   qv_qmp_sync_done, &w);
+    qv_qmp_command_fd(qmp, name, args ? g_steal_pointer(args) : NULL, fd, timeout_ms,
+                      qv_qmp_sync_done, &w);
     return qv_qmp_sync_wait(qmp, &w, ret, error);
 }
 

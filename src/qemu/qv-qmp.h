@@ -92,6 +92,13 @@ void qv_qmp_command(QvQmp *qmp, const char *name, json_object *args,
                     unsigned int timeout_ms, QvQmpReplyFunc cb,
                     gpointer opaque);
 
+/* The same, passing @fd (stolen; -1: none) to QEMU with the command
+ * (SCM_RIGHTS), as getfd and add-fd take theirs; the fd is closed here
+ * once QEMU has its copy, or when the command cannot be sent */
+void qv_qmp_command_fd(QvQmp *qmp, const char *name, json_object *args, int fd,
+                       unsigned int timeout_ms, QvQmpReplyFunc cb,
+                       gpointer opaque);
+
 /*
  * Like qv_qmp_command, but iterate the context until the reply arrives.
  * *@args (stolen: set to NULL; @args or *@args may be NULL) are the
@@ -102,6 +109,9 @@ void qv_qmp_command(QvQmp *qmp, const char *name, json_object *args,
 bool qv_qmp_command_sync(QvQmp *qmp, const char *name, json_object **args,
                          unsigned int timeout_ms, json_object **ret,
                          GError **error);
+bool qv_qmp_command_sync_fd(QvQmp *qmp, const char *name, json_object **args, int fd,
+                            unsigned int timeout_ms, json_object **ret,
+                            GError **error);
 
 /* Whether @error is a timeout (QV_ERR_TIMEOUT), as qv_qmp_command
  * reports one, also once it has crossed the supervisor's socket (which

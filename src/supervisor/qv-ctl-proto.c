@@ -45,6 +45,8 @@ static const QvCtlCommandSpec specs[QV_CTL_LAST] = {
                                  "null once the job has ended (at once with ASYNC)" },
     [QV_CTL_BLOCK_JOB_WAIT] = { "block-job-wait", "block job wait", K(DISK), K(DISK), 0,
                                 "ready: true once ready; null when it ended; its error" },
+    [QV_CTL_LOCK_STATUS] = { "lock-status", "lock status", 0, 0, 0,
+                             "driver, host, qemu_pid, released, state, leases" },
 };
 
 typedef enum {

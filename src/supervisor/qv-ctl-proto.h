@@ -38,6 +38,7 @@ typedef enum {
     QV_CTL_BLOCK_JOB_SPEED,
     QV_CTL_BLOCK_JOB_ABORT,      /* abort, or pivot with the PIVOT flag */
     QV_CTL_BLOCK_JOB_WAIT,       /* answered when the job is ready or ends */
+    QV_CTL_LOCK_STATUS,          /* the leases QEMU holds */
 
     QV_CTL_LAST
 } QvCtlCommand;

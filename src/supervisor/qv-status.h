@@ -49,6 +49,7 @@ typedef struct {
     char *serial_log;  /* state/NAME.serial.log */
     char *sup_log;     /* state/NAME.supervisor.log */
     char *jobs;        /* state/NAME.jobs.json: the block jobs QEMU runs for us */
+    char *locks;       /* state/NAME.locks.json: the leases QEMU holds (qv-sup-locks.c) */
 } QvGuestFiles;
 
 QvGuestFiles *qv_guest_files_new(const QvPaths *paths, const char *name);

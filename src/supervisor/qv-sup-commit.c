@@ -105,7 +105,9 @@ qv_sup_do_commit(QvSupCall *call)
         disk->mirror->job = QV_MIRROR_JOB_ACTIVE_COMMIT;
         disk->mirror->src = qv_source_copy(base);
     }
-    if (!qv_sup_reopen(sup, disk, base, false, &err) ||
+    /* the base is written: locked (exclusive) before it is reopened */
+    if (!qv_sup_locks_sync(sup, NULL, &err) ||
+        !qv_sup_reopen(sup, disk, base, false, &err) ||
         (over && over != disk->src && !qv_sup_reopen(sup, disk, over, false, &err))) {
         qv_sup_job_abandon(sup, job);
         goto fail;

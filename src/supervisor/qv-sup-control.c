@@ -77,6 +77,10 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
     QvSupervisor *sup = opaque;
 
     record_event(sup, name, data, seconds, microseconds);
+    /* paused, whatever the cause (suspend, an I/O error): the leases go,
+     * as libvirt lets them go, and come back at resume */
+    if (strcmp(name, "STOP") == 0)
+        qv_sup_locks_release_all(sup);
     if (strcmp(name, "STOP") == 0 && sup->rt->state == QV_GUEST_RUNNING)
         set_state(sup, QV_GUEST_PAUSED, "user");
     else if (strcmp(name, "RESUME") == 0)
@@ -134,6 +138,9 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     json_object *out = NULL;
 
     if (qerr) {
+        /* the guest did not run: its leases go again */
+        if (p->cmd == QV_CTL_RESUME)
+            qv_sup_locks_release_all(sup);
         err = g_error_copy(qerr);
         g_prefix_error(&err, "domain '%s': %s: ", sup->files->name, p->what);
         qv_ctl_reply_error(p->req, err);
@@ -171,6 +178,7 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     case QV_CTL_BLOCK_JOB_SPEED:
     case QV_CTL_BLOCK_JOB_ABORT:
     case QV_CTL_BLOCK_JOB_WAIT:
+    case QV_CTL_LOCK_STATUS:
     case QV_CTL_LAST:
         out = ret ? json_object_get(ret) : NULL;
         break;
@@ -300,12 +308,46 @@ qv_sup_do_qmp_simple(QvSupCall *call)
     static const char *const qmp_of[QV_CTL_LAST] = {
         [QV_CTL_SHUTDOWN] = "system_powerdown",
         [QV_CTL_SUSPEND] = "stop",
-        [QV_CTL_RESUME] = "cont",
         [QV_CTL_QUERY_BLOCK] = "query-block",
     };
 
     g_return_if_fail(qmp_of[call->cmd] != NULL);
     send_qmp(call, qmp_of[call->cmd], NULL);
+}
+
+/* Every lease back before the guest runs again; a resume that cannot
+ * take them leaves it paused and says why */
+static void
+do_resume(QvSupCall *call)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!qv_sup_locks_acquire_all(call->sup, &err)) {
+        g_prefix_error(&err, "domain '%s': cannot resume: ", call->sup->files->name);
+        qv_ctl_reply_error(call->req, err);
+        return;
+    }
+    send_qmp(call, "cont", NULL);
+}
+
+static void
+do_lock_status(QvSupCall *call)
+{
+    g_autoptr(GError) err = NULL;
+    json_object *out;
+
+    if (!call->sup->locks) {
+        g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_INVALID,
+                    "domain '%s': the supervisor follows no leases (see its log)",
+                    call->sup->files->name);
+        qv_ctl_reply_error(call->req, err);
+        return;
+    }
+    if (!(out = qv_sup_locks_status(call->sup, &err))) {
+        qv_ctl_reply_error(call->req, err);
+        return;
+    }
+    qv_ctl_reply(call->req, out);
 }
 
 void
@@ -327,7 +369,7 @@ static const struct {
     [QV_CTL_DESTROY] = { qv_sup_do_destroy, QV_SUP_WHILE_DESTROYING },
     [QV_CTL_SHUTDOWN] = { qv_sup_do_qmp_simple, 0 },
     [QV_CTL_SUSPEND] = { qv_sup_do_qmp_simple, 0 },
-    [QV_CTL_RESUME] = { qv_sup_do_qmp_simple, 0 },
+    [QV_CTL_RESUME] = { do_resume, 0 },
     [QV_CTL_QUERY_BLOCK] = { qv_sup_do_qmp_simple, 0 },
     [QV_CTL_DOMBLKINFO] = { qv_sup_do_domblkinfo, QV_SUP_NEEDS_LIVE | QV_SUP_NEEDS_DISK },
     [QV_CTL_QMP] = { qv_sup_do_qmp, 0 },
@@ -339,6 +381,7 @@ static const struct {
     [QV_CTL_BLOCK_JOB_SPEED] = { qv_sup_do_job_speed, JOB_RUNS },
     [QV_CTL_BLOCK_JOB_ABORT] = { qv_sup_do_job_abort, JOB_RUNS },
     [QV_CTL_BLOCK_JOB_WAIT] = { qv_sup_do_job_wait, LIVE_DISK },
+    [QV_CTL_LOCK_STATUS] = { do_lock_status, 0 },
 };
 
 void

@@ -154,8 +154,16 @@ qv_sup_do_copy(QvSupCall *call)
     if (!(dest = copy_destination(sup, disk, call->args, &job->created, &err)))
         goto abandon;
     qv_source_tree_assign_indexes(dest, qv_domain_assign_indexes(sup->live, false));
-    if (!(args = mirror_args(call, dest, &err)) ||
-        !add_destination(sup, disk, dest, flags, &err))
+    if (!(args = mirror_args(call, dest, &err)))
+        goto abandon;
+    {
+        /* locked before QEMU opens it to write */
+        g_autoptr(GPtrArray) extra = qv_lock_wants_for_source(disk, dest);
+
+        if (!qv_sup_locks_sync(sup, extra, &err))
+            goto abandon;
+    }
+    if (!add_destination(sup, disk, dest, flags, &err))
         goto abandon;
     if ((flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW) && !(flags & QVIRT_DOMAIN_BLOCK_COPY_REUSE_EXT) &&
         dest->nbacking)

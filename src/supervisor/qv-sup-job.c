@@ -143,6 +143,7 @@ qv_sup_job_abandon(QvSupervisor *sup, QvSupJob *job)
     /* a wait that came in while the start was under way: there is no job */
     waiters = g_list_concat(g_steal_pointer(&job->waiters), g_steal_pointer(&job->ready_waiters));
     qv_sup_job_forget(sup, job);
+    qv_sup_locks_sync(sup, NULL, NULL);
     qv_sup_save_all(sup, NULL);
     reply_all(waiters, NULL, false);
 }
@@ -361,7 +362,9 @@ job_finish(QvSupervisor *sup, QvSupJob *job, const char *error)
             remember_failure(sup, job->disk, err->message);
     }
     qv_sup_job_forget(sup, job);
-    if (!qv_sup_save_all(sup, err ? NULL : &err) || !qv_sup_check_live_graph(sup, err ? NULL : &err))
+    /* the images the job left are let go, a pivot's new top kept */
+    if (!qv_sup_locks_sync(sup, NULL, err ? NULL : &err) ||
+        !qv_sup_save_all(sup, err ? NULL : &err) || !qv_sup_check_live_graph(sup, err ? NULL : &err))
         g_printerr("domain '%s': after the block job: %s\n", sup->files->name, err->message);
     reply_all(waiters, err, false);
 }

@@ -53,8 +53,11 @@ qv_sup_build_argv(QvSupervisor *sup, GError **error)
  * PR_SET_PDEATHSIG and a session of its own: QEMU outlives us and
  * signals to our process group do not reach it. */
 G_GNUC_NORETURN static void
-exec_qemu(char **argv, const char *cwd, const struct rlimit *stack, int devnull, int logfd)
+exec_qemu(QvSupervisor *sup, char **argv, const char *cwd, const struct rlimit *stack,
+          int devnull, int logfd)
 {
+    int keep;
+
     static const char nocwd[] = "qvirt: cannot enter QEMU's working folder\n";
 
     setsid();
@@ -69,7 +72,18 @@ exec_qemu(char **argv, const char *cwd, const struct rlimit *stack, int devnull,
             _exit(127);
         _exit(127);
     }
-    close_range(3, ~0U, 0);
+    /* the lock driver's registration (sanlock) is QEMU's, as fd 3: the
+     * one fd QEMU inherits */
+    keep = qv_sup_locks_child_register(sup);
+    if (keep >= 0) {
+        if (keep != 3 && dup2(keep, 3) < 0)
+            _exit(127);
+        if (keep == 3 && fcntl(3, F_SETFD, 0) < 0)
+            _exit(127);
+        close_range(4, ~0U, 0);
+    } else {
+        close_range(3, ~0U, 0);
+    }
     signal(SIGPIPE, SIG_DFL);
     execv(argv[0], argv);
     _exit(127);
@@ -113,8 +127,16 @@ qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
 
     if (argv->len == 0 || g_ptr_array_index(argv, argv->len - 1) != NULL)
         g_ptr_array_add(argv, NULL);
+    if (!qv_sup_locks_prepare_spawn(sup, error)) {
+        if (devnull >= 0)
+            close(devnull);
+        if (logfd >= 0)
+            close(logfd);
+        return false;
+    }
     if (devnull >= 0 && logfd >= 0 && (pid = fork()) == 0)
-        exec_qemu((char **)argv->pdata, sup->qemu_cwd, argv_stack(argv, &stack), devnull, logfd);
+        exec_qemu(sup, (char **)argv->pdata, sup->qemu_cwd, argv_stack(argv, &stack), devnull,
+                  logfd);
     if (pid < 0)
         qv_error_set_errno(error, errno, "domain '%s': cannot start QEMU (log '%s')",
                            sup->files->name, log);

@@ -140,10 +140,12 @@ static bool
 prepare(QvSupervisor *sup, GArray *disks, bool reuse, GError **error)
 {
     unsigned int last = qv_domain_assign_indexes(sup->live, false);
+    g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
 
     for (guint i = 0; i < disks->len; i++) {
         SnapDisk *sd = &g_array_index(disks, SnapDisk, i);
         g_autoptr(json_object) props = NULL;
+        g_autoptr(GPtrArray) wants = NULL;
         uint64_t size = 0;
 
         if (reuse) {
@@ -165,6 +167,13 @@ prepare(QvSupervisor *sup, GArray *disks, bool reuse, GError **error)
             sd->created = g_strdup(sd->overlay->path);
         }
         last = qv_source_tree_assign_indexes(sd->overlay, last);
+        /* the overlay is locked before QEMU opens it to write (the
+         * overlays of the disks before it stay locked) */
+        wants = qv_lock_wants_for_source(sd->disk, sd->overlay);
+        while (wants->len)
+            g_ptr_array_add(extra, g_ptr_array_steal_index(wants, 0));
+        if (!qv_sup_locks_sync(sup, extra, error))
+            return false;
         if (!(props = qv_blockdev_chain_props(sd->disk, sd->overlay, NULL, sup->qemu_cwd, error)) ||
             !qv_sup_blockdev_add_all(sup, props, error))
             return false;
@@ -283,7 +292,9 @@ snapshot_take(QvSupCall *call)
         qv_source_add_backing(sd->disk->src, &old);
         qv_sup_update_definition(sup, sd->disk);
     }
-    if (!qv_sup_save_status(sup, &err) ||
+    /* the old tops are backing layers now: shared */
+    if (!qv_sup_locks_sync(sup, NULL, &err) ||
+        !qv_sup_save_status(sup, &err) ||
         (!nometa && !save_metadata(sup, name, disks, &err)) ||
         !qv_sup_check_live_graph(sup, &err))
         goto fail_cleared;
@@ -301,6 +312,7 @@ snapshot_take(QvSupCall *call)
         if (sd->created)
             unlink(sd->created);
     }
+    qv_sup_locks_sync(sup, NULL, NULL);
  fail:
     for (guint i = 0; i < disks->len; i++)
         snap_disk_clear(&g_array_index(disks, SnapDisk, i));

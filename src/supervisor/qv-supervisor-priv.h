@@ -16,6 +16,7 @@
 #include "supervisor/qv-control.h"
 #include "supervisor/qv-ctl-proto.h"
 #include "conf/qv-domain.h"
+#include "locking/qv-lock-manager.h"
 #include "qemu/qv-qmp.h"
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
@@ -68,6 +69,18 @@ typedef struct {
     GHashTable *job_failures;    /* disk -> why its last job failed, told once */
     bool snapshotting;           /* a snapshot's QMP calls are under way */
 
+    /* the guest's leases (qv-sup-locks.c) */
+    QvLockManager *locks;
+    GHashTable *held;            /* key -> QvLockWant: what QEMU holds */
+    GHashTable *lock_fds;        /* key -> name of the fd QEMU holds it by */
+    GHashTable *pending_fds;     /* key -> fd taken before QEMU could have it */
+    guint64 lock_seq;            /* the last qvirt-lock-N given */
+    char *lock_state;            /* what the release on pause gave back */
+    bool locks_released;         /* paused (or not started): nothing held for the guest */
+    char *lock_uri;
+    QvLockOwner lock_owner;
+    QvLockObject *reg_obj;       /* registers QEMU's process in the child */
+
     bool destroying;
     bool shutdown_seen;
     guint kill_timer;
@@ -93,6 +106,33 @@ char *qv_sup_log_tail(const char *path);
 /* qv-supervisor.c */
 void qv_sup_qemu_exited(QvSupervisor *sup, bool signalled);
 bool qv_sup_save_status(QvSupervisor *sup, GError **error);
+
+/* ---- qv-sup-locks.c: the guest's leases ---- */
+
+/* The configured lock manager; before anything else of a start */
+bool qv_sup_locks_open(QvSupervisor *sup, GError **error);
+void qv_sup_locks_close(QvSupervisor *sup);
+/* Before the fork: the object the child registers QEMU's process with */
+bool qv_sup_locks_prepare_spawn(QvSupervisor *sup, GError **error);
+/* In the child: the fd to keep across exec, or -1 (async-signal-safe) */
+int qv_sup_locks_child_register(QvSupervisor *sup);
+/* Before the spawn, with a driver that can: every lease, kept until
+ * QEMU can have them (qv_sup_locks_hand_over) */
+bool qv_sup_locks_acquire_early(QvSupervisor *sup, GError **error);
+/* QEMU's monitor is up: the fds taken before it are handed over */
+bool qv_sup_locks_hand_over(QvSupervisor *sup, GError **error);
+/* Every lease the guest needs, before a cont (start, resume) */
+bool qv_sup_locks_acquire_all(QvSupervisor *sup, GError **error);
+/* QEMU stopped: every lease let go, the driver's state kept */
+void qv_sup_locks_release_all(QvSupervisor *sup);
+/* What is held becomes what the live definition, the running jobs and
+ * @extra (QvLockWant, may be NULL: what QEMU is about to write) need */
+bool qv_sup_locks_sync(QvSupervisor *sup, GPtrArray *extra, GError **error);
+void qv_sup_locks_qemu_gone(QvSupervisor *sup);
+void qv_sup_locks_reattach(QvSupervisor *sup);
+void qv_sup_locks_save(QvSupervisor *sup);
+/* lock-status's answer */
+json_object *qv_sup_locks_status(QvSupervisor *sup, GError **error);
 
 /* ---- qv-sup-control.c: the control table ---- */
 

@@ -131,6 +131,7 @@ qv_sup_qemu_exited(QvSupervisor *sup, bool signalled)
         g_source_remove(sup->kill_timer);
     sup->kill_timer = 0;
     qv_sup_jobs_gone(sup, reason);
+    qv_sup_locks_qemu_gone(sup);
     finish(sup, reason);
 }
 
@@ -204,6 +205,9 @@ cont_or_stay(QvSupervisor *sup, bool paused, GError **error)
         sup->rt->reason = g_strdup("user");
         return true;
     }
+    /* every lease is held before the guest runs its first cycle */
+    if (!qv_sup_locks_acquire_all(sup, error))
+        return false;
     if (!qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_START_TIMEOUT_S * 1000, NULL, error))
         return false;
     sup->rt->state = QV_GUEST_RUNNING;
@@ -218,11 +222,15 @@ start_qemu(QvSupervisor *sup, GPtrArray *dropped, bool paused, GError **error)
 {
     g_autoptr(GPtrArray) argv = NULL;
 
+    /* a driver that can takes the leases before QEMU opens an image:
+     * a conflict is told before anything runs */
     if (!(argv = qv_sup_build_argv(sup, error)) ||
+        !qv_sup_locks_acquire_early(sup, error) ||
         !qv_sup_spawn_qemu(sup, argv, error))
         return false;
     if (!start_runtime(sup, dropped, error) ||
         !qv_sup_qmp_connect(sup, true, error) ||
+        !qv_sup_locks_hand_over(sup, error) ||
         !qv_sup_verify_graph(sup, argv, error) ||
         !cont_or_stay(sup, paused, error) ||
         !qv_sup_save_status(sup, error) ||
@@ -262,7 +270,8 @@ do_start(QvSupervisor *sup, bool paused, bool *reattach, GError **error)
     }
     if (!(sup->live = qv_conn_lookup(sup->conn, name, error)) ||
         !qv_disks_prepare(sup->live, QV_START_COLD, dropped, error) ||
-        !qv_qemu_assign_aliases(sup->live, error))
+        !qv_qemu_assign_aliases(sup->live, error) ||
+        !qv_sup_locks_open(sup, error))
         return false;
     qv_domain_assign_indexes(sup->live, true);
     sup->events_fd = qv_file_open_private(sup->files->events, O_TRUNC | O_APPEND);
@@ -271,6 +280,7 @@ do_start(QvSupervisor *sup, bool paused, bool *reattach, GError **error)
                                       qv_sup_control_handle, sup, error)))
         return true;
     qv_sup_kill_qemu(sup);
+    qv_sup_locks_qemu_gone(sup);
     qv_guest_files_remove_run(sup->files);
     qv_state_save_shutoff(sup->files, "failed", NULL);
     return false;
@@ -335,6 +345,15 @@ do_reattach(QvSupervisor *sup, GError **error)
     }
     if (sup->live)
         qv_sup_jobs_reattach(sup);
+    {
+        g_autoptr(GError) lerr = NULL;
+
+        if (!qv_sup_locks_open(sup, &lerr))
+            g_printerr("domain '%s': leases are not followed until the configuration is fixed: %s\n",
+                       sup->files->name, lerr->message);
+        else
+            qv_sup_locks_reattach(sup);
+    }
     if (!(sup->ctl = qv_ctl_server_new(sup->files->sock, sup->ctx,
                                        qv_sup_control_handle, sup, error)))
         return false;
@@ -368,6 +387,7 @@ supervisor_clear(QvSupervisor *sup)
     g_list_free(sup->exit_waiters);
     g_clear_pointer(&sup->live, qv_domain_def_free);
     g_clear_pointer(&sup->qemu_cwd, g_free);
+    qv_sup_locks_close(sup);
     g_clear_pointer(&sup->jobs, g_hash_table_unref);
     g_clear_pointer(&sup->job_failures, g_hash_table_unref);
     g_clear_pointer(&sup->rt, qv_runtime_free);

@@ -1,0 +1,614 @@
+/*
+ * qv-sup-locks: the guest's leases over its whole life, on top of the
+ * lock manager (src/locking).
+ *
+ * What QEMU holds is kept in `held` (key -> QvLockWant) and written to
+ * state/NAME.locks.json after every change, with the name of each fd
+ * handed to QEMU, so that a new supervisor knows what the QEMU it
+ * reattaches to holds and never takes or drops a lease twice.
+ *
+ * - start: QEMU always starts with -S; every lease is taken before the
+ *   first `cont` (a start with --paused takes them at resume, as libvirt);
+ * - pause (QEMU's STOP, whatever caused it): every lease is let go and
+ *   the driver's state kept; resume takes them back with that state
+ *   before `cont`, and a resume that cannot stays paused;
+ * - block jobs and snapshots: qv_sup_locks_sync() makes `held` what the
+ *   live definition needs (plus what a job writes), releasing what is
+ *   gone and taking what is new, before QEMU opens a new image for
+ *   writing and after a job ends;
+ * - QEMU's end: its locks went with it; lockd's idle lock files are
+ *   removed.
+ *
+ * The fds lockd hands over get a new name each time (qvirt-lock-N):
+ * getfd with a name in use would close the old fd and silently drop its
+ * lock.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "locking/qv-lock-manager.h"
+#include "storage/qv-source-tree.h"
+#include "util/qv-error.h"
+#include "util/qv-file.h"
+#include "util/qv-json.h"
+#include "util/qv-json-build.h"
+#include "supervisor/qv-supervisor-priv.h"
+
+static QvLockProcess
+lock_process(QvSupervisor *sup, pid_t pid)
+{
+    QvLockProcess proc = {
+        .uuid = sup->live ? sup->live->uuid : NULL,
+        .name = sup->files->name,
+        .id = (unsigned int)pid,
+        .pid = pid,
+        .uri = sup->lock_uri,
+        .host = g_get_host_name(),
+        .owner = &sup->lock_owner,
+    };
+
+    return proc;
+}
+
+/* ---- the fds QEMU holds for lockd ---- */
+
+static bool
+give_fd(void *opaque, const char *resource, int fd, GError **error)
+{
+    QvSupervisor *sup = opaque;
+    g_autofree char *name = NULL;
+    json_object *args;
+    g_autoptr(GError) err = NULL;
+
+    /* taken before QEMU exists: kept until it can have it */
+    if (!sup->qmp) {
+        int old = GPOINTER_TO_INT(g_hash_table_lookup(sup->pending_fds, resource)) - 1;
+
+        if (old >= 0)
+            close(old);
+        g_hash_table_replace(sup->pending_fds, g_strdup(resource), GINT_TO_POINTER(fd + 1));
+        return true;
+    }
+    name = g_strdup_printf("qvirt-lock-%" G_GUINT64_FORMAT, ++sup->lock_seq);
+    args = qv_json_new(NULL, "s:fdname", name, NULL);
+
+    /* recorded first: a supervisor killed right after the getfd still
+     * leaves the name behind for its successor */
+    g_hash_table_replace(sup->lock_fds, g_strdup(resource), g_strdup(name));
+    qv_sup_locks_save(sup);
+    if (qv_qmp_command_sync_fd(sup->qmp, "getfd", &args, fd, QV_QMP_TIMEOUT_MS, NULL, &err))
+        return true;
+    g_hash_table_remove(sup->lock_fds, resource);
+    qv_sup_locks_save(sup);
+    g_propagate_prefixed_error(error, g_steal_pointer(&err),
+                               "cannot hand the lock of '%s' to QEMU: ", resource);
+    return false;
+}
+
+static void
+close_pending(gpointer fd)
+{
+    close(GPOINTER_TO_INT(fd) - 1);
+}
+
+bool
+qv_sup_locks_hand_over(QvSupervisor *sup, GError **error)
+{
+    GHashTableIter it;
+    gpointer key, val;
+
+    if (!sup->pending_fds)
+        return true;
+    g_hash_table_iter_init(&it, sup->pending_fds);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        g_autofree char *resource = g_strdup(key);
+
+        g_hash_table_iter_steal(&it);
+        g_free(key);
+        if (!give_fd(sup, resource, GPOINTER_TO_INT(val) - 1, error))
+            return false;
+    }
+    return true;
+}
+
+static bool
+take_fd(void *opaque, const char *resource, GError **error)
+{
+    QvSupervisor *sup = opaque;
+    const char *name = g_hash_table_lookup(sup->lock_fds, resource);
+    g_autoptr(GError) err = NULL;
+    json_object *args;
+
+    if (g_hash_table_remove(sup->pending_fds, resource))
+        return true;
+
+    if (!name)
+        return true;
+    args = qv_json_new(NULL, "s:fdname", name, NULL);
+    /* an fd QEMU does not know (its getfd never arrived) is let go already */
+    if (!qv_qmp_command_sync(sup->qmp, "closefd", &args, QV_QMP_TIMEOUT_MS, NULL, &err) &&
+        !g_error_matches(err, QV_ERROR, QV_ERR_INVALID_ARG)) {
+        g_propagate_prefixed_error(error, g_steal_pointer(&err),
+                                   "cannot release the lock of '%s' in QEMU: ", resource);
+        return false;
+    }
+    g_hash_table_remove(sup->lock_fds, resource);
+    qv_sup_locks_save(sup);
+    return true;
+}
+
+/* ---- the record ---- */
+
+static json_object *
+want_to_json(const char *key, const QvLockWant *w, const char *fd)
+{
+    return qv_json_new(NULL, "s:key", key, "s:what", w->what,
+                       "s:type", w->res.type == QV_LOCK_RESOURCE_LEASE ? "lease" : "disk",
+                       "s:name", w->res.name, "S:lockspace", w->res.lockspace,
+                       "S:path", w->res.path, "U:offset", w->res.offset,
+                       "U:flags", (uint64_t)w->res.flags, "s:mode", qv_lock_want_mode(w),
+                       "S:fd", fd, NULL);
+}
+
+void
+qv_sup_locks_save(QvSupervisor *sup)
+{
+    g_autoptr(json_object) o = NULL;
+    json_object *held = json_object_new_array();
+    g_autoptr(GError) err = NULL;
+    GHashTableIter it;
+    gpointer key, val;
+    const char *text;
+
+    if (!sup->locks)
+        return;
+    g_hash_table_iter_init(&it, sup->held);
+    while (g_hash_table_iter_next(&it, &key, &val))
+        json_object_array_add(held, want_to_json(key, val, g_hash_table_lookup(sup->lock_fds, key)));
+    /* fds handed over whose lease is not recorded yet (a getfd under way) */
+    g_hash_table_iter_init(&it, sup->lock_fds);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        if (!g_hash_table_contains(sup->held, key))
+            json_object_array_add(held, qv_json_new(NULL, "s:key", key, "s:fd", val,
+                                                    "b:pending", true, NULL));
+    }
+    o = qv_json_new(NULL, "s:driver", qv_lock_manager_name(sup->locks),
+                    "b:released", sup->locks_released, "S:state", sup->lock_state,
+                    "U:seq", sup->lock_seq, "a:held", &held, NULL);
+    text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+    if (!qv_file_write_atomic(sup->files->locks, text, strlen(text), 0600, &err))
+        g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+}
+
+static QvLockWant *
+want_from_json(json_object *o)
+{
+    const char *key = NULL, *what = NULL, *type = NULL, *name = NULL;
+    const char *lockspace = NULL, *path = NULL;
+    uint64_t offset = 0, flags = 0;
+    QvLockWant *w;
+
+    if (!qv_json_get_string(o, "key", &key, NULL) || !key ||
+        !qv_json_get_string(o, "type", &type, NULL) || !type ||
+        !qv_json_get_string(o, "name", &name, NULL) || !name)
+        return NULL;
+    qv_json_get_string(o, "what", &what, NULL);
+    qv_json_get_string(o, "lockspace", &lockspace, NULL);
+    qv_json_get_string(o, "path", &path, NULL);
+    qv_json_get_uint64(o, "offset", &offset, NULL, NULL);
+    qv_json_get_uint64(o, "flags", &flags, NULL, NULL);
+    if (strcmp(type, "lease") == 0) {
+        QvLeaseDef lease = { (char *)lockspace, (char *)name, (char *)path, offset, true };
+
+        w = qv_lock_want_new_lease(&lease);
+        g_free(w->what);
+        w->what = g_strdup(what ? what : name);
+        w->res.what = w->what;
+    } else {
+        w = qv_lock_want_new_disk(name, (unsigned int)flags, what ? what : name);
+    }
+    if (strcmp(w->key, key) != 0) {
+        qv_lock_want_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* What the previous supervisor recorded; false when there is no record */
+static bool
+locks_load(QvSupervisor *sup)
+{
+    g_autofree char *data = NULL;
+    g_autoptr(json_object) o = NULL;
+    json_object *held = NULL, *b = NULL;
+    const char *state = NULL;
+
+    if (!g_file_get_contents(sup->files->locks, &data, NULL, NULL) ||
+        !(o = qv_json_parse_object(data, NULL)))
+        return false;
+    qv_json_get_uint64(o, "seq", (uint64_t *)&sup->lock_seq, NULL, NULL);
+    if (json_object_object_get_ex(o, "released", &b))
+        sup->locks_released = json_object_get_boolean(b);
+    if (qv_json_get_string(o, "state", &state, NULL) && state)
+        sup->lock_state = g_strdup(state);
+    qv_json_get_array(o, "held", &held, NULL);
+    for (size_t i = 0; held && i < json_object_array_length(held); i++) {
+        json_object *e = json_object_array_get_idx(held, i);
+        const char *key = NULL, *fd = NULL;
+        QvLockWant *w;
+
+        qv_json_get_string(e, "key", &key, NULL);
+        qv_json_get_string(e, "fd", &fd, NULL);
+        if (key && fd)
+            g_hash_table_replace(sup->lock_fds, g_strdup(key), g_strdup(fd));
+        if ((w = want_from_json(e)))
+            g_hash_table_replace(sup->held, g_strdup(w->key), w);
+    }
+    return true;
+}
+
+/* ---- setting up ---- */
+
+bool
+qv_sup_locks_open(QvSupervisor *sup, GError **error)
+{
+    g_autoptr(QvLockConfig) cfg = NULL;
+
+    if (!(cfg = qv_lock_config_load(sup->conn->paths->config_dir, error)) ||
+        !(sup->locks = qv_lock_manager_open(cfg, error)))
+        return false;
+    sup->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify)qv_lock_want_free);
+    sup->lock_fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    sup->pending_fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_pending);
+    sup->lock_owner.give_fd = give_fd;
+    sup->lock_owner.take_fd = take_fd;
+    sup->lock_owner.opaque = sup;
+    sup->lock_uri = g_strdup_printf("qvirt:///%s", sup->conn->paths->config_dir);
+    /* nothing is held before QEMU runs its first cycle */
+    sup->locks_released = true;
+    return true;
+}
+
+void
+qv_sup_locks_close(QvSupervisor *sup)
+{
+    g_clear_pointer(&sup->reg_obj, qv_lock_object_free);
+    g_clear_pointer(&sup->locks, qv_lock_manager_free);
+    g_clear_pointer(&sup->held, g_hash_table_unref);
+    g_clear_pointer(&sup->lock_fds, g_hash_table_unref);
+    g_clear_pointer(&sup->pending_fds, g_hash_table_unref);
+    g_clear_pointer(&sup->lock_state, g_free);
+    g_clear_pointer(&sup->lock_uri, g_free);
+}
+
+bool
+qv_sup_locks_prepare_spawn(QvSupervisor *sup, GError **error)
+{
+    QvLockProcess proc = lock_process(sup, 0);
+    g_autoptr(GPtrArray) wants = qv_lock_wants_for_domain(sup->live);
+
+    g_clear_pointer(&sup->reg_obj, qv_lock_object_free);
+    if (!(sup->reg_obj = qv_lock_object_new(sup->locks, &proc, error)))
+        return false;
+    for (guint i = 0; i < wants->len; i++) {
+        if (!qv_lock_object_add(sup->reg_obj, wants->pdata[i], error))
+            return false;
+    }
+    return true;
+}
+
+int
+qv_sup_locks_child_register(QvSupervisor *sup)
+{
+    return sup->reg_obj ? qv_lock_object_child_register(sup->reg_obj) : -1;
+}
+
+/* ---- taking and letting go ---- */
+
+/* An object for QEMU with @wants (QvLockWant) */
+static QvLockObject *
+object_with(QvSupervisor *sup, GPtrArray *wants, pid_t pid, GError **error)
+{
+    QvLockProcess proc = lock_process(sup, pid);
+    g_autoptr(QvLockObject) obj = qv_lock_object_new(sup->locks, &proc, error);
+
+    if (!obj)
+        return NULL;
+    for (guint i = 0; i < wants->len; i++) {
+        if (!qv_lock_object_add(obj, wants->pdata[i], error))
+            return NULL;
+    }
+    return g_steal_pointer(&obj);
+}
+
+static QvLockFailureAction
+failure_action(QvSupervisor *sup)
+{
+    return sup->live ? (QvLockFailureAction)sup->live->on_lockfailure : QV_LOCK_FAILURE_DEFAULT;
+}
+
+static bool
+acquire_wants(QvSupervisor *sup, GPtrArray *wants, const char *state, GError **error)
+{
+    g_autoptr(QvLockObject) obj = NULL;
+
+    if (!wants->len)
+        return true;
+    if (!(obj = object_with(sup, wants, sup->qemu_pid, error)) ||
+        !qv_lock_object_acquire(obj, state, 0, failure_action(sup), error)) {
+        g_prefix_error(error, "domain '%s': ", sup->files->name);
+        return false;
+    }
+    for (guint i = 0; i < wants->len; i++) {
+        QvLockWant *w = wants->pdata[i];
+
+        g_hash_table_replace(sup->held, g_strdup(w->key), qv_lock_want_copy(w));
+    }
+    qv_sup_locks_save(sup);
+    return true;
+}
+
+static bool
+release_wants(QvSupervisor *sup, GPtrArray *wants, char **state, GError **error)
+{
+    g_autoptr(QvLockObject) obj = NULL;
+    bool ok;
+
+    if (state)
+        *state = NULL;
+    if (!wants->len)
+        return true;
+    if (!(obj = object_with(sup, wants, sup->qemu_pid, error)))
+        return false;
+    ok = qv_lock_object_release(obj, state, 0, error);
+    /* what failed to be let go is still held, as far as we know */
+    for (guint i = 0; ok && i < wants->len; i++)
+        g_hash_table_remove(sup->held, ((QvLockWant *)wants->pdata[i])->key);
+    qv_sup_locks_save(sup);
+    return ok;
+}
+
+/* What the guest needs now: its definition, and the base a commit writes */
+static GPtrArray *
+desired(QvSupervisor *sup, GPtrArray *extra)
+{
+    GPtrArray *wants = qv_lock_wants_for_domain(sup->live);
+    GHashTableIter it;
+    gpointer val;
+
+    if (sup->jobs) {
+        g_hash_table_iter_init(&it, sup->jobs);
+        while (g_hash_table_iter_next(&it, NULL, &val)) {
+            QvSupJob *job = val;
+            QvDiskDef *disk = qv_domain_find_disk(sup->live, job->disk);
+            QvStorageSource *base;
+            g_autofree char *what = NULL;
+            QvLockWant *w;
+
+            if ((job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT &&
+                 job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) || !disk ||
+                !(base = qv_source_find_index(disk->src, job->base)) || !base->path ||
+                !qv_source_is_local(base))
+                continue;
+            what = g_strdup_printf("commit base '%s' of disk '%s'", base->path, disk->dst);
+            w = qv_lock_want_new_disk(base->path, disk->shareable ? QV_LOCK_RESOURCE_SHARED : 0,
+                                      what);
+            qv_lock_wants_add(wants, &w);
+        }
+    }
+    for (guint i = 0; extra && i < extra->len; i++) {
+        QvLockWant *w = qv_lock_want_copy(extra->pdata[i]);
+
+        qv_lock_wants_add(wants, &w);
+    }
+    return wants;
+}
+
+bool
+qv_sup_locks_sync(QvSupervisor *sup, GPtrArray *extra, GError **error)
+{
+    g_autoptr(GPtrArray) want = NULL;
+    g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(GPtrArray) take = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(GPtrArray) back = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(GHashTable) by_key = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GError) err = NULL;
+    GHashTableIter it;
+    gpointer key, val;
+
+    if (!sup->locks || !sup->live || sup->qemu_pid <= 0)
+        return true;
+    want = desired(sup, extra);
+    for (guint i = 0; i < want->len; i++)
+        g_hash_table_insert(by_key, ((QvLockWant *)want->pdata[i])->key, want->pdata[i]);
+    g_hash_table_iter_init(&it, sup->held);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        QvLockWant *w = g_hash_table_lookup(by_key, key);
+
+        if (!w || !qv_lock_want_equal(w, val)) {
+            g_ptr_array_add(drop, qv_lock_want_copy(val));
+            if (w)
+                g_ptr_array_add(back, qv_lock_want_copy(val));
+        }
+    }
+    for (guint i = 0; i < want->len; i++) {
+        QvLockWant *w = want->pdata[i];
+        QvLockWant *have = g_hash_table_lookup(sup->held, w->key);
+        bool is_extra = false;
+
+        for (guint j = 0; extra && j < extra->len; j++)
+            is_extra |= strcmp(((QvLockWant *)extra->pdata[j])->key, w->key) == 0;
+        /* paused: the guest's own leases wait for the resume; what a job
+         * is about to write is taken now */
+        if (sup->locks_released && !is_extra)
+            continue;
+        if (!have || !qv_lock_want_equal(w, have))
+            g_ptr_array_add(take, qv_lock_want_copy(w));
+    }
+    /* a lease whose mode changes is let go first: the new lock would
+     * conflict with the old one */
+    if (!release_wants(sup, drop, NULL, error))
+        return false;
+    if (acquire_wants(sup, take, NULL, &err))
+        return true;
+    /* leave the changed leases as they were */
+    if (!acquire_wants(sup, back, NULL, NULL))
+        g_printerr("domain '%s': could not take back the leases it let go\n", sup->files->name);
+    g_propagate_error(error, g_steal_pointer(&err));
+    return false;
+}
+
+bool
+qv_sup_locks_acquire_all(QvSupervisor *sup, GError **error)
+{
+    g_autoptr(GPtrArray) want = NULL;
+    g_autoptr(GPtrArray) take = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+
+    if (!sup->locks || !sup->live)
+        return true;
+    want = desired(sup, NULL);
+    for (guint i = 0; i < want->len; i++) {
+        QvLockWant *w = want->pdata[i];
+
+        if (!g_hash_table_contains(sup->held, w->key))
+            g_ptr_array_add(take, qv_lock_want_copy(w));
+    }
+    if (!acquire_wants(sup, take, sup->lock_state, error))
+        return false;
+    sup->locks_released = false;
+    g_clear_pointer(&sup->lock_state, g_free);
+    qv_sup_locks_save(sup);
+    return true;
+}
+
+bool
+qv_sup_locks_acquire_early(QvSupervisor *sup, GError **error)
+{
+    if (!sup->locks || !qv_lock_manager_before_exec(sup->locks))
+        return true;
+    return qv_sup_locks_acquire_all(sup, error);
+}
+
+void
+qv_sup_locks_release_all(QvSupervisor *sup)
+{
+    g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *state = NULL;
+    GHashTableIter it;
+    gpointer val;
+
+    if (!sup->locks || sup->locks_released)
+        return;
+    g_hash_table_iter_init(&it, sup->held);
+    while (g_hash_table_iter_next(&it, NULL, &val))
+        g_ptr_array_add(drop, qv_lock_want_copy(val));
+    if (!release_wants(sup, drop, &state, &err))
+        g_printerr("domain '%s': letting go of the leases on pause: %s\n", sup->files->name,
+                   err->message);
+    sup->locks_released = true;
+    g_free(sup->lock_state);
+    sup->lock_state = g_steal_pointer(&state);
+    qv_sup_locks_save(sup);
+}
+
+void
+qv_sup_locks_qemu_gone(QvSupervisor *sup)
+{
+    g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(QvLockObject) obj = NULL;
+    GHashTableIter it;
+    gpointer val;
+
+    if (!sup->locks)
+        return;
+    /* our own copies would keep the lock files busy */
+    g_hash_table_remove_all(sup->pending_fds);
+    g_hash_table_iter_init(&it, sup->held);
+    while (g_hash_table_iter_next(&it, NULL, &val))
+        g_ptr_array_add(drop, qv_lock_want_copy(val));
+    /* pid 0: the process is gone, its locks with it; only what the
+     * driver keeps beside them (lockd's lock files) is tidied */
+    if (drop->len && (obj = object_with(sup, drop, 0, NULL)))
+        qv_lock_object_release(obj, NULL, 0, NULL);
+    g_hash_table_remove_all(sup->held);
+    g_hash_table_remove_all(sup->lock_fds);
+}
+
+/* A new supervisor: what the last one recorded, checked against what
+ * QEMU holds.  Nothing is taken or let go here: a lease recorded but not
+ * held (the last supervisor died before QEMU got it) is forgotten, and
+ * the next resume takes it */
+void
+qv_sup_locks_reattach(QvSupervisor *sup)
+{
+    g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    guint lost = 0;
+    GHashTableIter it;
+    gpointer val;
+
+    if (!sup->locks)
+        return;
+    if (!locks_load(sup)) {
+        /* started by a qvirt without leases: it holds none of ours */
+        sup->locks_released = sup->rt && sup->rt->state != QV_GUEST_RUNNING;
+        qv_sup_locks_save(sup);
+        return;
+    }
+    g_hash_table_iter_init(&it, sup->held);
+    while (g_hash_table_iter_next(&it, NULL, &val))
+        g_ptr_array_add(held, qv_lock_want_copy(val));
+    for (guint i = 0; i < held->len; i++) {
+        QvLockWant *w = held->pdata[i];
+        g_autoptr(GPtrArray) one = g_ptr_array_new();
+        g_autoptr(QvLockObject) obj = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autofree char *state = NULL;
+
+        g_ptr_array_add(one, w);
+        if (!(obj = object_with(sup, one, sup->qemu_pid, &err)) ||
+            !qv_lock_object_inquire(obj, &state, &err)) {
+            g_printerr("domain '%s': cannot inquire %s: %s\n", sup->files->name, w->what,
+                       err->message);
+            continue;
+        }
+        /* a driver that tells nothing (nop) is trusted */
+        if (!state && strcmp(qv_lock_manager_name(sup->locks), "nop") != 0) {
+            g_printerr("domain '%s': QEMU does not hold %s; it is taken again before the guest "
+                       "runs\n", sup->files->name, w->what);
+            g_hash_table_remove(sup->held, w->key);
+            g_hash_table_remove(sup->lock_fds, w->key);
+            lost++;
+        }
+    }
+    if (lost && sup->rt && sup->rt->state != QV_GUEST_RUNNING)
+        sup->locks_released = true;
+    g_printerr("domain '%s': QEMU holds %u lease%s\n", sup->files->name,
+               g_hash_table_size(sup->held), g_hash_table_size(sup->held) == 1 ? "" : "s");
+    qv_sup_locks_save(sup);
+}
+
+json_object *
+qv_sup_locks_status(QvSupervisor *sup, GError **error)
+{
+    json_object *leases = json_object_new_array();
+    g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(QvLockObject) obj = NULL;
+    g_autofree char *state = NULL;
+    GHashTableIter it;
+    gpointer key, val;
+
+    g_hash_table_iter_init(&it, sup->held);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        g_ptr_array_add(held, qv_lock_want_copy(val));
+        json_object_array_add(leases, want_to_json(key, val, g_hash_table_lookup(sup->lock_fds, key)));
+    }
+    if (held->len && (obj = object_with(sup, held, sup->qemu_pid, NULL)))
+        qv_lock_object_inquire(obj, &state, NULL);
+    return qv_json_new(error, "s:driver", qv_lock_manager_name(sup->locks),
+                       "s:host", g_get_host_name(), "U:qemu_pid", (uint64_t)sup->qemu_pid,
+                       "b:released", sup->locks_released, "S:state", state,
+                       "a:leases", &leases, NULL);
+}
