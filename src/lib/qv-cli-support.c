@@ -12,6 +12,7 @@
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
 #include "util/qv-error.h"
+#include "util/qv-json.h"
 #include "util/qv-file.h"
 
 #define QV_MAX_XML_SIZE (64 * 1024 * 1024)
@@ -91,6 +92,17 @@ qv_cli_lease_count(QvirtDomain *dom, GError **error)
     g_autoptr(QvDomainDef) def = qv_conn_lookup(dom->conn->conn, dom->name, error);
 
     return def ? (int)def->nleases : -1;
+}
+
+char *
+qv_cli_lock_status(QvirtDomain *dom, GError **error)
+{
+    g_autoptr(json_object) ret = NULL;
+
+    if (!qv_ctl_call(dom->conn->conn, dom->name, QV_CTL_LOCK_STATUS, NULL, 30000, &ret, error))
+        return NULL;
+    return g_strdup(json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_SPACED));
 }
 
 int

@@ -52,6 +52,12 @@ char *qv_cli_events_path(QvirtDomain *dom);
 /* The number of <lease>s of the stored definition, or -1 */
 int qv_cli_lease_count(QvirtDomain *dom, GError **error);
 
+/* The leases the QEMU of running domain @dom holds, as its supervisor
+ * tells them: a JSON object (new string) with driver, host, qemu_pid,
+ * released (paused: none held), state and leases [{key, what, mode,
+ * fd, ...}] */
+char *qv_cli_lock_status(QvirtDomain *dom, GError **error);
+
 /*
  * The supervisor of domain @name (`qvirt __supervise`): @mode "start" or
  * "reattach"; the report goes to @report_fd.  Returns the process's exit

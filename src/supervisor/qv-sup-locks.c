@@ -187,6 +187,7 @@ want_from_json(json_object *o)
     const char *key = NULL, *what = NULL, *type = NULL, *name = NULL;
     const char *lockspace = NULL, *path = NULL;
     uint64_t offset = 0, flags = 0;
+    bool found;
     QvLockWant *w;
 
     if (!qv_json_get_string(o, "key", &key, NULL) || !key ||
@@ -196,8 +197,8 @@ want_from_json(json_object *o)
     qv_json_get_string(o, "what", &what, NULL);
     qv_json_get_string(o, "lockspace", &lockspace, NULL);
     qv_json_get_string(o, "path", &path, NULL);
-    qv_json_get_uint64(o, "offset", &offset, NULL, NULL);
-    qv_json_get_uint64(o, "flags", &flags, NULL, NULL);
+    qv_json_get_uint64(o, "offset", &offset, &found, NULL);
+    qv_json_get_uint64(o, "flags", &flags, &found, NULL);
     if (strcmp(type, "lease") == 0) {
         QvLeaseDef lease = { (char *)lockspace, (char *)name, (char *)path, offset, true };
 
@@ -223,11 +224,14 @@ locks_load(QvSupervisor *sup)
     g_autoptr(json_object) o = NULL;
     json_object *held = NULL, *b = NULL;
     const char *state = NULL;
+    uint64_t seq = 0;
+    bool found;
 
     if (!g_file_get_contents(sup->files->locks, &data, NULL, NULL) ||
         !(o = qv_json_parse_object(data, NULL)))
         return false;
-    qv_json_get_uint64(o, "seq", (uint64_t *)&sup->lock_seq, NULL, NULL);
+    qv_json_get_uint64(o, "seq", &seq, &found, NULL);
+    sup->lock_seq = seq;
     if (json_object_object_get_ex(o, "released", &b))
         sup->locks_released = json_object_get_boolean(b);
     if (qv_json_get_string(o, "state", &state, NULL) && state)

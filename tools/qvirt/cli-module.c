@@ -19,6 +19,7 @@ static const struct {
     { "qv_conf_commands", "qv_conf_ncommands" },
     { "qv_guest_commands", "qv_guest_ncommands" },
     { "qv_block_commands", "qv_block_ncommands" },
+    { "qv_lock_commands", "qv_lock_ncommands" },
 };
 
 static GPtrArray *module_cmds;
