@@ -55,16 +55,19 @@ typedef struct {
     QvSanlockConfig sanlock;
 } QvLockConfig;
 
-/* Read the three files from @config_dir (each may be missing).  Every
+/* Read the three files from @config_dir (each may be missing, as may
+ * the folder; a file that cannot be read is an error naming it).  Every
  * file present is checked, not only the chosen manager's, so that a
- * mistake is found before the day it is used. */
+ * mistake is found before the day it is used.  Messages name the file
+ * by its full path. */
 QvLockConfig *qv_lock_config_load(const char *config_dir, GError **error);
 void qv_lock_config_free(QvLockConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvLockConfig, qv_lock_config_free)
 
-/* The same from one document's text (@origin names it in messages),
- * for one file: "qemu.conf", "qemu-lockd.conf" or "qemu-sanlock.conf"
- * (for tests and the fuzzer); @cfg holds the defaults beforehand */
+/* The same from one document's text (@len bytes, no NUL needed; @origin
+ * names it in messages), for one file: "qemu.conf", "qemu-lockd.conf" or
+ * "qemu-sanlock.conf" (for tests and the fuzzer); @cfg holds the defaults
+ * beforehand, and is left as it was when the text has an error */
 bool qv_lock_config_parse(QvLockConfig *cfg, const char *file, const char *text,
                           size_t len, const char *origin, GError **error);
 
