@@ -16,7 +16,6 @@
 #include "qvirt-cli.h"
 #include "lib/qv-cli-support.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 static const QvCommand qv_cmd_start, qv_cmd_destroy, qv_cmd_shutdown,
     qv_cmd_suspend, qv_cmd_resume, qv_cmd_domstate, qv_cmd_domblkinfo,

@@ -8,7 +8,11 @@
 #pragma once
 
 #include <glib.h>
+#include <json-c/json.h>
 #include <stdbool.h>
+
+/* for the commands that print JSON */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 typedef struct {
     const char *name;
