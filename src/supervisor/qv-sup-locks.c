@@ -260,8 +260,10 @@ qv_sup_locks_open(QvSupervisor *sup, GError **error)
     g_autoptr(QvLockConfig) cfg = NULL;
 
     if (!(cfg = qv_lock_config_load(sup->conn->paths->config_dir, error)) ||
-        !(sup->locks = qv_lock_manager_open(cfg, error)))
+        !(sup->locks = qv_lock_manager_open(cfg, error))) {
+        g_prefix_error(error, "domain '%s': the lock manager: ", sup->files->name);
         return false;
+    }
     sup->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                       (GDestroyNotify)qv_lock_want_free);
     sup->lock_fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
