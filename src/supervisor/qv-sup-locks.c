@@ -53,37 +53,17 @@ lock_process(QvSupervisor *sup, pid_t pid)
 
 /* ---- the fds QEMU holds for lockd ---- */
 
+/* A driver's fd waits here until it is handed over with the others */
 static bool
 give_fd(void *opaque, const char *resource, int fd, GError **error)
 {
     QvSupervisor *sup = opaque;
-    g_autofree char *name = NULL;
-    json_object *args;
-    g_autoptr(GError) err = NULL;
+    int old = GPOINTER_TO_INT(g_hash_table_lookup(sup->pending_fds, resource)) - 1;
 
-    /* taken before QEMU exists: kept until it can have it */
-    if (!sup->qmp) {
-        int old = GPOINTER_TO_INT(g_hash_table_lookup(sup->pending_fds, resource)) - 1;
-
-        if (old >= 0)
-            close(old);
-        g_hash_table_replace(sup->pending_fds, g_strdup(resource), GINT_TO_POINTER(fd + 1));
-        return true;
-    }
-    name = g_strdup_printf("qvirt-lock-%" G_GUINT64_FORMAT, ++sup->lock_seq);
-    args = qv_json_new(NULL, "s:fdname", name, NULL);
-
-    /* recorded first: a supervisor killed right after the getfd still
-     * leaves the name behind for its successor */
-    g_hash_table_replace(sup->lock_fds, g_strdup(resource), g_strdup(name));
-    qv_sup_locks_save(sup);
-    if (qv_qmp_command_sync_fd(sup->qmp, "getfd", &args, fd, QV_QMP_TIMEOUT_MS, NULL, &err))
-        return true;
-    g_hash_table_remove(sup->lock_fds, resource);
-    qv_sup_locks_save(sup);
-    g_propagate_prefixed_error(error, g_steal_pointer(&err),
-                               "cannot hand the lock of '%s' to QEMU: ", resource);
-    return false;
+    if (old >= 0)
+        close(old);
+    g_hash_table_replace(sup->pending_fds, g_strdup(resource), GINT_TO_POINTER(fd + 1));
+    return true;
 }
 
 static void
@@ -92,22 +72,74 @@ close_pending(gpointer fd)
     close(GPOINTER_TO_INT(fd) - 1);
 }
 
+typedef struct {
+    QvSupervisor *sup;
+    char *resource;
+    guint *left;
+    GError **first;
+} GetfdCall;
+
+static void
+getfd_done(QvQmp *qmp, json_object *ret, const GError *err, gpointer opaque)
+{
+    GetfdCall *c = opaque;
+
+    if (err) {
+        g_hash_table_remove(c->sup->lock_fds, c->resource);
+        if (!*c->first)
+            *c->first = g_error_new(err->domain, err->code,
+                                    "cannot hand the lock of '%s' to QEMU: %s", c->resource,
+                                    err->message);
+    }
+    (*c->left)--;
+    g_free(c->resource);
+    g_free(c);
+}
+
+/*
+ * Every fd waiting is given to QEMU with getfd, each under a name never
+ * used before (getfd with a name in use would close the old fd, and its
+ * lock with it).  The names are recorded first, so that a supervisor
+ * killed meanwhile leaves them to its successor; the getfds go out
+ * together and are answered together.
+ */
 bool
 qv_sup_locks_hand_over(QvSupervisor *sup, GError **error)
 {
+    g_autoptr(GError) first = NULL;
     GHashTableIter it;
     gpointer key, val;
+    guint left = 0;
 
-    if (!sup->pending_fds)
+    if (!sup->pending_fds || !g_hash_table_size(sup->pending_fds) || !sup->qmp)
         return true;
     g_hash_table_iter_init(&it, sup->pending_fds);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_hash_table_replace(sup->lock_fds, g_strdup(key),
+                             g_strdup_printf("qvirt-lock-%" G_GUINT64_FORMAT, ++sup->lock_seq));
+    qv_sup_locks_save(sup);
+    g_hash_table_iter_init(&it, sup->pending_fds);
     while (g_hash_table_iter_next(&it, &key, &val)) {
-        g_autofree char *resource = g_strdup(key);
+        GetfdCall *c = g_new0(GetfdCall, 1);
+        const char *name = g_hash_table_lookup(sup->lock_fds, key);
 
+        c->sup = sup;
+        c->resource = g_strdup(key);
+        c->left = &left;
+        c->first = &first;
+        left++;
+        qv_qmp_command_fd(sup->qmp, "getfd", qv_json_new(NULL, "s:fdname", name, NULL),
+                          GPOINTER_TO_INT(val) - 1, QV_QMP_TIMEOUT_MS, getfd_done, c);
+        /* the QMP client owns the fd now */
         g_hash_table_iter_steal(&it);
         g_free(key);
-        if (!give_fd(sup, resource, GPOINTER_TO_INT(val) - 1, error))
-            return false;
+    }
+    while (left > 0)
+        g_main_context_iteration(sup->ctx, TRUE);
+    qv_sup_locks_save(sup);
+    if (first) {
+        g_propagate_error(error, g_steal_pointer(&first));
+        return false;
     }
     return true;
 }
@@ -177,7 +209,7 @@ qv_sup_locks_save(QvSupervisor *sup)
                     "b:released", sup->locks_released, "S:state", sup->lock_state,
                     "U:seq", sup->lock_seq, "a:held", &held, NULL);
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-    if (!qv_file_write_atomic(sup->files->locks, text, strlen(text), 0600, &err))
+    if (!qv_file_replace(sup->files->locks, text, strlen(text), 0600, &err))
         g_printerr("domain '%s': %s\n", sup->files->name, err->message);
 }
 
@@ -344,6 +376,12 @@ acquire_wants(QvSupervisor *sup, GPtrArray *wants, const char *state, GError **e
         return true;
     if (!(obj = object_with(sup, wants, sup->qemu_pid, error)) ||
         !qv_lock_object_acquire(obj, state, 0, failure_action(sup), error)) {
+        g_prefix_error(error, "domain '%s': ", sup->files->name);
+        return false;
+    }
+    /* lockd's fds go to QEMU now (or, before QEMU runs, once it does) */
+    if (!qv_sup_locks_hand_over(sup, error)) {
+        qv_lock_object_release(obj, NULL, 0, NULL);
         g_prefix_error(error, "domain '%s': ", sup->files->name);
         return false;
     }

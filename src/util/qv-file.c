@@ -55,10 +55,11 @@ qv_file_sync_dir(const char *dir, GError **error)
     return true;
 }
 
-/* Write, sync and close the temporary file @fd; closes @fd in all cases */
+/* Write, sync (when @sync) and close the temporary file @fd; closes @fd
+ * in all cases */
 static bool
 fill_temp(int fd, const char *tmp, const char *data, size_t len, mode_t mode,
-          GError **error)
+          bool sync, GError **error)
 {
     const char *what = "write";
 
@@ -66,7 +67,7 @@ fill_temp(int fd, const char *tmp, const char *data, size_t len, mode_t mode,
         what = "set permissions of";
     else if (!write_all(fd, data, len))
         what = "write";
-    else if (fsync(fd) < 0)
+    else if (sync && fsync(fd) < 0)
         what = "sync";
     else
         what = NULL;
@@ -84,9 +85,9 @@ fill_temp(int fd, const char *tmp, const char *data, size_t len, mode_t mode,
     return true;
 }
 
-bool
-qv_file_write_atomic(const char *path, const char *data, size_t len,
-                     mode_t mode, GError **error)
+static bool
+replace_file(const char *path, const char *data, size_t len, mode_t mode, bool sync,
+             GError **error)
 {
     g_autofree char *dir = g_path_get_dirname(path);
     g_autofree char *base = g_path_get_basename(path);
@@ -97,7 +98,7 @@ qv_file_write_atomic(const char *path, const char *data, size_t len,
         qv_error_set_errno(error, errno, "cannot create a temporary file in '%s' to write '%s'", dir, path);
         return false;
     }
-    if (!fill_temp(fd, tmp, data, len, mode, error)) {
+    if (!fill_temp(fd, tmp, data, len, mode, sync, error)) {
         unlink(tmp);
         return false;
     }
@@ -106,7 +107,21 @@ qv_file_write_atomic(const char *path, const char *data, size_t len,
         unlink(tmp);
         return false;
     }
-    return qv_file_sync_dir(dir, error);
+    return !sync || qv_file_sync_dir(dir, error);
+}
+
+bool
+qv_file_write_atomic(const char *path, const char *data, size_t len,
+                     mode_t mode, GError **error)
+{
+    return replace_file(path, data, len, mode, true, error);
+}
+
+bool
+qv_file_replace(const char *path, const char *data, size_t len, mode_t mode,
+                GError **error)
+{
+    return replace_file(path, data, len, mode, false, error);
 }
 
 int

@@ -22,6 +22,12 @@ G_BEGIN_DECLS
 bool qv_file_write_atomic(const char *path, const char *data, size_t len,
                           mode_t mode, GError **error);
 
+/* The same without the fsyncs, for state that means nothing after the
+ * host goes down (what a running QEMU holds): a reader still sees the
+ * old file or the new one, never a part */
+bool qv_file_replace(const char *path, const char *data, size_t len, mode_t mode,
+                     GError **error);
+
 /*
  * Open (creating it if needed) the lock file @path and flock() it, shared
  * or @exclusive; when !@wait, fail at once if another process holds it.
