@@ -2,7 +2,8 @@
 # Install what is missing, build, and show what qvirt does: a backing
 # chain made with qemu-img, read natively by `qvirt chain` in every view,
 # the errors that protect the host, a domain definition, the guest
-# running and its block jobs.  The setup steps print one line each.
+# running, its block jobs, and the disk leases that keep two guests off
+# one disk.  The setup steps print one line each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -136,6 +137,28 @@ run "$QVIRT" "${ROOT[@]}" blockpull vm1 vda --wait
 run "$QVIRT" "${ROOT[@]}" dumpxml vm1 --inactive
 run "$QVIRT" "${ROOT[@]}" destroy vm1
 run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
+
+say "disk leases (lockd, the default): two guests on one disk; the second is refused before its QEMU opens it"
+qemu-img create -q -f qcow2 shared.qcow2 64M
+for g in web db; do
+    cat > $g.xml <<XML
+<domain type='qemu'><name>$g</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='q35'>hvm</type></os>
+<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='$DEMO/shared.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+XML
+    "$QVIRT" "${ROOT[@]}" define $g.xml >/dev/null
+done
+run "$QVIRT" "${ROOT[@]}" start web
+run "$QVIRT" "${ROOT[@]}" start db
+run "$QVIRT" "${ROOT[@]}" lock-status
+say "paused, a guest holds no lease (as libvirt); resume takes them back first"
+run "$QVIRT" "${ROOT[@]}" suspend web
+run "$QVIRT" "${ROOT[@]}" lock-status web
+run "$QVIRT" "${ROOT[@]}" resume web
+run "$QVIRT" "${ROOT[@]}" destroy web
+run "$QVIRT" "${ROOT[@]}" start db
+run "$QVIRT" "${ROOT[@]}" destroy db
 
 say "a chain of 1,000 layers"
 qemu-img create -q -f qcow2 -o cluster_size=512 l0.qcow2 64M
