@@ -293,6 +293,17 @@ test_suspend_resume(void)
         g_assert_cmpuint(json_object_array_length(leases), ==, 0);
     }
     json_object_put(st);
+    /* a cont sent past qvirt: the guest may not run without its lease,
+     * and is stopped again */
+    qv_ok(&e, NULL, "qemu-monitor-command", "a", "{\"execute\":\"cont\"}");
+    wait_state(&e, "a", "paused (user)");
+    {
+        g_autofree char *log = g_build_filename(e.root, "var/lib/a.supervisor.log", NULL);
+        g_autofree char *text = NULL;
+
+        g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+        assert_contains(text, "it was resumed without its leases, which cannot be taken");
+    }
     qv_ok(&e, NULL, "destroy", "b", NULL);
     qv_ok(&e, NULL, "resume", "a", NULL);
     assert_state(&e, "a", "running (unpaused)");

@@ -70,6 +70,21 @@ record_event(QvSupervisor *sup, const char *name, json_object *data,
     }
 }
 
+/* A guest that runs again without its leases (a `cont` sent past qvirt,
+ * with qemu-monitor-command): they are taken now, or the guest is
+ * stopped again */
+static void
+locks_on_resume(QvSupervisor *sup)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!sup->locks || !sup->locks_released || qv_sup_locks_acquire_all(sup, &err))
+        return;
+    g_printerr("domain '%s': it was resumed without its leases, which cannot be taken: %s; "
+               "stopping it\n", sup->files->name, err->message);
+    qv_qmp_command(sup->qmp, "stop", NULL, QV_QMP_TIMEOUT_MS, NULL, NULL);
+}
+
 void
 qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
                  gint64 seconds, gint64 microseconds, gpointer opaque)
@@ -83,8 +98,10 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
         qv_sup_locks_release_all(sup);
     if (strcmp(name, "STOP") == 0 && sup->rt->state == QV_GUEST_RUNNING)
         set_state(sup, QV_GUEST_PAUSED, "user");
-    else if (strcmp(name, "RESUME") == 0)
+    else if (strcmp(name, "RESUME") == 0) {
         set_state(sup, QV_GUEST_RUNNING, "unpaused");
+        locks_on_resume(sup);
+    }
     else if (strcmp(name, "SHUTDOWN") == 0)
         sup->shutdown_seen = true;
     else if (strcmp(name, "JOB_STATUS_CHANGE") == 0 && data)
