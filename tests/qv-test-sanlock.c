@@ -343,6 +343,7 @@ qv_test_sanlock_agent_start_at(const char *run_dir, void *(*ctx_new)(gpointer da
         close(replies[0]);
         for (guint i = 0; agent_fds && i < agent_fds->len; i++)
             close(g_array_index(agent_fds, int, i));
+        g_free(a);              /* the test process's handle */
         agent_main(run_dir, calls[0], replies[1], ctx_new, ctx_free, data);
     }
     close(calls[0]);
@@ -365,7 +366,11 @@ qv_test_sanlock_agent_pid(const QvTestSanlockAgent *a)
 void
 qv_test_sanlock_agent_send(QvTestSanlockAgent *a, QvTestSanlockFunc fn, const char *arg)
 {
-    CallHeader hdr = { .fn = fn, .len = arg ? (guint32)strlen(arg) : 0 };
+    CallHeader hdr;
+
+    memset(&hdr, 0, sizeof(hdr));   /* no uninitialized padding on the wire */
+    hdr.fn = fn;
+    hdr.len = arg ? (guint32)strlen(arg) : 0;
 
     g_assert_true(write_full(a->to, &hdr, sizeof(hdr)));
     g_assert_true(write_full(a->to, arg ? arg : "", hdr.len));

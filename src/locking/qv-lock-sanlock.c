@@ -435,9 +435,15 @@ acquire_error(QvLockObject *obj, struct sanlk_resource **args, int n, int rv, GE
         }
         holders = qv_sanlock_resource_holders(args[i]);
         if (holders && is_conflict(rv)) {
-            qv_sanlock_set_error(error, QV_ERR_LOCK_CONFLICT, rv,
-                                 "cannot acquire the sanlock lease of %s of guest '%s' (%s): %s",
-                                 what, guest, desc, holders);
+            /* sanlock's own text for these is errno's, which misleads */
+            if (rv == -EEXIST || rv == -EAGAIN)
+                g_set_error(error, QV_ERROR, QV_ERR_LOCK_CONFLICT,
+                            "cannot acquire the sanlock lease of %s of guest '%s' (%s): %s, among them another process of this host (%d)",
+                            what, guest, desc, holders, rv);
+            else
+                qv_sanlock_set_error(error, QV_ERR_LOCK_CONFLICT, rv,
+                                     "cannot acquire the sanlock lease of %s of guest '%s' (%s): %s",
+                                     what, guest, desc, holders);
             return;
         }
     }

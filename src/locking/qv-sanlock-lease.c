@@ -358,6 +358,23 @@ check_joined(struct sanlk_lockspace *ls, GError **error)
     return false;
 }
 
+/* What to do about a failed join */
+static const char *
+join_hint(int rv)
+{
+    switch (rv) {
+    case SANLK_HOSTID_BUSY:
+        return "another host uses that host_id: give each host sharing the folder its own host_id in qemu-sanlock.conf";
+    case -EINVAL:
+        return "the sanlock daemon may be in the lockspace with another host_id already, or the host_id is out of range";
+    case -ENOENT:
+    case -ECONNREFUSED:
+        return "is the sanlock daemon running?";
+    default:
+        return "check the sanlock daemon's log";
+    }
+}
+
 bool
 qv_sanlock_setup_lockspace(const QvSanlockConfig *cfg, QvSanlockJoin *how, GError **error)
 {
@@ -409,7 +426,7 @@ qv_sanlock_setup_lockspace(const QvSanlockConfig *cfg, QvSanlockJoin *how, GErro
         break;
     }
     qv_sanlock_set_error(error, rv == SANLK_HOSTID_BUSY ? QV_ERR_LOCK_CONFLICT : QV_ERR_IO, rv,
-                         "cannot join sanlock lockspace '%s' ('%s') with host_id %u (is host_id unique among the hosts sharing the folder, and the sanlock daemon running?)",
-                         QV_SANLOCK_DISKS_LOCKSPACE, path, cfg->host_id);
+                         "cannot join sanlock lockspace '%s' ('%s') with host_id %u (%s)",
+                         QV_SANLOCK_DISKS_LOCKSPACE, path, cfg->host_id, join_hint(rv));
     return false;
 }
