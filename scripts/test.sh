@@ -23,7 +23,7 @@ setup() {  # setup DIR ARGS...: configure, or reconfigure a valid tree
     fi
 }
 
-setup build -Dwerror=true
+setup build -Dwerror=true -Dsanlock=enabled
 meson compile -C build
 
 echo "== tests"

@@ -8,6 +8,11 @@
 
 #include "lib/qv-api-priv.h"
 #include "lib/qv-launch.h"
+#include "locking/qv-lock-config.h"
+#include "qvirt-config.h"
+#if QVIRT_WITH_SANLOCK
+#include "locking/qv-lock-sanlock.h"
+#endif
 #include "qemu/qv-qemu-validate.h"
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
@@ -103,6 +108,29 @@ qv_cli_lock_status(QvirtDomain *dom, GError **error)
         return NULL;
     return g_strdup(json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PRETTY |
                                                    JSON_C_TO_STRING_SPACED));
+}
+
+bool
+qv_cli_sanlock_cleanup(QvirtConnect *conn, bool dry_run, char ***removed, char ***kept,
+                       GError **error)
+{
+#if QVIRT_WITH_SANLOCK
+    g_autoptr(QvLockConfig) cfg = qv_lock_config_load(conn->conn->paths->config_dir, error);
+    g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) stay = g_ptr_array_new_with_free_func(g_free);
+
+    if (!cfg || !qv_sanlock_cleanup(&cfg->sanlock, dry_run, gone, stay, error))
+        return false;
+    g_ptr_array_add(gone, NULL);
+    g_ptr_array_add(stay, NULL);
+    *removed = (char **)g_ptr_array_steal(gone, NULL);
+    *kept = (char **)g_ptr_array_steal(stay, NULL);
+    return true;
+#else
+    g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
+                "sanlock-cleanup: this qvirt is built without sanlock (-Dsanlock=enabled)");
+    return false;
+#endif
 }
 
 int

@@ -59,6 +59,16 @@ int qv_cli_lease_count(QvirtDomain *dom, GError **error);
 char *qv_cli_lock_status(QvirtDomain *dom, GError **error);
 
 /*
+ * virt-sanlock-cleanup for the lease folder of @conn's qemu-sanlock.conf:
+ * every lease no host holds is removed (taken, then unlinked while
+ * held); with @dry_run none is.  *@removed and *@kept (NULL-terminated,
+ * g_strfreev) get the lease files.  An error when qvirt is built
+ * without sanlock.
+ */
+bool qv_cli_sanlock_cleanup(QvirtConnect *conn, bool dry_run, char ***removed,
+                            char ***kept, GError **error);
+
+/*
  * The supervisor of domain @name (`qvirt __supervise`): @mode "start" or
  * "reattach"; the report goes to @report_fd.  Returns the process's exit
  * status, or -1 with @error set when the arguments are wrong.

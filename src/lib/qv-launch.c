@@ -64,16 +64,7 @@ supervisor_exe(GError **error)
 static char *
 conn_root(const QvConn *conn)
 {
-    g_autofree char *dir = g_path_get_dirname(conn->paths->run_dir);
-    g_autofree char *etc = g_build_filename(dir, "etc", NULL);
-    g_autofree char *lib = g_build_filename(dir, "var", "lib", NULL);
-    g_autofree char *run = g_build_filename(dir, "run", NULL);
-
-    if (strcmp(etc, conn->paths->config_dir) == 0 &&
-        strcmp(lib, conn->paths->state_dir) == 0 &&
-        strcmp(run, conn->paths->run_dir) == 0)
-        return g_steal_pointer(&dir);
-    return NULL;
+    return qv_paths_root(conn->paths);
 }
 
 static GPtrArray *

@@ -229,6 +229,9 @@ struct QvLockManager {
 static const QvLockDriver *const builtin[] = {
     &qv_lock_driver_nop,
     &qv_lock_driver_lockd,
+#if QVIRT_WITH_SANLOCK
+    &qv_lock_driver_sanlock,
+#endif
 };
 
 const QvLockDriver *

@@ -35,6 +35,8 @@
 #include "util/qv-json-build.h"
 #include "supervisor/qv-supervisor-priv.h"
 
+static QvLockFailureAction failure_action(QvSupervisor *sup);
+
 static QvLockProcess
 lock_process(QvSupervisor *sup, pid_t pid)
 {
@@ -303,7 +305,16 @@ qv_sup_locks_open(QvSupervisor *sup, GError **error)
     sup->lock_owner.give_fd = give_fd;
     sup->lock_owner.take_fd = take_fd;
     sup->lock_owner.opaque = sup;
-    sup->lock_uri = g_strdup_printf("qvirt:///%s", sup->conn->paths->config_dir);
+    {
+        g_autofree char *root = qv_paths_root(sup->conn->paths);
+
+        /* how sanlock's killpath reaches this guest again */
+        sup->lock_uri = root ? g_strdup_printf("qvirt://%s", root) : NULL;
+    }
+    /* sanlock's hosts are told apart by their host_id */
+    sup->lock_host = cfg->manager == QV_LOCK_MANAGER_SANLOCK ?
+                     g_strdup_printf("%s (host_id %u)", g_get_host_name(), cfg->sanlock.host_id) :
+                     g_strdup(g_get_host_name());
     /* nothing is held before QEMU runs its first cycle */
     sup->locks_released = true;
     return true;
@@ -319,6 +330,7 @@ qv_sup_locks_close(QvSupervisor *sup)
     g_clear_pointer(&sup->pending_fds, g_hash_table_unref);
     g_clear_pointer(&sup->lock_state, g_free);
     g_clear_pointer(&sup->lock_uri, g_free);
+    g_clear_pointer(&sup->lock_host, g_free);
 }
 
 bool
@@ -333,6 +345,14 @@ qv_sup_locks_prepare_spawn(QvSupervisor *sup, GError **error)
     for (guint i = 0; i < wants->len; i++) {
         if (!qv_lock_object_add(sup->reg_obj, wants->pdata[i], error))
             return false;
+    }
+    /* what the child's registration needs is prepared here, before the
+     * fork (sanlock's killpath for <on_lockfailure>): nothing is taken */
+    if (!qv_lock_object_acquire(sup->reg_obj, NULL,
+                                QV_LOCK_ACQUIRE_REGISTER_ONLY | QV_LOCK_ACQUIRE_RESTRICT,
+                                failure_action(sup), error)) {
+        g_prefix_error(error, "domain '%s': ", sup->files->name);
+        return false;
     }
     return true;
 }
@@ -652,7 +672,7 @@ qv_sup_locks_status(QvSupervisor *sup, GError **error)
     if (held->len && (obj = object_with(sup, held, sup->qemu_pid, NULL)))
         qv_lock_object_inquire(obj, &state, NULL);
     return qv_json_new(error, "s:driver", qv_lock_manager_name(sup->locks),
-                       "s:host", g_get_host_name(), "U:qemu_pid", (uint64_t)sup->qemu_pid,
+                       "s:host", sup->lock_host, "U:qemu_pid", (uint64_t)sup->qemu_pid,
                        "b:released", sup->locks_released, "S:state", state,
                        "a:leases", &leases, NULL);
 }

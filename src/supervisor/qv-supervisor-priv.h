@@ -78,6 +78,7 @@ typedef struct {
     char *lock_state;            /* what the release on pause gave back */
     bool locks_released;         /* paused (or not started): nothing held for the guest */
     char *lock_uri;
+    char *lock_host;             /* this host, as lock-status names it */
     QvLockOwner lock_owner;
     QvLockObject *reg_obj;       /* registers QEMU's process in the child */
 

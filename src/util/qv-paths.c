@@ -3,6 +3,8 @@
  */
 #include "util/qv-paths.h"
 
+#include <string.h>
+
 #include <unistd.h>
 
 #include "util/qv-error.h"
@@ -81,4 +83,18 @@ qv_paths_free(QvPaths *paths)
     g_free(paths->state_dir);
     g_free(paths->run_dir);
     g_free(paths);
+}
+
+char *
+qv_paths_root(const QvPaths *paths)
+{
+    g_autofree char *dir = g_path_get_dirname(paths->run_dir);
+    g_autofree char *etc = g_build_filename(dir, "etc", NULL);
+    g_autofree char *lib = g_build_filename(dir, "var", "lib", NULL);
+    g_autofree char *run = g_build_filename(dir, "run", NULL);
+
+    if (strcmp(etc, paths->config_dir) == 0 && strcmp(lib, paths->state_dir) == 0 &&
+        strcmp(run, paths->run_dir) == 0)
+        return g_steal_pointer(&dir);
+    return NULL;
 }

@@ -23,6 +23,10 @@ typedef struct {
  * from the current folder.  Nothing is created. */
 QvPaths *qv_paths_new(const char *root, GError **error);
 void qv_paths_free(QvPaths *paths);
+
+/* The root folder @paths live under (new string), or NULL when they are
+ * the defaults (found again from the same environment) */
+char *qv_paths_root(const QvPaths *paths);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvPaths, qv_paths_free)
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /*
- * cmd-lock: the leases of running domains: lock-status.
+ * cmd-lock: disk leases: lock-status (what running domains hold) and
+ * sanlock-cleanup (virt-sanlock-cleanup).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 extern const QvCommand *const qv_lock_commands[];
 extern const size_t qv_lock_ncommands;
 
-static const QvCommand qv_cmd_lock_status;
+static const QvCommand qv_cmd_lock_status, qv_cmd_sanlock_cleanup;
 
 static const char *
 str_of(json_object *o, const char *key)
@@ -119,6 +120,38 @@ run_lock_status(int argc, char **argv, GError **error)
     return rc;
 }
 
+static int
+run_sanlock_cleanup(int argc, char **argv, GError **error)
+{
+    gboolean dry_run = FALSE;
+    const GOptionEntry entries[] = {
+        { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "say what would be removed, remove nothing", NULL },
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(QvirtConnect) conn = NULL;
+    g_auto(GStrv) removed = NULL;
+    g_auto(GStrv) kept = NULL;
+    bool help_shown;
+
+    if (!qv_cli_parse(&qv_cmd_sanlock_cleanup, entries, &argc, &argv, 0, 0, &help_shown, error))
+        return help_shown ? 0 : 1;
+    if (!(conn = qvirt_connect_open(qv_cli_root, error)) ||
+        !qv_cli_sanlock_cleanup(conn, dry_run, &removed, &kept, error))
+        return 1;
+    for (size_t i = 0; removed[i]; i++)
+        printf("%s %s\n", dry_run ? "idle (would remove)" : "removed", removed[i]);
+    for (size_t i = 0; kept[i]; i++)
+        printf("kept %s\n", kept[i]);
+    return 0;
+}
+
+static const QvCommand qv_cmd_sanlock_cleanup = {
+    .name = "sanlock-cleanup", .args = "[--dry-run]",
+    .summary = "remove the sanlock lease files no host holds",
+    .help = "virt-sanlock-cleanup for qemu-sanlock.conf's disk_lease_dir: each lease file no host holds is removed while this command holds its lease, so that no host can be using it meanwhile; a lease any host holds is kept. --dry-run checks the same way and removes nothing. Needs the host's sanlock daemon and host_id.",
+    .run = run_sanlock_cleanup,
+};
+
 static const QvCommand qv_cmd_lock_status = {
     .name = "lock-status", .args = "[DOMAIN] [--json]",
     .summary = "show the disk leases running domains hold",
@@ -129,5 +162,6 @@ static const QvCommand qv_cmd_lock_status = {
 /* Merged by the module into its command table */
 const QvCommand *const qv_lock_commands[] = {
     &qv_cmd_lock_status,
+    &qv_cmd_sanlock_cleanup,
 };
 const size_t qv_lock_ncommands = G_N_ELEMENTS(qv_lock_commands);
