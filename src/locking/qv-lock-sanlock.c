@@ -18,7 +18,8 @@
  *   other processes acting for QEMU's pid.  The RESTRICT flag of
  *   acquire is therefore accepted and has nothing left to do.
  * - the killpath is this host's qvirt executable ($QVIRT_BIN when set
- *   at init, else the installed one) run by the daemon's helper as
+ *   at init, else the running one when it is qvirt, else the installed
+ *   one) run by the daemon's helper as
  *   `qvirt [--root ROOT] destroy NAME --grace 0` (poweroff) or
  *   `qvirt [--root ROOT] suspend NAME` (pause), ROOT from proc.uri
  *   "qvirt:///ROOT"; its argv is made in the parent by acquire with
@@ -95,7 +96,18 @@ drv_init(const QvLockConfig *cfg, GError **error)
     drv.cfg.disk_lease_dir = g_strdup(c->disk_lease_dir ? c->disk_lease_dir : "/var/lib/libvirt/sanlock");
     drv.cfg.user = g_strdup(c->user);
     drv.cfg.group = g_strdup(c->group);
-    drv.qvirt_bin = g_strdup(bin && *bin ? bin : QVIRT_BINDIR "/qvirt");
+    drv.qvirt_bin = g_strdup(bin && *bin ? bin : NULL);
+    /* the supervisor is the qvirt executable (run as __supervise, or a
+     * fork of the CLI): the same one reaches the guest again */
+    if (!drv.qvirt_bin) {
+        g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+        g_autofree char *base = self ? g_path_get_basename(self) : NULL;
+
+        if (base && strcmp(base, "qvirt") == 0)
+            drv.qvirt_bin = g_steal_pointer(&self);
+    }
+    if (!drv.qvirt_bin)
+        drv.qvirt_bin = g_strdup(QVIRT_BINDIR "/qvirt");
     if (c->auto_disk_leases && !qv_sanlock_setup_lockspace(&drv.cfg, NULL, error)) {
         drv_deinit();
         return false;
