@@ -9,9 +9,11 @@
 
 #include "util/qv-error.h"
 #include "util/qv-json.h"
+#include "util/qv-json-build.h"
 #include "qv-test-util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -343,6 +345,67 @@ test_qemu_async_many(Fx *fx, gconstpointer data)
     g_assert_true(json_object_is_type(r[3].ret, json_type_array));
     for (size_t i = 0; i < G_N_ELEMENTS(r); i++)
         reply_clear(&r[i]);
+}
+
+/* How many of QEMU's fds are open on @path */
+static int
+qemu_fds_on(Fx *fx, const char *path)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d/fd", (int)fx->pid);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *ent;
+    int n = 0;
+
+    g_assert_nonnull(d);
+    while ((ent = g_dir_read_name(d))) {
+        g_autofree char *link = g_build_filename(dir, ent, NULL);
+        g_autofree char *target = g_file_read_link(link, NULL);
+
+        n += target && strcmp(target, path) == 0;
+    }
+    return n;
+}
+
+/* fds passed with commands (SCM_RIGHTS), several in flight at once, each
+ * reaching QEMU with its own getfd; closefd lets them go */
+static void
+test_qemu_getfd(Fx *fx, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(fx->dir, "passed", NULL);
+    Reply r = { 0 };
+
+    g_assert_true(g_file_set_contents(path, "", 0, NULL));
+    for (int i = 0; i < 5; i++) {
+        g_autofree char *name = g_strdup_printf("fd%d", i);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        g_assert_cmpint(fd, >=, 0);
+        qv_qmp_command_fd(fx->qmp, "getfd", qv_json_new(NULL, "s:fdname", name, NULL), fd,
+                          DEADLINE_MS, on_reply, &r);
+    }
+    /* a command without an fd between them takes none */
+    qv_qmp_command(fx->qmp, "query-status", NULL, DEADLINE_MS, on_reply, &r);
+    wait_for(fx, &r.done, 6);
+    g_assert_no_error(r.error);
+    g_assert_cmpint(qemu_fds_on(fx, path), ==, 5);
+    for (int i = 0; i < 5; i++) {
+        g_autofree char *name = g_strdup_printf("fd%d", i);
+        json_object *args = qv_json_new(NULL, "s:fdname", name, NULL);
+        g_autoptr(GError) err = NULL;
+
+        g_assert_true(qv_qmp_command_sync(fx->qmp, "closefd", &args, DEADLINE_MS, NULL, &err));
+        g_assert_no_error(err);
+    }
+    g_assert_cmpint(qemu_fds_on(fx, path), ==, 0);
+    /* getfd without an fd is QEMU's error, not a hang */
+    {
+        json_object *args = qv_json_new(NULL, "s:fdname", "none", NULL);
+        g_autoptr(GError) err = NULL;
+
+        g_assert_false(qv_qmp_command_sync(fx->qmp, "getfd", &args, DEADLINE_MS, NULL, &err));
+        g_assert_error(err, QV_ERROR, QV_ERR_INVALID_ARG);
+    }
+    reply_clear(&r);
 }
 
 static void
@@ -758,6 +821,7 @@ main(int argc, char **argv)
     ADD("/qmp/qemu/query-status", fx_setup_qemu, test_qemu_query_status);
     ADD("/qmp/qemu/async-many", fx_setup_qemu, test_qemu_async_many);
     ADD("/qmp/qemu/errors", fx_setup_qemu, test_qemu_errors);
+    ADD("/qmp/qemu/getfd", fx_setup_qemu, test_qemu_getfd);
     ADD("/qmp/qemu/events", fx_setup_qemu, test_qemu_events);
     ADD("/qmp/qemu/killed", fx_setup_qemu, test_qemu_killed);
     ADD("/qmp/fake/timeout", fx_setup_fake, test_fake_timeout);
