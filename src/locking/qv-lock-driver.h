@@ -149,7 +149,8 @@ struct QvLockDriver {
 
     /* In the child between fork and exec: only async-signal-safe work.
      * Returns an fd the child must keep across exec (sanlock's
-     * registration socket), or -1 */
+     * registration socket), -1 when there is none, or -2 when the
+     * registration failed (errno says why): the child must not exec */
     int (*child_register)(QvLockObject *obj);                      /* optional */
 };
 

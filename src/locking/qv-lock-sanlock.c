@@ -242,7 +242,7 @@ drv_child_register(QvLockObject *obj)
 
     if (sock < 0) {
         errno = -sock;
-        return -1;
+        return -2;
     }
     /* the killpath first: a restricted socket takes no more calls */
     if (p->killpath_ready && (rv = sanlock_killpath(sock, 0, p->killpath, p->killargs)) < 0)
@@ -259,7 +259,7 @@ drv_child_register(QvLockObject *obj)
  fail:
     close(sock);
     errno = rv > -200 ? -rv : EPROTO;
-    return -1;
+    return -2;
 }
 
 /* ---- the killpath, made in the parent ---- */
@@ -647,25 +647,39 @@ drv_release_obj(QvLockObject *obj, char **state, unsigned int flags, GError **er
 static bool
 drv_inquire_obj(QvLockObject *obj, char **state, GError **error)
 {
+    SanlockObject *p = obj->priv;
+    struct sanlk_resource **held = NULL;
+    g_autofree struct sanlk_resource **ours = NULL;
+    int nheld = 0, nours = 0;
     char *s = NULL;
-    int count = 0;
     int rv;
 
     *state = NULL;
-    if (obj->proc.pid <= 0)
-        return true;
-    rv = sanlock_inquire(-1, obj->proc.pid, 0, &count, &s);
-    if (rv == -ESRCH)
-        return true;
-    if (rv < 0) {
-        qv_sanlock_set_error(error, QV_ERR_IO, rv,
-                             "cannot ask sanlock what QEMU process %d of guest '%s' holds",
-                             (int)obj->proc.pid, obj->proc.name);
+    if (!inquire_pid(obj, &held, &nheld, error))
         return false;
+    /* the object's own leases only: asked about one disk, the answer is
+     * about that disk, not about whatever else the process holds */
+    ours = g_new0(struct sanlk_resource *, MAX(nheld, 1));
+    for (int i = 0; i < nheld; i++) {
+        for (guint k = 0; k < p->res->len; k++) {
+            if (same_lease(held[i], p->res->pdata[k])) {
+                ours[nours++] = held[i];
+                break;
+            }
+        }
     }
-    if (count > 0 && s && *s)
+    if (nours > 0) {
+        rv = sanlock_args_to_state(nours, ours, &s);
+        if (rv < 0) {
+            qv_sanlock_set_error(error, QV_ERR_INTERNAL, rv,
+                                 "cannot write the sanlock state of guest '%s'", obj->proc.name);
+            free_res_array(held, nheld);
+            return false;
+        }
         *state = g_strdup(s);
-    free(s);
+        free(s);
+    }
+    free_res_array(held, nheld);
     return true;
 }
 

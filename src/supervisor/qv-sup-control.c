@@ -78,7 +78,9 @@ locks_on_resume(QvSupervisor *sup)
 {
     g_autoptr(GError) err = NULL;
 
-    if (!sup->locks || !sup->locks_released || qv_sup_locks_acquire_all(sup, &err))
+    /* during a lease operation its end checks the same */
+    if (!sup->locks || !sup->locks_released || sup->lock_busy ||
+        qv_sup_locks_acquire_all(sup, &err))
         return;
     g_printerr("domain '%s': it was resumed without its leases, which cannot be taken: %s; "
                "stopping it\n", sup->files->name, err->message);
@@ -94,10 +96,11 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
     record_event(sup, name, data, seconds, microseconds);
     /* paused, whatever the cause (suspend, an I/O error): the leases go,
      * as libvirt lets them go, and come back at resume */
-    if (strcmp(name, "STOP") == 0)
+    if (strcmp(name, "STOP") == 0) {
+        if (sup->rt->state == QV_GUEST_RUNNING)
+            set_state(sup, QV_GUEST_PAUSED, "user");
         qv_sup_locks_release_all(sup);
-    if (strcmp(name, "STOP") == 0 && sup->rt->state == QV_GUEST_RUNNING)
-        set_state(sup, QV_GUEST_PAUSED, "user");
+    }
     else if (strcmp(name, "RESUME") == 0) {
         set_state(sup, QV_GUEST_RUNNING, "unpaused");
         locks_on_resume(sup);
@@ -315,6 +318,17 @@ qv_sup_do_domblkinfo(QvSupCall *call)
 void
 qv_sup_do_qmp(QvSupCall *call)
 {
+    /* a guest continues only with its leases, whoever asks */
+    if (strcmp(call->args->execute, "cont") == 0 && call->sup->locks &&
+        call->sup->locks_released) {
+        g_autoptr(GError) err = NULL;
+
+        if (!qv_sup_locks_acquire_all(call->sup, &err)) {
+            g_prefix_error(&err, "domain '%s': cont: ", call->sup->files->name);
+            qv_ctl_reply_error(call->req, err);
+            return;
+        }
+    }
     send_qmp(call, call->args->execute, json_object_get(call->args->arguments));
 }
 

@@ -157,9 +157,11 @@ qv_sup_do_copy(QvSupCall *call)
     if (!(args = mirror_args(call, dest, &err)))
         goto abandon;
     {
-        /* locked before QEMU opens it to write */
+        /* locked before QEMU opens it to write, and kept locked by
+         * every sync until it is the disk's <mirror> */
         g_autoptr(GPtrArray) extra = qv_lock_wants_for_source(disk, dest);
 
+        qv_sup_locks_extra_add(sup, extra);
         if (!qv_sup_locks_sync(sup, extra, &err))
             goto abandon;
     }
@@ -172,9 +174,11 @@ qv_sup_do_copy(QvSupCall *call)
     disk->mirror = g_new0(QvDiskMirror, 1);
     disk->mirror->job = QV_MIRROR_JOB_COPY;
     disk->mirror->src = g_steal_pointer(&dest);
+    qv_sup_locks_extra_done(sup);
     qv_sup_job_launch(call, job, "blockdev-mirror", &args);
     return;
  abandon:
+    qv_sup_locks_extra_done(sup);
     qv_sup_job_abandon(sup, job);
  fail:
     qv_sup_call_fail(call, err);

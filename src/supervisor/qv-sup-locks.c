@@ -36,6 +36,7 @@
 #include "supervisor/qv-supervisor-priv.h"
 
 static QvLockFailureAction failure_action(QvSupervisor *sup);
+static void release_guest_leases(QvSupervisor *sup);
 
 static QvLockProcess
 lock_process(QvSupervisor *sup, pid_t pid)
@@ -87,7 +88,11 @@ getfd_done(QvQmp *qmp, json_object *ret, const GError *err, gpointer opaque)
     GetfdCall *c = opaque;
 
     if (err) {
-        g_hash_table_remove(c->sup->lock_fds, c->resource);
+        /* QEMU's own error: it has no fd by that name; no answer (a
+         * timeout): it may have one, which a release must close */
+        if (err->domain == QV_ERROR &&
+            (err->code == QV_ERR_INVALID_ARG || err->code == QV_ERR_UNSUPPORTED))
+            g_hash_table_remove(c->sup->lock_fds, c->resource);
         if (!*c->first)
             *c->first = g_error_new(err->domain, err->code,
                                     "cannot hand the lock of '%s' to QEMU: %s", c->resource,
@@ -118,8 +123,15 @@ qv_sup_locks_hand_over(QvSupervisor *sup, GError **error)
     g_hash_table_iter_init(&it, sup->pending_fds);
     while (g_hash_table_iter_next(&it, &key, NULL))
         g_hash_table_replace(sup->lock_fds, g_strdup(key),
-                             g_strdup_printf("qvirt-lock-%" G_GUINT64_FORMAT, ++sup->lock_seq));
-    qv_sup_locks_save(sup);
+                             g_strdup_printf("qvirt-lock-%s-%" G_GUINT64_FORMAT, sup->lock_token,
+                                             ++sup->lock_seq));
+    if (!qv_sup_locks_save(sup, error)) {
+        /* without the record a successor would not know these names */
+        g_hash_table_iter_init(&it, sup->pending_fds);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+            g_hash_table_remove(sup->lock_fds, key);
+        return false;
+    }
     g_hash_table_iter_init(&it, sup->pending_fds);
     while (g_hash_table_iter_next(&it, &key, &val)) {
         GetfdCall *c = g_new0(GetfdCall, 1);
@@ -138,7 +150,7 @@ qv_sup_locks_hand_over(QvSupervisor *sup, GError **error)
     }
     while (left > 0)
         g_main_context_iteration(sup->ctx, TRUE);
-    qv_sup_locks_save(sup);
+    qv_sup_locks_save(sup, NULL);
     if (first) {
         g_propagate_error(error, g_steal_pointer(&first));
         return false;
@@ -160,15 +172,17 @@ take_fd(void *opaque, const char *resource, GError **error)
     if (!name)
         return true;
     args = qv_json_new(NULL, "s:fdname", name, NULL);
-    /* an fd QEMU does not know (its getfd never arrived) is let go already */
+    /* an fd QEMU does not know (its getfd never arrived) is let go
+     * already; one whose closefd got no answer is counted as let go too:
+     * believing a lease held that is not is the one mistake that lets a
+     * second writer in, and a QEMU that still holds it only refuses the
+     * next taker, this guest included */
     if (!qv_qmp_command_sync(sup->qmp, "closefd", &args, QV_QMP_TIMEOUT_MS, NULL, &err) &&
-        !g_error_matches(err, QV_ERROR, QV_ERR_INVALID_ARG)) {
-        g_propagate_prefixed_error(error, g_steal_pointer(&err),
-                                   "cannot release the lock of '%s' in QEMU: ", resource);
-        return false;
-    }
+        !g_error_matches(err, QV_ERROR, QV_ERR_INVALID_ARG))
+        g_printerr("domain '%s': closefd '%s' (the lock of '%s'): %s; counted as released\n",
+                   sup->files->name, name, resource, err->message);
     g_hash_table_remove(sup->lock_fds, resource);
-    qv_sup_locks_save(sup);
+    qv_sup_locks_save(sup, NULL);
     return true;
 }
 
@@ -185,8 +199,8 @@ want_to_json(const char *key, const QvLockWant *w, const char *fd)
                        "S:fd", fd, NULL);
 }
 
-void
-qv_sup_locks_save(QvSupervisor *sup)
+bool
+qv_sup_locks_save(QvSupervisor *sup, GError **error)
 {
     g_autoptr(json_object) o = NULL;
     json_object *held = json_object_new_array();
@@ -195,8 +209,10 @@ qv_sup_locks_save(QvSupervisor *sup)
     gpointer key, val;
     const char *text;
 
-    if (!sup->locks)
-        return;
+    if (!sup->locks) {
+        json_object_put(held);
+        return true;
+    }
     g_hash_table_iter_init(&it, sup->held);
     while (g_hash_table_iter_next(&it, &key, &val))
         json_object_array_add(held, want_to_json(key, val, g_hash_table_lookup(sup->lock_fds, key)));
@@ -211,8 +227,11 @@ qv_sup_locks_save(QvSupervisor *sup)
                     "b:released", sup->locks_released, "S:state", sup->lock_state,
                     "U:seq", sup->lock_seq, "a:held", &held, NULL);
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-    if (!qv_file_replace(sup->files->locks, text, strlen(text), 0600, &err))
-        g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+    if (qv_file_replace(sup->files->locks, text, strlen(text), 0600, &err))
+        return true;
+    g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+    g_propagate_error(error, g_steal_pointer(&err));
+    return false;
 }
 
 static QvLockWant *
@@ -302,6 +321,8 @@ qv_sup_locks_open(QvSupervisor *sup, GError **error)
                                       (GDestroyNotify)qv_lock_want_free);
     sup->lock_fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     sup->pending_fds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_pending);
+    sup->lock_extra = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    sup->lock_token = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
     sup->lock_owner.give_fd = give_fd;
     sup->lock_owner.take_fd = take_fd;
     sup->lock_owner.opaque = sup;
@@ -331,6 +352,8 @@ qv_sup_locks_close(QvSupervisor *sup)
     g_clear_pointer(&sup->lock_state, g_free);
     g_clear_pointer(&sup->lock_uri, g_free);
     g_clear_pointer(&sup->lock_host, g_free);
+    g_clear_pointer(&sup->lock_token, g_free);
+    g_clear_pointer(&sup->lock_extra, g_ptr_array_unref);
 }
 
 bool
@@ -395,14 +418,11 @@ acquire_wants(QvSupervisor *sup, GPtrArray *wants, const char *state, GError **e
     if (!wants->len)
         return true;
     if (!(obj = object_with(sup, wants, sup->qemu_pid, error)) ||
-        !qv_lock_object_acquire(obj, state, 0, failure_action(sup), error)) {
-        g_prefix_error(error, "domain '%s': ", sup->files->name);
+        !qv_lock_object_acquire(obj, state, 0, failure_action(sup), error))
         return false;
-    }
     /* lockd's fds go to QEMU now (or, before QEMU runs, once it does) */
     if (!qv_sup_locks_hand_over(sup, error)) {
         qv_lock_object_release(obj, NULL, 0, NULL);
-        g_prefix_error(error, "domain '%s': ", sup->files->name);
         return false;
     }
     for (guint i = 0; i < wants->len; i++) {
@@ -410,8 +430,20 @@ acquire_wants(QvSupervisor *sup, GPtrArray *wants, const char *state, GError **e
 
         g_hash_table_replace(sup->held, g_strdup(w->key), qv_lock_want_copy(w));
     }
-    qv_sup_locks_save(sup);
+    qv_sup_locks_save(sup, NULL);
     return true;
+}
+
+/* Whether @w is still held after a release that may have failed part of
+ * the way: a driver that hands fds over holds what QEMU has an fd for;
+ * another holds all or nothing */
+static bool
+still_held(QvSupervisor *sup, const QvLockWant *w, bool released)
+{
+    if (qv_lock_manager_before_exec(sup->locks))
+        return g_hash_table_contains(sup->lock_fds, w->key) ||
+               g_hash_table_contains(sup->pending_fds, w->key);
+    return !released;
 }
 
 static bool
@@ -427,47 +459,170 @@ release_wants(QvSupervisor *sup, GPtrArray *wants, char **state, GError **error)
     if (!(obj = object_with(sup, wants, sup->qemu_pid, error)))
         return false;
     ok = qv_lock_object_release(obj, state, 0, error);
-    /* what failed to be let go is still held, as far as we know */
-    for (guint i = 0; ok && i < wants->len; i++)
-        g_hash_table_remove(sup->held, ((QvLockWant *)wants->pdata[i])->key);
-    qv_sup_locks_save(sup);
+    for (guint i = 0; i < wants->len; i++) {
+        QvLockWant *w = wants->pdata[i];
+
+        if (!still_held(sup, w, ok))
+            g_hash_table_remove(sup->held, w->key);
+    }
+    qv_sup_locks_save(sup, NULL);
     return ok;
 }
 
-/* What the guest needs now: its definition, and the base a commit writes */
-static GPtrArray *
-desired(QvSupervisor *sup, GPtrArray *extra)
+/* "disk 'vda' ('/a.qcow2'), backing layer ..." of @wants */
+static char *
+whats(GPtrArray *wants)
 {
-    GPtrArray *wants = qv_lock_wants_for_domain(sup->live);
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < wants->len; i++)
+        g_string_append_printf(out, "%s%s", i ? ", " : "", ((QvLockWant *)wants->pdata[i])->what);
+    return g_string_free(out, FALSE);
+}
+
+static void
+add_want(GPtrArray *wants, GHashTable *keys, const char *path, unsigned int flags,
+         const char *what)
+{
+    QvLockWant *w = qv_lock_want_new_disk(path, flags, what);
+
+    if (keys)
+        g_hash_table_add(keys, g_strdup(w->key));
+    qv_lock_wants_add(wants, &w);
+}
+
+/*
+ * What QEMU writes for block jobs and operations under way: a copy's
+ * destination (<mirror>), a commit's base and the image above the
+ * committed part (its backing string is rewritten), what an operation
+ * is about to open for writing (sup->lock_extra, @extra).  These are
+ * held while the guest is paused too: a job writes whether the vCPUs
+ * run or not.  Their keys go to @keys.
+ */
+static void
+job_wants(QvSupervisor *sup, GPtrArray *extra, GPtrArray *wants, GHashTable *keys)
+{
     GHashTableIter it;
     gpointer val;
 
+    for (size_t i = 0; i < sup->live->ndisks; i++) {
+        QvDiskDef *disk = sup->live->disks[i];
+        g_autoptr(GPtrArray) m = NULL;
+
+        if (!disk->mirror || !disk->mirror->src)
+            continue;
+        m = qv_lock_wants_for_source(disk, disk->mirror->src);
+        for (guint k = 0; k < m->len; k++) {
+            QvLockWant *w = qv_lock_want_copy(m->pdata[k]);
+
+            g_hash_table_add(keys, g_strdup(w->key));
+            qv_lock_wants_add(wants, &w);
+        }
+    }
     if (sup->jobs) {
         g_hash_table_iter_init(&it, sup->jobs);
         while (g_hash_table_iter_next(&it, NULL, &val)) {
             QvSupJob *job = val;
             QvDiskDef *disk = qv_domain_find_disk(sup->live, job->disk);
-            QvStorageSource *base;
-            g_autofree char *what = NULL;
-            QvLockWant *w;
+            unsigned int flags = disk && disk->shareable ? QV_LOCK_RESOURCE_SHARED : 0;
+            QvStorageSource *base, *top, *over;
 
             if ((job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT &&
-                 job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) || !disk ||
-                !(base = qv_source_find_index(disk->src, job->base)) || !base->path ||
-                !qv_source_is_local(base))
+                 job->type != QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT) || !disk)
                 continue;
-            what = g_strdup_printf("commit base '%s' of disk '%s'", base->path, disk->dst);
-            w = qv_lock_want_new_disk(base->path, disk->shareable ? QV_LOCK_RESOURCE_SHARED : 0,
-                                      what);
-            qv_lock_wants_add(wants, &w);
+            if ((base = qv_source_find_index(disk->src, job->base)) && base->path &&
+                qv_source_is_local(base)) {
+                g_autofree char *what = g_strdup_printf("commit base '%s' of disk '%s'",
+                                                        base->path, disk->dst);
+
+                add_want(wants, keys, base->path, flags, what);
+            }
+            if ((top = qv_source_find_index(disk->src, job->top)) && top != disk->src &&
+                (over = qv_source_find_parent(disk->src, top, NULL)) && over->path &&
+                qv_source_is_local(over)) {
+                g_autofree char *what = g_strdup_printf("image '%s' above the commit of disk '%s'",
+                                                        over->path, disk->dst);
+
+                add_want(wants, keys, over->path, flags, what);
+            }
         }
+    }
+    for (guint i = 0; sup->lock_extra && i < sup->lock_extra->len; i++) {
+        QvLockWant *w = qv_lock_want_copy(sup->lock_extra->pdata[i]);
+
+        g_hash_table_add(keys, g_strdup(w->key));
+        qv_lock_wants_add(wants, &w);
     }
     for (guint i = 0; extra && i < extra->len; i++) {
         QvLockWant *w = qv_lock_want_copy(extra->pdata[i]);
 
+        g_hash_table_add(keys, g_strdup(w->key));
         qv_lock_wants_add(wants, &w);
     }
+}
+
+/* What the guest needs now: its definition and what its jobs write
+ * (their keys in @jobs, optional) */
+static GPtrArray *
+desired(QvSupervisor *sup, GPtrArray *extra, GHashTable *jobs)
+{
+    GPtrArray *wants = qv_lock_wants_for_domain(sup->live);
+    g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    job_wants(sup, extra, wants, jobs ? jobs : keys);
     return wants;
+}
+
+/* Lock operations make QMP calls, whose nested main loop lets control
+ * requests and events in: one operation at a time */
+static bool
+locks_enter(QvSupervisor *sup, GError **error)
+{
+    if (sup->lock_busy) {
+        g_set_error(error, QV_ERROR, QV_ERR_BUSY,
+                    "domain '%s': its leases are being taken or let go; try again",
+                    sup->files->name);
+        return false;
+    }
+    sup->lock_busy = true;
+    return true;
+}
+
+static void
+locks_stop_guest(QvSupervisor *sup, const char *why)
+{
+    g_printerr("domain '%s': %s; stopping it\n", sup->files->name, why);
+    qv_qmp_command(sup->qmp, "stop", NULL, QV_QMP_TIMEOUT_MS, NULL, NULL);
+}
+
+static void
+locks_leave(QvSupervisor *sup)
+{
+    g_autoptr(GError) err = NULL;
+
+    sup->lock_busy = false;
+    if (sup->lock_release_pending) {
+        sup->lock_release_pending = false;
+        if (sup->locks_released) {
+            release_guest_leases(sup);
+            return;
+        }
+    }
+    if (sup->lock_resync) {
+        sup->lock_resync = false;
+        if (!qv_sup_locks_sync(sup, NULL, &err)) {
+            g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+            g_clear_error(&err);
+        }
+    }
+    /* a guest that runs (resumed meanwhile) holds its leases, or stops */
+    if (sup->locks_released && sup->rt && sup->rt->state == QV_GUEST_RUNNING && sup->qmp &&
+        !qv_sup_locks_acquire_all(sup, &err)) {
+        g_autofree char *why = g_strdup_printf("it runs without its leases, which cannot be "
+                                               "taken: %s", err->message);
+
+        locks_stop_guest(sup, why);
+    }
 }
 
 bool
@@ -478,13 +633,22 @@ qv_sup_locks_sync(QvSupervisor *sup, GPtrArray *extra, GError **error)
     g_autoptr(GPtrArray) take = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
     g_autoptr(GPtrArray) back = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
     g_autoptr(GHashTable) by_key = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GError) err = NULL;
     GHashTableIter it;
     gpointer key, val;
+    bool ok;
 
     if (!sup->locks || !sup->live || sup->qemu_pid <= 0)
         return true;
-    want = desired(sup, extra);
+    if (sup->lock_busy && !extra) {
+        /* after the operation under way */
+        sup->lock_resync = true;
+        return true;
+    }
+    if (!locks_enter(sup, error))
+        return false;
+    want = desired(sup, extra, jobs);
     for (guint i = 0; i < want->len; i++)
         g_hash_table_insert(by_key, ((QvLockWant *)want->pdata[i])->key, want->pdata[i]);
     g_hash_table_iter_init(&it, sup->held);
@@ -500,28 +664,48 @@ qv_sup_locks_sync(QvSupervisor *sup, GPtrArray *extra, GError **error)
     for (guint i = 0; i < want->len; i++) {
         QvLockWant *w = want->pdata[i];
         QvLockWant *have = g_hash_table_lookup(sup->held, w->key);
-        bool is_extra = false;
 
-        for (guint j = 0; extra && j < extra->len; j++)
-            is_extra |= strcmp(((QvLockWant *)extra->pdata[j])->key, w->key) == 0;
-        /* paused: the guest's own leases wait for the resume; what a job
-         * is about to write is taken now */
-        if (sup->locks_released && !is_extra)
+        /* paused: the guest's own leases wait for the resume; what its
+         * jobs write is held all the same */
+        if (sup->locks_released && !g_hash_table_contains(jobs, w->key))
             continue;
         if (!have || !qv_lock_want_equal(w, have))
             g_ptr_array_add(take, qv_lock_want_copy(w));
     }
     /* a lease whose mode changes is let go first: the new lock would
      * conflict with the old one */
-    if (!release_wants(sup, drop, NULL, error))
-        return false;
-    if (acquire_wants(sup, take, NULL, &err))
-        return true;
-    /* leave the changed leases as they were */
-    if (!acquire_wants(sup, back, NULL, NULL))
-        g_printerr("domain '%s': could not take back the leases it let go\n", sup->files->name);
-    g_propagate_error(error, g_steal_pointer(&err));
-    return false;
+    ok = release_wants(sup, drop, NULL, error);
+    if (ok && !(ok = acquire_wants(sup, take, NULL, &err))) {
+        /* leave the changed leases as they were */
+        if (back->len && !acquire_wants(sup, back, NULL, NULL) && !sup->locks_released) {
+            g_autofree char *names = whats(back);
+            g_autofree char *why = g_strdup_printf("another guest took %s in the moment it "
+                                                   "changed mode", names);
+
+            locks_stop_guest(sup, why);
+        }
+        g_prefix_error(&err, "domain '%s': ", sup->files->name);
+        g_propagate_error(error, g_steal_pointer(&err));
+    }
+    locks_leave(sup);
+    return ok;
+}
+
+void
+qv_sup_locks_extra_done(QvSupervisor *sup)
+{
+    if (sup->lock_extra)
+        g_ptr_array_set_size(sup->lock_extra, 0);
+}
+
+void
+qv_sup_locks_extra_add(QvSupervisor *sup, GPtrArray *wants)
+{
+    for (guint i = 0; sup->lock_extra && i < wants->len; i++) {
+        QvLockWant *w = qv_lock_want_copy(wants->pdata[i]);
+
+        qv_lock_wants_add(sup->lock_extra, &w);
+    }
 }
 
 bool
@@ -529,22 +713,35 @@ qv_sup_locks_acquire_all(QvSupervisor *sup, GError **error)
 {
     g_autoptr(GPtrArray) want = NULL;
     g_autoptr(GPtrArray) take = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    bool ok;
 
     if (!sup->locks || !sup->live)
         return true;
-    want = desired(sup, NULL);
+    if (!locks_enter(sup, error))
+        return false;
+    want = desired(sup, NULL, NULL);
     for (guint i = 0; i < want->len; i++) {
         QvLockWant *w = want->pdata[i];
+        QvLockWant *have = g_hash_table_lookup(sup->held, w->key);
 
-        if (!g_hash_table_contains(sup->held, w->key))
+        if (!have || !qv_lock_want_equal(w, have))
             g_ptr_array_add(take, qv_lock_want_copy(w));
     }
-    if (!acquire_wants(sup, take, sup->lock_state, error))
-        return false;
-    sup->locks_released = false;
-    g_clear_pointer(&sup->lock_state, g_free);
-    qv_sup_locks_save(sup);
-    return true;
+    if ((ok = acquire_wants(sup, take, sup->lock_state, error))) {
+        sup->locks_released = false;
+        g_clear_pointer(&sup->lock_state, g_free);
+        qv_sup_locks_save(sup, NULL);
+    }
+    sup->lock_busy = false;
+    /* a pause that came meanwhile wins: the leases just taken go again */
+    if (sup->lock_release_pending) {
+        sup->lock_release_pending = false;
+        release_guest_leases(sup);
+    } else if (sup->lock_resync) {
+        sup->lock_resync = false;
+        qv_sup_locks_sync(sup, NULL, NULL);
+    }
+    return ok;
 }
 
 bool
@@ -552,30 +749,54 @@ qv_sup_locks_acquire_early(QvSupervisor *sup, GError **error)
 {
     if (!sup->locks || !qv_lock_manager_before_exec(sup->locks))
         return true;
-    return qv_sup_locks_acquire_all(sup, error);
+    if (qv_sup_locks_acquire_all(sup, error))
+        return true;
+    g_prefix_error(error, "domain '%s': ", sup->files->name);
+    return false;
 }
 
-void
-qv_sup_locks_release_all(QvSupervisor *sup)
+/* Every lease of the guest's own goes; what its jobs write stays */
+static void
+release_guest_leases(QvSupervisor *sup)
 {
     g_autoptr(GPtrArray) drop = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(GHashTable) jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) want = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *state = NULL;
     GHashTableIter it;
     gpointer val;
 
-    if (!sup->locks || sup->locks_released)
-        return;
+    sup->lock_busy = true;
+    want = sup->live ? desired(sup, NULL, jobs) : NULL;
     g_hash_table_iter_init(&it, sup->held);
-    while (g_hash_table_iter_next(&it, NULL, &val))
-        g_ptr_array_add(drop, qv_lock_want_copy(val));
+    while (g_hash_table_iter_next(&it, NULL, &val)) {
+        QvLockWant *w = val;
+
+        /* block jobs run while the vCPUs are stopped */
+        if (!g_hash_table_contains(jobs, w->key))
+            g_ptr_array_add(drop, qv_lock_want_copy(w));
+    }
     if (!release_wants(sup, drop, &state, &err))
         g_printerr("domain '%s': letting go of the leases on pause: %s\n", sup->files->name,
                    err->message);
-    sup->locks_released = true;
     g_free(sup->lock_state);
     sup->lock_state = g_steal_pointer(&state);
-    qv_sup_locks_save(sup);
+    qv_sup_locks_save(sup, NULL);
+    locks_leave(sup);
+}
+
+void
+qv_sup_locks_release_all(QvSupervisor *sup)
+{
+    if (!sup->locks || sup->locks_released)
+        return;
+    /* from now on a resume must take them back, whatever comes between */
+    sup->locks_released = true;
+    if (sup->lock_busy)
+        sup->lock_release_pending = true;
+    else
+        release_guest_leases(sup);
 }
 
 void
@@ -601,57 +822,127 @@ qv_sup_locks_qemu_gone(QvSupervisor *sup)
     g_hash_table_remove_all(sup->lock_fds);
 }
 
-/* A new supervisor: what the last one recorded, checked against what
- * QEMU holds.  Nothing is taken or let go here: a lease recorded but not
- * held (the last supervisor died before QEMU got it) is forgotten, and
- * the next resume takes it */
+/* Whether QEMU holds @w, as the driver can tell (nop tells nothing: -1) */
+static int
+holds(QvSupervisor *sup, QvLockWant *w)
+{
+    g_autoptr(GPtrArray) one = g_ptr_array_new();
+    g_autoptr(QvLockObject) obj = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *state = NULL;
+
+    if (strcmp(qv_lock_manager_name(sup->locks), "nop") == 0)
+        return -1;
+    g_ptr_array_add(one, w);
+    if (!(obj = object_with(sup, one, sup->qemu_pid, &err)) ||
+        !qv_lock_object_inquire(obj, &state, &err)) {
+        g_printerr("domain '%s': cannot inquire %s: %s\n", sup->files->name, w->what,
+                   err->message);
+        return -1;
+    }
+    return state != NULL;
+}
+
+/* The driver the record was made with, when it is not the configured
+ * one: QEMU's leases are that driver's until the guest stops */
+static void
+follow_recorded_driver(QvSupervisor *sup)
+{
+    g_autofree char *data = NULL;
+    g_autoptr(json_object) o = NULL;
+    g_autoptr(QvLockConfig) cfg = NULL;
+    g_autoptr(GError) err = NULL;
+    const char *driver = NULL;
+    int kind;
+
+    if (!g_file_get_contents(sup->files->locks, &data, NULL, NULL) ||
+        !(o = qv_json_parse_object(data, NULL)) ||
+        !qv_json_get_string(o, "driver", &driver, NULL) || !driver ||
+        strcmp(driver, qv_lock_manager_name(sup->locks)) == 0)
+        return;
+    g_printerr("domain '%s': its leases were taken with lock manager '%s', not the configured "
+               "'%s': they stay with '%s' until it stops\n", sup->files->name, driver,
+               qv_lock_manager_name(sup->locks), driver);
+    if ((kind = qv_lock_manager_kind_from_string(driver)) < 0 ||
+        !(cfg = qv_lock_config_load(sup->conn->paths->config_dir, &err)))
+        return;
+    cfg->manager = (QvLockManagerKind)kind;
+    {
+        QvLockManager *mgr = qv_lock_manager_open(cfg, &err);
+
+        if (!mgr) {
+            g_printerr("domain '%s': lock manager '%s': %s\n", sup->files->name, driver,
+                       err->message);
+            return;
+        }
+        qv_lock_manager_free(sup->locks);
+        sup->locks = mgr;
+    }
+}
+
+/*
+ * A new supervisor: what the last one recorded, checked against what
+ * QEMU holds.  Names of fds handed over but not recorded as held (the
+ * last supervisor died during a getfd) are closed; a lease recorded but
+ * not held is forgotten, and taken again before the guest runs: now,
+ * when it runs already, or it is stopped.
+ */
 void
 qv_sup_locks_reattach(QvSupervisor *sup)
 {
     g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func((GDestroyNotify)qv_lock_want_free);
+    g_autoptr(GPtrArray) orphans = g_ptr_array_new_with_free_func(g_free);
     guint lost = 0;
     GHashTableIter it;
-    gpointer val;
+    gpointer key, val;
 
     if (!sup->locks)
         return;
+    follow_recorded_driver(sup);
     if (!locks_load(sup)) {
         /* started by a qvirt without leases: it holds none of ours */
-        sup->locks_released = sup->rt && sup->rt->state != QV_GUEST_RUNNING;
-        qv_sup_locks_save(sup);
-        return;
-    }
-    g_hash_table_iter_init(&it, sup->held);
-    while (g_hash_table_iter_next(&it, NULL, &val))
-        g_ptr_array_add(held, qv_lock_want_copy(val));
-    for (guint i = 0; i < held->len; i++) {
-        QvLockWant *w = held->pdata[i];
-        g_autoptr(GPtrArray) one = g_ptr_array_new();
-        g_autoptr(QvLockObject) obj = NULL;
-        g_autoptr(GError) err = NULL;
-        g_autofree char *state = NULL;
-
-        g_ptr_array_add(one, w);
-        if (!(obj = object_with(sup, one, sup->qemu_pid, &err)) ||
-            !qv_lock_object_inquire(obj, &state, &err)) {
-            g_printerr("domain '%s': cannot inquire %s: %s\n", sup->files->name, w->what,
-                       err->message);
-            continue;
-        }
-        /* a driver that tells nothing (nop) is trusted */
-        if (!state && strcmp(qv_lock_manager_name(sup->locks), "nop") != 0) {
-            g_printerr("domain '%s': QEMU does not hold %s; it is taken again before the guest "
-                       "runs\n", sup->files->name, w->what);
-            g_hash_table_remove(sup->held, w->key);
-            g_hash_table_remove(sup->lock_fds, w->key);
-            lost++;
-        }
-    }
-    if (lost && sup->rt && sup->rt->state != QV_GUEST_RUNNING)
         sup->locks_released = true;
-    g_printerr("domain '%s': QEMU holds %u lease%s\n", sup->files->name,
-               g_hash_table_size(sup->held), g_hash_table_size(sup->held) == 1 ? "" : "s");
-    qv_sup_locks_save(sup);
+        qv_sup_locks_save(sup, NULL);
+    } else {
+        g_hash_table_iter_init(&it, sup->lock_fds);
+        while (g_hash_table_iter_next(&it, &key, NULL)) {
+            if (!g_hash_table_contains(sup->held, key))
+                g_ptr_array_add(orphans, g_strdup(key));
+        }
+        for (guint i = 0; i < orphans->len; i++)
+            take_fd(sup, orphans->pdata[i], NULL);
+        g_hash_table_iter_init(&it, sup->held);
+        while (g_hash_table_iter_next(&it, NULL, &val))
+            g_ptr_array_add(held, qv_lock_want_copy(val));
+        for (guint i = 0; i < held->len; i++) {
+            QvLockWant *w = held->pdata[i];
+
+            if (holds(sup, w) == 0) {
+                g_printerr("domain '%s': QEMU does not hold %s\n", sup->files->name, w->what);
+                take_fd(sup, w->key, NULL);
+                g_hash_table_remove(sup->held, w->key);
+                lost++;
+            }
+        }
+        g_printerr("domain '%s': QEMU holds %u lease%s\n", sup->files->name,
+                   g_hash_table_size(sup->held), g_hash_table_size(sup->held) == 1 ? "" : "s");
+        qv_sup_locks_save(sup, NULL);
+    }
+    /* a guest that runs holds its leases, or stops */
+    if (sup->rt && sup->rt->state == QV_GUEST_RUNNING && sup->live) {
+        g_autoptr(GError) err = NULL;
+
+        sup->locks_released = true;
+        if (!qv_sup_locks_acquire_all(sup, &err)) {
+            g_autofree char *why = g_strdup_printf("it runs without its leases, which cannot be "
+                                                   "taken: %s", err->message);
+
+            locks_stop_guest(sup, why);
+        }
+    } else if (lost) {
+        sup->locks_released = true;
+        qv_sup_locks_save(sup, NULL);
+    }
 }
 
 json_object *
@@ -666,8 +957,14 @@ qv_sup_locks_status(QvSupervisor *sup, GError **error)
 
     g_hash_table_iter_init(&it, sup->held);
     while (g_hash_table_iter_next(&it, &key, &val)) {
+        json_object *l = want_to_json(key, val, g_hash_table_lookup(sup->lock_fds, key));
+        int h = holds(sup, val);
+
+        /* what the driver says the process holds (nop cannot tell) */
+        if (h >= 0)
+            json_object_object_add(l, "held", json_object_new_boolean(h));
         g_ptr_array_add(held, qv_lock_want_copy(val));
-        json_object_array_add(leases, want_to_json(key, val, g_hash_table_lookup(sup->lock_fds, key)));
+        json_object_array_add(leases, l);
     }
     if (held->len && (obj = object_with(sup, held, sup->qemu_pid, NULL)))
         qv_lock_object_inquire(obj, &state, NULL);

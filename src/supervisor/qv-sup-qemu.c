@@ -75,6 +75,14 @@ exec_qemu(QvSupervisor *sup, char **argv, const char *cwd, const struct rlimit *
     /* the lock driver's registration (sanlock) is QEMU's, as fd 3: the
      * one fd QEMU inherits */
     keep = qv_sup_locks_child_register(sup);
+    if (keep == -2) {
+        static const char noreg[] = "qvirt: cannot register QEMU's process with the lock "
+                                    "manager (is its daemon running?)\n";
+
+        if (write(2, noreg, sizeof(noreg) - 1) < 0)
+            _exit(127);
+        _exit(127);
+    }
     if (keep >= 0) {
         if (keep != 3 && dup2(keep, 3) < 0)
             _exit(127);

@@ -170,6 +170,7 @@ prepare(QvSupervisor *sup, GArray *disks, bool reuse, GError **error)
         /* the overlay is locked before QEMU opens it to write (the
          * overlays of the disks before it stay locked) */
         wants = qv_lock_wants_for_source(sd->disk, sd->overlay);
+        qv_sup_locks_extra_add(sup, wants);
         while (wants->len)
             g_ptr_array_add(extra, g_ptr_array_steal_index(wants, 0));
         if (!qv_sup_locks_sync(sup, extra, error))
@@ -293,6 +294,7 @@ snapshot_take(QvSupCall *call)
         qv_sup_update_definition(sup, sd->disk);
     }
     /* the old tops are backing layers now: shared */
+    qv_sup_locks_extra_done(sup);
     if (!qv_sup_locks_sync(sup, NULL, &err) ||
         !qv_sup_save_status(sup, &err) ||
         (!nometa && !save_metadata(sup, name, disks, &err)) ||
@@ -312,6 +314,7 @@ snapshot_take(QvSupCall *call)
         if (sd->created)
             unlink(sd->created);
     }
+    qv_sup_locks_extra_done(sup);
     qv_sup_locks_sync(sup, NULL, NULL);
  fail:
     for (guint i = 0; i < disks->len; i++)

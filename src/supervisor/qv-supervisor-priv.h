@@ -74,7 +74,12 @@ typedef struct {
     GHashTable *held;            /* key -> QvLockWant: what QEMU holds */
     GHashTable *lock_fds;        /* key -> name of the fd QEMU holds it by */
     GHashTable *pending_fds;     /* key -> fd taken before QEMU could have it */
-    guint64 lock_seq;            /* the last qvirt-lock-N given */
+    guint64 lock_seq;            /* the last qvirt-lock-TOKEN-N given */
+    char *lock_token;            /* this supervisor's, in its fd names */
+    GPtrArray *lock_extra;       /* QvLockWant: what an operation under way will write */
+    bool lock_busy;              /* leases being taken or let go (nested QMP calls) */
+    bool lock_resync;            /* a sync asked for meanwhile */
+    bool lock_release_pending;   /* a pause came meanwhile */
     char *lock_state;            /* what the release on pause gave back */
     bool locks_released;         /* paused (or not started): nothing held for the guest */
     char *lock_uri;
@@ -129,9 +134,13 @@ void qv_sup_locks_release_all(QvSupervisor *sup);
 /* What is held becomes what the live definition, the running jobs and
  * @extra (QvLockWant, may be NULL: what QEMU is about to write) need */
 bool qv_sup_locks_sync(QvSupervisor *sup, GPtrArray *extra, GError **error);
+/* What an operation under way is about to open for writing (a copy's
+ * destination, snapshot overlays): held by every sync until _done */
+void qv_sup_locks_extra_add(QvSupervisor *sup, GPtrArray *wants);
+void qv_sup_locks_extra_done(QvSupervisor *sup);
 void qv_sup_locks_qemu_gone(QvSupervisor *sup);
 void qv_sup_locks_reattach(QvSupervisor *sup);
-void qv_sup_locks_save(QvSupervisor *sup);
+bool qv_sup_locks_save(QvSupervisor *sup, GError **error);
 /* lock-status's answer */
 json_object *qv_sup_locks_status(QvSupervisor *sup, GError **error);
 

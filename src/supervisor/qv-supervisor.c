@@ -206,8 +206,10 @@ cont_or_stay(QvSupervisor *sup, bool paused, GError **error)
         return true;
     }
     /* every lease is held before the guest runs its first cycle */
-    if (!qv_sup_locks_acquire_all(sup, error))
+    if (!qv_sup_locks_acquire_all(sup, error)) {
+        g_prefix_error(error, "domain '%s': ", sup->files->name);
         return false;
+    }
     if (!qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_START_TIMEOUT_S * 1000, NULL, error))
         return false;
     sup->rt->state = QV_GUEST_RUNNING;

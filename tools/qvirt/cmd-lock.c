@@ -36,6 +36,10 @@ print_status(const char *name, json_object *st)
 
     json_object_object_get_ex(st, "leases", &leases);
     n = json_object_is_type(leases, json_type_array) ? json_object_array_length(leases) : 0;
+    if (g_strcmp0(driver, "nop") == 0) {
+        printf("%-16s %-8s %-10s %-22s %s\n", name, driver, "-", "-", "(no leases: lock_manager is nop)");
+        return;
+    }
     if (n == 0) {
         json_object *released = NULL;
 
@@ -45,12 +49,15 @@ print_status(const char *name, json_object *st)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        json_object *l = json_object_array_get_idx(leases, i);
+        json_object *l = json_object_array_get_idx(leases, i), *h = NULL;
         g_autofree char *holder = g_strdup_printf("pid %lld on %s", pid, host ? host : "?");
+        /* the driver's word: "held": false is a lease it did not take
+         * (lockd without auto_disk_leases, a read-only disk under sanlock) */
+        bool held = !json_object_object_get_ex(l, "held", &h) || json_object_get_boolean(h);
 
         printf("%-16s %-8s %-10s %-22s %s\n", name, driver ? driver : "-",
-               str_of(l, "mode") ? str_of(l, "mode") : "-", holder,
-               str_of(l, "what") ? str_of(l, "what") : str_of(l, "key"));
+               !held ? "(none)" : str_of(l, "mode") ? str_of(l, "mode") : "-",
+               held ? holder : "-", str_of(l, "what") ? str_of(l, "what") : str_of(l, "key"));
     }
 }
 
