@@ -148,6 +148,12 @@ pending_free(QvPending *p)
 static json_object *domblkinfo_from_nodes(QvSupervisor *sup, const char *dst,
                                           json_object *nodes, GError **error);
 
+static void
+reply_later(QvSupervisor *sup, QvCtlRequest *req, json_object *out)
+{
+    qv_ctl_reply(req, out);
+}
+
 /* A QMP answer for a control request: translate and answer */
 static void
 qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
@@ -203,7 +209,11 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
         out = ret ? json_object_get(ret) : NULL;
         break;
     }
-    qv_ctl_reply(p->req, out);
+    /* a suspend is answered once its leases are let go */
+    if (p->cmd == QV_CTL_SUSPEND)
+        qv_sup_locks_when_idle(sup, reply_later, p->req, out);
+    else
+        qv_ctl_reply(p->req, out);
     pending_free(p);
 }
 
@@ -349,16 +359,24 @@ qv_sup_do_qmp_simple(QvSupCall *call)
 /* Every lease back before the guest runs again; a resume that cannot
  * take them leaves it paused and says why */
 static void
-do_resume(QvSupCall *call)
+resume_now(QvSupervisor *sup, QvCtlRequest *req, json_object *unused)
 {
+    QvSupCall call = { sup, req, QV_CTL_RESUME, NULL, NULL, NULL, NULL, 0 };
     g_autoptr(GError) err = NULL;
 
-    if (!qv_sup_locks_acquire_all(call->sup, &err)) {
-        g_prefix_error(&err, "domain '%s': cannot resume: ", call->sup->files->name);
-        qv_ctl_reply_error(call->req, err);
+    if (!qv_sup_locks_acquire_all(sup, &err)) {
+        g_prefix_error(&err, "domain '%s': cannot resume: ", sup->files->name);
+        qv_ctl_reply_error(req, err);
         return;
     }
-    send_qmp(call, "cont", NULL);
+    send_qmp(&call, "cont", NULL);
+}
+
+/* after a lease operation under way (a pause's release) */
+static void
+do_resume(QvSupCall *call)
+{
+    qv_sup_locks_when_idle(call->sup, resume_now, call->req, NULL);
 }
 
 static void

@@ -35,6 +35,12 @@
 #include "util/qv-json-build.h"
 #include "supervisor/qv-supervisor-priv.h"
 
+typedef struct {
+    QvSupLocksThen fn;
+    QvCtlRequest *req;
+    json_object *data;
+} Deferred;
+
 static QvLockFailureAction failure_action(QvSupervisor *sup);
 static void release_guest_leases(QvSupervisor *sup);
 
@@ -344,6 +350,15 @@ qv_sup_locks_open(QvSupervisor *sup, GError **error)
 void
 qv_sup_locks_close(QvSupervisor *sup)
 {
+    /* requests still waiting (the supervisor is going): nobody answers
+     * them but the closed socket */
+    while (sup->lock_deferred) {
+        Deferred *d = sup->lock_deferred->data;
+
+        json_object_put(d->data);
+        g_free(d);
+        sup->lock_deferred = g_list_delete_link(sup->lock_deferred, sup->lock_deferred);
+    }
     g_clear_pointer(&sup->reg_obj, qv_lock_object_free);
     g_clear_pointer(&sup->locks, qv_lock_manager_free);
     g_clear_pointer(&sup->held, g_hash_table_unref);
@@ -588,6 +603,36 @@ locks_enter(QvSupervisor *sup, GError **error)
     return true;
 }
 
+void
+qv_sup_locks_when_idle(QvSupervisor *sup, QvSupLocksThen fn, QvCtlRequest *req,
+                       json_object *data)
+{
+    Deferred *d;
+
+    if (!sup->lock_busy) {
+        fn(sup, req, data);
+        return;
+    }
+    d = g_new0(Deferred, 1);
+    d->fn = fn;
+    d->req = req;
+    d->data = data;
+    sup->lock_deferred = g_list_append(sup->lock_deferred, d);
+}
+
+/* What waited for the leases to settle, in order */
+static void
+run_deferred(QvSupervisor *sup)
+{
+    while (sup->lock_deferred && !sup->lock_busy) {
+        Deferred *d = sup->lock_deferred->data;
+
+        sup->lock_deferred = g_list_delete_link(sup->lock_deferred, sup->lock_deferred);
+        d->fn(sup, d->req, d->data);
+        g_free(d);
+    }
+}
+
 static void
 locks_stop_guest(QvSupervisor *sup, const char *why)
 {
@@ -623,6 +668,7 @@ locks_leave(QvSupervisor *sup)
 
         locks_stop_guest(sup, why);
     }
+    run_deferred(sup);
 }
 
 bool
@@ -741,6 +787,7 @@ qv_sup_locks_acquire_all(QvSupervisor *sup, GError **error)
         sup->lock_resync = false;
         qv_sup_locks_sync(sup, NULL, NULL);
     }
+    run_deferred(sup);
     return ok;
 }
 

@@ -80,6 +80,7 @@ typedef struct {
     bool lock_busy;              /* leases being taken or let go (nested QMP calls) */
     bool lock_resync;            /* a sync asked for meanwhile */
     bool lock_release_pending;   /* a pause came meanwhile */
+    GList *lock_deferred;        /* what waits for the leases to settle */
     char *lock_state;            /* what the release on pause gave back */
     bool locks_released;         /* paused (or not started): nothing held for the guest */
     char *lock_uri;
@@ -141,6 +142,12 @@ void qv_sup_locks_extra_done(QvSupervisor *sup);
 void qv_sup_locks_qemu_gone(QvSupervisor *sup);
 void qv_sup_locks_reattach(QvSupervisor *sup);
 bool qv_sup_locks_save(QvSupervisor *sup, GError **error);
+/* Run @fn(sup, req, data) once no lease operation is under way: at
+ * once, or when the one under way ends (its nested QMP calls let
+ * requests in); @data (stolen) may be NULL */
+typedef void (*QvSupLocksThen)(QvSupervisor *sup, QvCtlRequest *req, json_object *data);
+void qv_sup_locks_when_idle(QvSupervisor *sup, QvSupLocksThen fn, QvCtlRequest *req,
+                            json_object *data);
 /* lock-status's answer */
 json_object *qv_sup_locks_status(QvSupervisor *sup, GError **error);
 
