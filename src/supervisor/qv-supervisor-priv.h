@@ -5,7 +5,9 @@
  * guest-wide requests and QMP events), qv-sup-graph.c (graph edits and
  * what follows them), qv-sup-job.c (the job framework), one file per job
  * type (qv-sup-pull.c, qv-sup-commit.c, qv-sup-copy.c), qv-sup-jobctl.c
- * (info, speed, abort/pivot, wait) and qv-sup-snapshot.c.
+ * (info, speed, abort/pivot, wait), qv-sup-snapshot.c, and the guest's
+ * leases: qv-sup-locks.c (when they are taken and let go) and
+ * qv-sup-lockfds.c (the fds QEMU holds for them, and their record).
  */
 #pragma once
 
@@ -148,6 +150,13 @@ bool qv_sup_locks_save(QvSupervisor *sup, GError **error);
 typedef void (*QvSupLocksThen)(QvSupervisor *sup, QvCtlRequest *req, json_object *data);
 void qv_sup_locks_when_idle(QvSupervisor *sup, QvSupLocksThen fn, QvCtlRequest *req,
                             json_object *data);
+/* qv-sup-lockfds.c: the owner's calls of QvLockOwner, and the record */
+bool qv_sup_lockfd_give(void *opaque, const char *resource, int fd, GError **error);
+bool qv_sup_lockfd_take(void *opaque, const char *resource, GError **error);
+void qv_sup_lockfd_close_pending(gpointer fd);
+json_object *qv_sup_lock_want_json(const char *key, const QvLockWant *w, const char *fd);
+/* What the previous supervisor recorded; false when there is none */
+bool qv_sup_locks_load(QvSupervisor *sup);
 /* lock-status's answer */
 json_object *qv_sup_locks_status(QvSupervisor *sup, GError **error);
 
