@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -209,4 +210,38 @@ kill_and_wait(pid_t pid)
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
         g_usleep(2000);
     }
+}
+
+void
+assert_contains(const char *text, const char *want)
+{
+    if (!text || !strstr(text, want))
+        g_error("'%s' does not contain '%s'", text ? text : "(null)", want);
+}
+
+void
+start_async(StartAsync *a, const char *root, const char *name)
+{
+    const char *argv[] = { g_getenv("QVIRT_BIN"), "--root", root, "start", name, NULL };
+
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
+                                           G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &a->pid,
+                                           NULL, NULL, &a->errfd, NULL));
+}
+
+bool
+start_wait(StartAsync *a, char **err)
+{
+    char buf[4096];
+    ssize_t n = read(a->errfd, buf, sizeof(buf) - 1);
+    int status;
+
+    buf[n > 0 ? n : 0] = '\0';
+    close(a->errfd);
+    g_assert_cmpint(waitpid(a->pid, &status, 0), ==, a->pid);
+    *err = NULL;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    *err = g_strdup(buf);
+    return false;
 }

@@ -39,3 +39,16 @@ void start_destroy(Env *e, const char *name, bool paused);
 /* SIGKILL @pid and wait until it is gone or a zombie: a kill is
  * delivered asynchronously, and a dying process still looks alive */
 void kill_and_wait(pid_t pid);
+
+/* @text contains @want, or the test fails showing both */
+void assert_contains(const char *text, const char *want);
+
+/* `qvirt --root ROOT start NAME` in the background, for starts that race */
+typedef struct {
+    GPid pid;
+    int errfd;
+} StartAsync;
+void start_async(StartAsync *a, const char *root, const char *name);
+/* Wait for it: true when it started; else false with *@err (new string)
+ * what it said */
+bool start_wait(StartAsync *a, char **err);

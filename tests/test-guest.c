@@ -445,35 +445,24 @@ test_concurrent_start(void)
 {
     Env e;
     g_autofree char *d = NULL;
-    const char *bin = g_getenv("QVIRT_BIN");
-    GPid pids[2];
-    int errfd[2], ok = 0, already = 0;
+    StartAsync runs[2];
+    int ok = 0, already = 0;
 
     env_init(&e, "concurrent");
     mkqcow(&e, "a.qcow2", NULL);
     d = file_disk("vda", "a.qcow2", NULL);
     define(&e, "vm", d);
+    for (int i = 0; i < 2; i++)
+        start_async(&runs[i], e.root, "vm");
     for (int i = 0; i < 2; i++) {
-        const char *argv[] = { bin, "--root", e.root, "start", "vm", NULL };
+        g_autofree char *err = NULL;
 
-        g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
-                                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pids[i],
-                                               NULL, NULL, &errfd[i], NULL));
-    }
-    for (int i = 0; i < 2; i++) {
-        char buf[4096];
-        ssize_t n = read(errfd[i], buf, sizeof(buf) - 1);
-        int status;
-
-        buf[n > 0 ? n : 0] = '\0';
-        close(errfd[i]);
-        g_assert_cmpint(waitpid(pids[i], &status, 0), ==, pids[i]);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        if (start_wait(&runs[i], &err))
             ok++;
-        else if (strstr(buf, "domain 'vm' is already running"))
+        else if (strstr(err, "domain 'vm' is already running"))
             already++;
         else
-            g_error("unexpected start failure: %s", buf);
+            g_error("unexpected start failure: %s", err);
     }
     g_assert_cmpint(ok, ==, 1);
     g_assert_cmpint(already, ==, 1);

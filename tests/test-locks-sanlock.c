@@ -62,13 +62,6 @@ on(Host *h)
     g_setenv("SANLOCK_RUN_DIR", qv_test_sanlock_run_dir(h->daemon), TRUE);
 }
 
-static void
-assert_contains(const char *text, const char *want)
-{
-    if (!text || !strstr(text, want))
-        g_error("'%s' does not contain '%s'", text ? text : "(null)", want);
-}
-
 /* The guest of host @h: a disk of its own, and the shared <lease> */
 static void
 define_vm(Host *h)
@@ -126,36 +119,22 @@ test_two_hosts(void)
     env_clear(&b.env);
 }
 
-typedef struct {
-    GPid pid;
-    int errfd;
-} Async;
-
 static void
-start_async(Async *x, Host *h)
+start_on(StartAsync *x, Host *h)
 {
-    const char *argv[] = { g_getenv("QVIRT_BIN"), "--root", h->env.root, "start", "vm", NULL };
-
     on(h);
-    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
-                                           G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &x->pid,
-                                           NULL, NULL, &x->errfd, NULL));
+    start_async(x, h->env.root, "vm");
 }
 
 static bool
-start_result(Async *x)
+start_result(StartAsync *x)
 {
-    char buf[4096];
-    ssize_t n = read(x->errfd, buf, sizeof(buf) - 1);
-    int status;
+    g_autofree char *err = NULL;
 
-    buf[n > 0 ? n : 0] = '\0';
-    close(x->errfd);
-    g_assert_cmpint(waitpid(x->pid, &status, 0), ==, x->pid);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    if (start_wait(x, &err))
         return true;
-    if (!strstr(buf, "held by host_id"))
-        g_error("unexpected start failure: %s", buf);
+    if (!strstr(err, "held by host_id"))
+        g_error("unexpected start failure: %s", err);
     return false;
 }
 
@@ -170,11 +149,11 @@ test_race(void)
     define_vm(&a);
     define_vm(&b);
     for (int round = 0; round < 4; round++) {
-        Async x, y;
+        StartAsync x, y;
         bool ax, by;
 
-        start_async(&x, &a);
-        start_async(&y, &b);
+        start_on(&x, &a);
+        start_on(&y, &b);
         ax = start_result(&x);
         by = start_result(&y);
         if (ax == by)

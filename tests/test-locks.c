@@ -37,13 +37,6 @@ define_on(Env *e, const char *name, const char *path, const char *fmt, const cha
     define(e, name, d);
 }
 
-static void
-assert_contains(const char *text, const char *want)
-{
-    if (!text || !strstr(text, want))
-        g_error("'%s' does not contain '%s'", text ? text : "(null)", want);
-}
-
 /* start must fail; returns its error */
 static char *
 start_fails(Env *e, const char *name)
@@ -305,38 +298,18 @@ test_suspend_resume(void)
     env_clear(&e);
 }
 
-typedef struct {
-    GPid pid;
-    int errfd;
-} Async;
-
-static void
-start_async(Async *a, const char *root, const char *name)
-{
-    const char *argv[] = { g_getenv("QVIRT_BIN"), "--root", root, "start", name, NULL };
-
-    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
-                                           G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &a->pid,
-                                           NULL, NULL, &a->errfd, NULL));
-}
-
 /* true: it started; false: refused by the lease */
 static bool
-start_result(Async *a)
+start_result(StartAsync *a)
 {
-    char buf[4096];
-    ssize_t n = read(a->errfd, buf, sizeof(buf) - 1);
-    int status;
+    g_autofree char *err = NULL;
 
-    buf[n > 0 ? n : 0] = '\0';
-    close(a->errfd);
-    g_assert_cmpint(waitpid(a->pid, &status, 0), ==, a->pid);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    if (start_wait(a, &err))
         return true;
     /* our lease, or QEMU's own image lock when QEMU got there first
      * (never both running) */
-    if (!strstr(buf, "is locked by") && !strstr(buf, "Failed to get \"write\" lock"))
-        g_error("unexpected start failure: %s", buf);
+    if (!strstr(err, "is locked by") && !strstr(err, "Failed to get \"write\" lock"))
+        g_error("unexpected start failure: %s", err);
     return false;
 }
 
@@ -353,7 +326,7 @@ test_race(void)
     define_on(&e, "a", disk, "qcow2", NULL);
     define_on(&e, "b", disk, "qcow2", NULL);
     for (int round = 0; round < 4; round++) {
-        Async x, y;
+        StartAsync x, y;
         bool ax, by;
 
         start_async(&x, e.root, "a");
@@ -400,7 +373,7 @@ test_two_hosts(void)
     /* the last holder gone, the lock file goes */
     g_assert_false(g_file_test(lockfile, G_FILE_TEST_EXISTS));
     for (int round = 0; round < 4; round++) {
-        Async x, y;
+        StartAsync x, y;
         bool ax, by;
 
         start_async(&x, a.root, "vm");

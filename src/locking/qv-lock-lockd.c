@@ -351,6 +351,24 @@ posix_holder(const char *needle)
     return 0;
 }
 
+/* Whether an fd's /proc/PID/fdinfo text @info lists an OFD lock whose
+ * " DEV:INO START " is @needle; *@exclusive (optional) tells its kind */
+static bool
+fdinfo_lock(const char *info, const char *needle, bool *exclusive)
+{
+    for (const char *lock = info; (lock = strstr(lock, "OFDLCK")); lock++) {
+        size_t len = strcspn(lock, "\n");
+        g_autofree char *line = g_strndup(lock, len);
+
+        if (strstr(line, needle)) {
+            if (exclusive)
+                *exclusive = strstr(line, " WRITE ") != NULL;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The process with an fd whose OFD lock covers byte 0 of the file:
  * /proc/PID/fdinfo/N lists an fd's locks ("lock: 1: OFDLCK ... DEV:INO 0 0") */
 static pid_t
@@ -372,21 +390,9 @@ ofd_holder(const char *needle)
         while ((fd = g_dir_read_name(fds))) {
             g_autofree char *path = g_build_filename(fdinfo, fd, NULL);
             g_autofree char *info = NULL;
-            char *lock;
 
-            if (!g_file_get_contents(path, &info, NULL, NULL))
-                continue;
-            for (lock = info; (lock = strstr(lock, "OFDLCK")); lock++) {
-                char *eol = strchr(lock, '\n');
-
-                if (eol)
-                    *eol = '\0';
-                if (strstr(lock, needle))
-                    return (pid_t)atoi(ent);
-                if (!eol)
-                    break;
-                *eol = '\n';
-            }
+            if (g_file_get_contents(path, &info, NULL, NULL) && fdinfo_lock(info, needle, NULL))
+                return (pid_t)atoi(ent);
         }
     }
     return 0;
@@ -613,26 +619,14 @@ process_holds(pid_t pid, const char *file, bool *exclusive)
         g_autofree char *info = NULL;
         g_autofree char *needle = NULL;
         struct stat st;
-        char *lock;
 
         if (stat(link, &st) < 0 || st.st_dev != want.st_dev || st.st_ino != want.st_ino ||
             !g_file_get_contents(info_path, &info, NULL, NULL))
             continue;
         needle = g_strdup_printf(" %02x:%02x:%lu 0 ", major(st.st_dev), minor(st.st_dev),
                                  (unsigned long)st.st_ino);
-        for (lock = info; (lock = strstr(lock, "OFDLCK")); lock++) {
-            char *eol = strchr(lock, '\n');
-
-            if (eol)
-                *eol = '\0';
-            if (strstr(lock, needle)) {
-                *exclusive = strstr(lock, " WRITE ") != NULL;
-                return true;
-            }
-            if (!eol)
-                break;
-            *eol = '\n';
-        }
+        if (fdinfo_lock(info, needle, exclusive))
+            return true;
     }
     return false;
 }
