@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <sanlock.h>
+#include <sanlock_admin.h>
 #include <sanlock_resource.h>
 
 #include "locking/qv-lock-sanlock.h"
@@ -60,11 +61,28 @@ static bool
 clean_lease(int sock, const char *path, const char *name, bool dry_run, GError **error)
 {
     g_autofree struct sanlk_resource *res = NULL;
+    g_autofree struct sanlk_host *owners = NULL;
+    int nowners = 0;
     int rv;
 
     res = qv_sanlock_resource_new(QV_SANLOCK_DISKS_LOCKSPACE, name, path, 0, 0, error);
     if (!res)
         return false;
+    /* A lease that records an owner stays, whatever this host thinks of
+     * that owner: sanlock lets an exclusive acquire clear the shared
+     * holds of hosts it sees as free or dead, and a host that joined
+     * after this daemon's last look at the lockspace is seen as free.
+     * Only a lease nobody holds is taken. */
+    rv = sanlock_read_resource_owners(res, 0, &owners, &nowners);
+    if (rv < 0) {
+        qv_sanlock_set_error(error, QV_ERR_IO, rv, "cannot read lease '%s'", path);
+        return false;
+    }
+    if (nowners > 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_LOCK_CONFLICT, "lease '%s' kept: held by host_id %llu%s",
+                    path, (unsigned long long)owners[0].host_id, nowners > 1 ? " and others" : "");
+        return false;
+    }
     rv = sanlock_acquire(sock, -1, 0, 1, &res, NULL);
     if (rv < 0) {
         g_autofree char *desc = qv_sanlock_resource_describe(res);
