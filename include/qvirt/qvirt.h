@@ -347,6 +347,73 @@ int qvirt_domain_qemu_monitor_command(QvirtDomain *dom, const char *cmd,
                                       char **result, unsigned int flags,
                                       GError **error);
 
+/* ---- devices: hotplug, unplug, media change ---- */
+
+/* virDomainModificationImpact */
+typedef enum {
+    /* the live guest when it runs, else the definition */
+    QVIRT_DOMAIN_AFFECT_CURRENT = 0,
+    QVIRT_DOMAIN_AFFECT_LIVE = 1 << 0,
+    QVIRT_DOMAIN_AFFECT_CONFIG = 1 << 1,
+} QvirtDomainModificationImpact;
+
+/* virDomainDeviceModifyFlags: the impact above, and */
+typedef enum {
+    /* update-device of a removable disk: eject even when the guest
+     * locked the tray */
+    QVIRT_DOMAIN_DEVICE_MODIFY_FORCE = 1 << 2,
+} QvirtDomainDeviceModifyFlags;
+
+/*
+ * virDomainAttachDeviceFlags for disks: @xml is one <disk> element.
+ * With AFFECT_LIVE the disk is plugged into the running guest: its chain
+ * checked (startupPolicy) and opened node by node, its leases taken
+ * first, then its front end added; on any failure nothing stays.  With
+ * AFFECT_CONFIG it is added to the definition.  Both: the definition is
+ * written only when the live attach worked.  Refusals as libvirt's
+ * (a target in use, a bus that cannot be hotplugged).
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_attach_device_flags(QvirtDomain *dom, const char *xml,
+                                     unsigned int flags, GError **error);
+
+/*
+ * virDomainDetachDeviceFlags for disks: the disk of @xml's target.
+ * Live: device_del, then the disk's nodes and leases go once QEMU says
+ * the device is gone.  Returns 0 when it is gone, 1 when the unplug was
+ * requested but the guest has not released the device within 5 s (the
+ * supervisor finishes when it does; libvirt returns 0 then too), -1 on
+ * error.  Refused while a block job runs on the disk.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_detach_device_flags(QvirtDomain *dom, const char *xml,
+                                     unsigned int flags, GError **error);
+
+/*
+ * virDomainDetachDeviceAlias: the same, for the disk whose <alias> is
+ * @alias ("ua-data", "scsi0-0-0-1"); live detaches never wait (1 when
+ * not yet gone, as above)
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_detach_device_alias(QvirtDomain *dom, const char *alias,
+                                     unsigned int flags, GError **error);
+
+/*
+ * virDomainUpdateDeviceFlags for disks: @xml is the disk (by target)
+ * with its new <source>, or without one to eject.  For a cdrom or floppy
+ * this is a media change (live: tray opened, old medium removed and its
+ * nodes deleted, the new chain opened and inserted, tray closed).  Other
+ * fields cannot change, as in libvirt.  DEVICE_MODIFY_FORCE: open a tray
+ * the guest locked.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_domain_update_device_flags(QvirtDomain *dom, const char *xml,
+                                     unsigned int flags, GError **error);
+
 /* ---- block jobs ---- */
 
 /* virDomainBlockJobType */
