@@ -367,6 +367,23 @@ qv_disk_parse_node(xmlNodePtr node, unsigned int flags, GError **error)
     return g_steal_pointer(&disk);
 }
 
+QvDiskDef *
+qv_disk_parse_xml(const char *xml, const char *origin, unsigned int flags, GError **error)
+{
+    g_autoptr(QvXmlDoc) doc = qv_xml_read(xml, strlen(xml), origin, error);
+    xmlNodePtr root;
+
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    if (!root || !qv_xml_is(root, "disk")) {
+        g_set_error(error, QV_ERROR, QV_ERR_XML, "%s must be one <disk> element, not <%s>",
+                    origin, root ? (const char *)root->name : "");
+        return NULL;
+    }
+    return qv_disk_parse_node(root, flags, error);
+}
+
 QvStorageSource *
 qv_disk_parse_copy_destination(const char *xml, GError **error)
 {

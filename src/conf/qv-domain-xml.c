@@ -272,6 +272,13 @@ parse_devices(xmlNodePtr node, QvDomainDef *def, unsigned int flags,
                 return false;
             qv_domain_add_lease(def, &lease);
         } else {
+            if (qv_xml_is(c, "controller")) {
+                g_autofree char *type = qv_xml_prop(c, "type");
+                g_autofree char *model = qv_xml_prop(c, "model");
+
+                if (g_strcmp0(type, "pci") == 0 && g_strcmp0(model, "pcie-root-port") == 0)
+                    def->pcie_root_ports++;
+            }
             keep(&def->kept_devices, &def->nkept_devices, c);
         }
     }

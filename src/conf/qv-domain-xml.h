@@ -42,6 +42,11 @@ char *qv_domain_format_xml(const QvDomainDef *def, unsigned int flags);
 /* One <disk> element on its own (used by hotplug and tests) */
 QvDiskDef *qv_disk_parse_node(xmlNodePtr node, unsigned int flags,
                               GError **error);
+/* A document that is one <disk> element (a device to attach or update);
+ * @origin names it in messages.  No schema check: a lone disk is checked
+ * in a domain (qv_conn_check_xml) */
+QvDiskDef *qv_disk_parse_xml(const char *xml, const char *origin, unsigned int flags,
+                             GError **error);
 void qv_disk_format(GString *buf, const QvDiskDef *disk, unsigned int flags,
                     unsigned int indent);
 

@@ -134,6 +134,21 @@ qv_domain_add_disk(QvDomainDef *def, QvDiskDef **disk)
     def->disks[def->ndisks++] = g_steal_pointer(disk);
 }
 
+QvDiskDef *
+qv_domain_take_disk(QvDomainDef *def, const QvDiskDef *disk)
+{
+    for (size_t i = 0; i < def->ndisks; i++) {
+        QvDiskDef *d = def->disks[i];
+
+        if (d != disk)
+            continue;
+        memmove(def->disks + i, def->disks + i + 1, (def->ndisks - i - 1) * sizeof(*def->disks));
+        def->ndisks--;
+        return d;
+    }
+    return NULL;
+}
+
 void
 qv_domain_add_lease(QvDomainDef *def, QvLeaseDef **lease)
 {

@@ -189,6 +189,11 @@ typedef struct {
      * its value read): 0 default, 1 poweroff, 2 restart, 3 pause, 4 ignore */
     int on_lockfailure;
 
+    /* <controller type='pci' model='pcie-root-port'/> elements (kept
+     * verbatim with the other devices; counted): a q35 guest gets this
+     * many root ports for hotplug, 4 when it declares none */
+    unsigned int pcie_root_ports;
+
     /* Kept verbatim, in document order: devices qvirt does not act on
      * (interface, graphics, ...), and top-level elements other than the
      * ones above (features, cpu, clock, on_*, ...).  Each is one element
@@ -214,6 +219,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvLeaseDef, qv_lease_def_free)
 /* Append (stolen) */
 void qv_domain_add_disk(QvDomainDef *def, QvDiskDef **disk);
 void qv_domain_add_lease(QvDomainDef *def, QvLeaseDef **lease);
+
+/* Remove @disk from @def and return it (the caller's now); NULL when
+ * @def does not have it */
+QvDiskDef *qv_domain_take_disk(QvDomainDef *def, const QvDiskDef *disk);
 
 /* Find a disk by target name ("vda"); NULL if none */
 QvDiskDef *qv_domain_find_disk(const QvDomainDef *def, const char *dst);

@@ -21,6 +21,8 @@
 
 #define QV_QEMU_DEFAULT_EMULATOR "qemu-system-x86_64"
 #define QV_QEMU_DEFAULT_MACHINE "q35"
+/* root ports beyond the virtio disks' when the definition declares none */
+#define QV_QEMU_SPARE_ROOT_PORTS 4
 
 /* Controllers built into, or added to, the machine */
 typedef struct {
@@ -28,6 +30,9 @@ typedef struct {
     bool need_scsi;      /* virtio-scsi-pci "scsi0" */
     bool need_ahci;      /* pc with sata disks: ich9-ahci "sata0" */
     bool need_fdc;       /* q35 with floppies: isa-fdc "fdc0" */
+    bool need_usb;       /* usb disks: qemu-xhci "usb" */
+    unsigned int nvirtio; /* virtio disks: on q35 each on a root port */
+    unsigned int root_ports; /* q35: pcie-root-port "pci.1" ... */
 } QvQemuBuses;
 
 static void
@@ -162,19 +167,38 @@ qv_command_scan_buses(const QvDomainDef *def, QvQemuBuses *b)
         case QV_DISK_BUS_FDC:
             b->need_fdc |= b->q35;
             break;
-        case QV_DISK_BUS_NONE:
-        case QV_DISK_BUS_VIRTIO:
-        case QV_DISK_BUS_IDE:
         case QV_DISK_BUS_USB:
+            b->need_usb = true;
+            break;
+        case QV_DISK_BUS_VIRTIO:
+            b->nvirtio++;
+            break;
+        case QV_DISK_BUS_NONE:
+        case QV_DISK_BUS_IDE:
         case QV_DISK_BUS_LAST:
             break;
         }
     }
+    /* every virtio disk on a root port of its own, so that it can be
+     * unplugged, and spare ones for hotplug: as many in all as the
+     * definition declares, else QV_QEMU_SPARE_ROOT_PORTS more */
+    if (b->q35)
+        b->root_ports = def->pcie_root_ports ? MAX(def->pcie_root_ports, b->nvirtio) :
+                        b->nvirtio + QV_QEMU_SPARE_ROOT_PORTS;
 }
 
 static void
 qv_command_controllers(GPtrArray *argv, const QvQemuBuses *b)
 {
+    for (unsigned int i = 1; i <= b->root_ports; i++) {
+        qv_argv_add(argv, "-device");
+        qv_argv_addf(argv, "{\"driver\":\"pcie-root-port\",\"id\":\"" QV_QEMU_ROOT_PORT_PREFIX
+                     "%u\",\"bus\":\"pcie.0\",\"chassis\":%u,\"port\":%u}", i, i, 0x0f + i);
+    }
+    if (b->need_usb) {
+        qv_argv_add(argv, "-device");
+        qv_argv_add(argv, "{\"driver\":\"qemu-xhci\",\"id\":\"usb\"}");
+    }
     if (b->need_scsi) {
         qv_argv_add(argv, "-device");
         qv_argv_add(argv, "{\"driver\":\"virtio-scsi-pci\",\"id\":\"scsi0\"}");
@@ -224,8 +248,9 @@ qv_qemu_device_model(const QvDiskDef *disk)
         return cd ? "ide-cd" : NULL;
     case QV_DISK_BUS_FDC:
         return disk->device == QV_DISK_DEVICE_FLOPPY ? "floppy" : NULL;
-    case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_USB:
+        return disk->device == QV_DISK_DEVICE_DISK ? "usb-storage" : NULL;
+    case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_LAST:
         break;
     }
@@ -259,15 +284,18 @@ qv_qemu_bus_slots(QvDiskBus bus, bool q35)
  * the JSON fails */
 static bool
 qv_command_device_address(json_object *dev, const QvDiskDef *disk,
-                          const QvQemuBuses *b, int idx, char **id,
-                          GError **error)
+                          const QvQemuBuses *b, int idx, const char *pci_bus,
+                          char **id, GError **error)
 {
     g_autofree char *bus = NULL;
 
     switch (disk->bus) {
     case QV_DISK_BUS_VIRTIO:
         *id = g_strdup_printf("virtio-disk%d", idx);
-        return true;
+        return qv_json_add(&dev, error, "S:bus", pci_bus, NULL);
+    case QV_DISK_BUS_USB:
+        *id = g_strdup_printf("usb-disk%d", idx);
+        return qv_json_add(&dev, error, "s:bus", "usb.0", NULL);
     case QV_DISK_BUS_SCSI:
         *id = g_strdup_printf("scsi0-0-%d-0", idx);
         return qv_json_add(&dev, error, "s:bus", "scsi0.0", "i:channel", 0,
@@ -288,7 +316,6 @@ qv_command_device_address(json_object *dev, const QvDiskDef *disk,
         *id = g_strdup_printf("fdc0-0-%d", idx);
         return qv_json_add(&dev, error, "i:unit", idx, NULL);
     case QV_DISK_BUS_NONE:
-    case QV_DISK_BUS_USB:
     case QV_DISK_BUS_LAST:
         break;
     }
@@ -317,7 +344,7 @@ qv_command_write_cache(QvDiskCache cache)
 
 static json_object *
 qv_command_disk_device(const QvDomainDef *def, const QvDiskDef *disk,
-                       const QvQemuBuses *b, GError **error)
+                       const QvQemuBuses *b, const char *pci_bus, GError **error)
 {
     const char *model = qv_qemu_device_model(disk);
     int idx = qv_qemu_disk_index(disk->dst);
@@ -331,7 +358,7 @@ qv_command_disk_device(const QvDomainDef *def, const QvDiskDef *disk,
         wce = NULL;
     if (!qv_qemu_validate_frontend(def, disk, error) ||
         !qv_json_add(&dev, error, "s:driver", model, NULL) ||
-        !qv_command_device_address(dev, disk, b, idx, &id, error) ||
+        !qv_command_device_address(dev, disk, b, idx, pci_bus, &id, error) ||
         !qv_json_add(&dev, error,
                      "S:drive", node,
                      "s:id", disk->alias ? disk->alias : id,
@@ -359,7 +386,7 @@ qv_qemu_assign_aliases(QvDomainDef *def, GError **error)
             continue;
         if (!qv_qemu_validate_frontend(def, disk, error) ||
             !qv_command_device_address(dev, disk, &buses,
-                                       qv_qemu_disk_index(disk->dst), &id,
+                                       qv_qemu_disk_index(disk->dst), NULL, &id,
                                        error))
             return false;
         disk->alias = g_steal_pointer(&id);
@@ -375,6 +402,7 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     const char *emulator = opts->emulator ? opts->emulator :
                            def->emulator ? def->emulator : QV_QEMU_DEFAULT_EMULATOR;
     QvQemuBuses buses;
+    unsigned int nvirtio = 0;
     size_t i;
 
     qv_argv_add(argv, emulator);
@@ -385,13 +413,56 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
             return NULL;
     }
     qv_command_scan_buses(def, &buses);
+    if (buses.q35) {
+        /* native PCIe hotplug on the root ports: an unplug completes
+         * without the guest's ACPI code (QEMU's default before 6.1) */
+        qv_argv_add(argv, "-global");
+        qv_argv_add(argv, "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off");
+    }
     qv_command_controllers(argv, &buses);
     for (i = 0; i < def->ndisks; i++) {
-        g_autoptr(json_object) dev = qv_command_disk_device(def, def->disks[i], &buses, error);
-        if (!dev)
+        const QvDiskDef *disk = def->disks[i];
+        g_autofree char *port = NULL;
+        g_autoptr(json_object) dev = NULL;
+
+        if (buses.q35 && disk->bus == QV_DISK_BUS_VIRTIO)
+            port = g_strdup_printf(QV_QEMU_ROOT_PORT_PREFIX "%u", ++nvirtio);
+        if (!(dev = qv_command_disk_device(def, disk, &buses, port, error)))
             return NULL;
         qv_argv_add_json(argv, "-device", dev);
     }
     g_ptr_array_add(argv, NULL);
     return g_steal_pointer(&argv);
+}
+
+json_object *
+qv_qemu_disk_device_props(const QvDomainDef *def, const QvDiskDef *disk,
+                          const char *pci_bus, GError **error)
+{
+    QvQemuBuses buses;
+
+    qv_command_scan_buses(def, &buses);
+    return qv_command_disk_device(def, disk, &buses, pci_bus, error);
+}
+
+const char *
+qv_qemu_disk_controller(const QvDiskDef *disk, const char **driver)
+{
+    switch (disk->bus) {
+    case QV_DISK_BUS_SCSI:
+        *driver = "virtio-scsi-pci";
+        return "scsi0";
+    case QV_DISK_BUS_USB:
+        *driver = "qemu-xhci";
+        return "usb";
+    case QV_DISK_BUS_NONE:
+    case QV_DISK_BUS_VIRTIO:
+    case QV_DISK_BUS_IDE:
+    case QV_DISK_BUS_SATA:
+    case QV_DISK_BUS_FDC:
+    case QV_DISK_BUS_LAST:
+        break;
+    }
+    *driver = NULL;
+    return NULL;
 }

@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <json-c/json.h>
+
 #include "conf/qv-domain.h"
 
 G_BEGIN_DECLS
@@ -48,6 +50,21 @@ const char *qv_qemu_device_model(const QvDiskDef *disk);
 
 /* How many devices @bus takes (on q35 when @q35); 0: no fixed limit */
 int qv_qemu_bus_slots(QvDiskBus bus, bool q35);
+
+/*
+ * The -device object of @disk's front end, the same one start gives
+ * (device_add takes it as is); @pci_bus: the PCI bus of a virtio disk
+ * ("pci.3", "pci.0"), NULL to let QEMU choose
+ */
+json_object *qv_qemu_disk_device_props(const QvDomainDef *def, const QvDiskDef *disk,
+                                       const char *pci_bus, GError **error);
+
+/* The id of the controller @disk's bus needs ("scsi0", "usb") and its
+ * QEMU driver, or NULL when the machine has the bus built in */
+const char *qv_qemu_disk_controller(const QvDiskDef *disk, const char **driver);
+
+/* The ids of a q35 guest's root ports: "pci.1", "pci.2", ... */
+#define QV_QEMU_ROOT_PORT_PREFIX "pci."
 
 /* The machine of @def (q35 when none is given) is a q35 */
 bool qv_qemu_machine_is_q35(const QvDomainDef *def);

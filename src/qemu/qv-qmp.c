@@ -451,8 +451,9 @@ qv_qmp_handle_reply(QvQmp *qmp, json_object *msg)
     cls = json_object_get_string(json_object_object_get(qerr, "class"));
     desc = json_object_get_string(json_object_object_get(qerr, "desc"));
     err = g_error_new(QV_ERROR,
-                      g_strcmp0(cls, "CommandNotFound") == 0 ?
-                      QV_ERR_UNSUPPORTED : QV_ERR_INVALID_ARG,
+                      g_strcmp0(cls, "CommandNotFound") == 0 ? QV_ERR_UNSUPPORTED :
+                      g_strcmp0(cls, "DeviceNotFound") == 0 ? QV_ERR_NOT_FOUND :
+                      QV_ERR_INVALID_ARG,
                       "QMP command '%s' failed: %s", p->name,
                       desc ? desc : "(QEMU gave no description)");
     qv_qmp_pending_finish(p, NULL, err);

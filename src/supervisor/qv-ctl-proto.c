@@ -47,6 +47,11 @@ static const QvCtlCommandSpec specs[QV_CTL_LAST] = {
                                 "ready: true once ready; null when it ended; its error" },
     [QV_CTL_LOCK_STATUS] = { "lock-status", "lock status", 0, 0, 0,
                              "driver, host, qemu_pid, released, state, leases" },
+    [QV_CTL_ATTACH_DISK] = { "attach-disk", "attach", K(XML), K(XML), 0, "alias, dropped" },
+    [QV_CTL_DETACH_DISK] = { "detach-disk", "detach", K(DISK) | K(WAIT), K(DISK), 0,
+                             "removed: false while the guest has not let go" },
+    [QV_CTL_CHANGE_MEDIA] = { "change-media", "media change", K(DISK) | K(XML) | K(FLAGS),
+                              K(DISK), QV_CTL_MEDIA_FLAGS, "dropped" },
 };
 
 typedef enum {
@@ -84,6 +89,8 @@ static const Field fields[] = {
     F(ARGUMENTS, "arguments", FIELD_OBJECT, arguments),
     F(NAME, "name", FIELD_STRING, name),
     F(DISKS, "disks", FIELD_DISKS, disks),
+    F(XML, "xml", FIELD_STRING, xml),
+    { K(WAIT), "wait", FIELD_U64, offsetof(QvCtlArgs, wait), offsetof(QvCtlArgs, has_wait) },
 };
 
 #define AT(args, f, type) ((type *)((char *)(args) + (f)->offset))
@@ -109,6 +116,7 @@ qv_ctl_args_clear(QvCtlArgs *args)
     g_free(args->execute);
     json_object_put(args->arguments);
     g_free(args->name);
+    g_free(args->xml);
     if (args->disks)
         g_ptr_array_free(args->disks, TRUE);
     memset(args, 0, sizeof(*args));

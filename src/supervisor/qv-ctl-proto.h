@@ -39,6 +39,9 @@ typedef enum {
     QV_CTL_BLOCK_JOB_ABORT,      /* abort, or pivot with the PIVOT flag */
     QV_CTL_BLOCK_JOB_WAIT,       /* answered when the job is ready or ends */
     QV_CTL_LOCK_STATUS,          /* the leases QEMU holds */
+    QV_CTL_ATTACH_DISK,          /* hotplug the <disk> of "xml" */
+    QV_CTL_DETACH_DISK,          /* unplug "disk" (a target name) */
+    QV_CTL_CHANGE_MEDIA,         /* "disk" gets the medium of "xml"; none: eject */
 
     QV_CTL_LAST
 } QvCtlCommand;
@@ -60,6 +63,8 @@ typedef enum {
     QV_CTL_KEY_ARGUMENTS = 1 << 12,  /* "arguments": its arguments object */
     QV_CTL_KEY_NAME = 1 << 13,       /* "name": a snapshot's name */
     QV_CTL_KEY_DISKS = 1 << 14,      /* "disks": [{"disk", "snapshot", "file"}] */
+    QV_CTL_KEY_XML = 1 << 15,        /* "xml": one <disk> element */
+    QV_CTL_KEY_WAIT = 1 << 16,       /* "wait": ms to wait for an unplug */
 } QvCtlKey;
 
 /* One disk of a snapshot request */
@@ -87,6 +92,9 @@ typedef struct {
     json_object *arguments;      /* owned reference, or NULL */
     char *name;
     GPtrArray *disks;            /* QvCtlSnapDisk, or NULL */
+    char *xml;
+    uint64_t wait;
+    bool has_wait;
 } QvCtlArgs;
 
 void qv_ctl_args_clear(QvCtlArgs *args);
@@ -108,6 +116,7 @@ void qv_ctl_args_add_snap_disk(QvCtlArgs *args, const char *disk,
      QVIRT_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES)
 #define QV_CTL_ABORT_FLAGS \
     (QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC | QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+#define QV_CTL_MEDIA_FLAGS QVIRT_DOMAIN_DEVICE_MODIFY_FORCE
 #define QV_CTL_SNAPSHOT_FLAGS \
     (QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | \
      QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT | QVIRT_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
@@ -175,5 +184,8 @@ bool qv_ctl_job_info_decode(json_object *o, QvCtlJobInfo *info, GError **error);
 #define QV_CTL_REPLY_CAPACITY "capacity"    /* domblkinfo */
 #define QV_CTL_REPLY_ALLOCATION "allocation"
 #define QV_CTL_REPLY_PHYSICAL "physical"
+#define QV_CTL_REPLY_REMOVED "removed"      /* detach-disk: false while pending */
+#define QV_CTL_REPLY_ALIAS "alias"          /* attach-disk: the device id */
+#define QV_CTL_REPLY_DROPPED_LINE "dropped" /* attach-disk, change-media: startupPolicy's drop */
 
 G_END_DECLS

@@ -86,6 +86,7 @@ qv_runtime_new(void)
     QvRuntime *rt = g_new0(QvRuntime, 1);
 
     rt->dropped = g_ptr_array_new_with_free_func(g_free);
+    rt->unplugging = g_ptr_array_new_with_free_func(g_free);
     return rt;
 }
 
@@ -96,6 +97,7 @@ qv_runtime_free(QvRuntime *rt)
         return;
     g_free(rt->reason);
     g_ptr_array_unref(rt->dropped);
+    g_ptr_array_unref(rt->unplugging);
     g_free(rt->qmp);
     g_free(rt->sock);
     g_free(rt);
@@ -119,7 +121,7 @@ runtime_from_json(json_object *o, QvRuntime *rt, GError **error)
 {
     const char *state = NULL, *reason = NULL, *qmp = NULL, *sock = NULL;
     unsigned long long qpid = 0, spid = 0, started = 0;
-    json_object *dropped = NULL;
+    json_object *dropped = NULL, *unplugging = NULL;
     int st;
 
     if (!get_ull(o, "qemu_pid", &qpid, error) ||
@@ -131,7 +133,8 @@ runtime_from_json(json_object *o, QvRuntime *rt, GError **error)
         !qv_json_get_string(o, "reason", &reason, error) ||
         !qv_json_get_string(o, "qmp_socket", &qmp, error) ||
         !qv_json_get_string(o, "control_socket", &sock, error) ||
-        !qv_json_get_array(o, "dropped", &dropped, error))
+        !qv_json_get_array(o, "dropped", &dropped, error) ||
+        !qv_json_get_array(o, "unplugging", &unplugging, error))
         return false;
     if ((st = qv_guest_state_from_string(state)) < 0) {
         g_set_error(error, QV_ERROR, QV_ERR_PARSE, "unknown state '%s'", state);
@@ -148,6 +151,12 @@ runtime_from_json(json_object *o, QvRuntime *rt, GError **error)
         const char *line = json_object_get_string(json_object_array_get_idx(dropped, i));
 
         g_ptr_array_add(rt->dropped, g_strdup(line ? line : ""));
+    }
+    for (size_t i = 0; unplugging && i < json_object_array_length(unplugging); i++) {
+        const char *id = json_object_get_string(json_object_array_get_idx(unplugging, i));
+
+        if (id && *id)
+            g_ptr_array_add(rt->unplugging, g_strdup(id));
     }
     return true;
 }
@@ -182,6 +191,7 @@ qv_runtime_save(const QvGuestFiles *files, const QvRuntime *rt,
 {
     g_autoptr(json_object) o = json_object_new_object();
     json_object *dropped = json_object_new_array();
+    json_object *unplugging = json_object_new_array();
     const char *text;
 
     json_object_object_add(o, "name", json_object_new_string(files->name));
@@ -201,6 +211,9 @@ qv_runtime_save(const QvGuestFiles *files, const QvRuntime *rt,
     for (guint i = 0; i < rt->dropped->len; i++)
         json_object_array_add(dropped, json_object_new_string(rt->dropped->pdata[i]));
     json_object_object_add(o, "dropped", dropped);
+    for (guint i = 0; i < rt->unplugging->len; i++)
+        json_object_array_add(unplugging, json_object_new_string(rt->unplugging->pdata[i]));
+    json_object_object_add(o, "unplugging", unplugging);
     text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                              JSON_C_TO_STRING_SPACED);
     return qv_file_write_atomic(files->runtime, text, strlen(text), 0600, error);

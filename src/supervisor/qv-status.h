@@ -65,6 +65,9 @@ typedef struct {
     QvGuestState state;
     char *reason;                    /* "booted", "user", "starting", ... */
     GPtrArray *dropped;              /* lines from qv_disks_prepare */
+    GPtrArray *unplugging;           /* device ids of disks asked to leave
+                                      * (device_del) that QEMU has not
+                                      * yet said are gone */
     char *qmp;
     char *sock;
     gint64 started;                  /* unix time */

@@ -109,6 +109,10 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
         sup->shutdown_seen = true;
     else if (strcmp(name, "JOB_STATUS_CHANGE") == 0 && data)
         qv_sup_job_status_event(sup, data);
+    else if (strcmp(name, "DEVICE_DELETED") == 0 && data)
+        qv_sup_hotplug_device_deleted(sup, data);
+    else if (strcmp(name, "DEVICE_TRAY_MOVED") == 0 && data)
+        qv_sup_hotplug_tray_moved(sup, data);
 }
 
 json_object *
@@ -205,6 +209,9 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     case QV_CTL_BLOCK_JOB_ABORT:
     case QV_CTL_BLOCK_JOB_WAIT:
     case QV_CTL_LOCK_STATUS:
+    case QV_CTL_ATTACH_DISK:
+    case QV_CTL_DETACH_DISK:
+    case QV_CTL_CHANGE_MEDIA:
     case QV_CTL_LAST:
         out = ret ? json_object_get(ret) : NULL;
         break;
@@ -431,6 +438,9 @@ static const struct {
     [QV_CTL_BLOCK_JOB_ABORT] = { qv_sup_do_job_abort, JOB_RUNS },
     [QV_CTL_BLOCK_JOB_WAIT] = { qv_sup_do_job_wait, LIVE_DISK },
     [QV_CTL_LOCK_STATUS] = { do_lock_status, 0 },
+    [QV_CTL_ATTACH_DISK] = { qv_sup_do_attach, QV_SUP_NEEDS_LIVE },
+    [QV_CTL_DETACH_DISK] = { qv_sup_do_detach, LIVE_DISK },
+    [QV_CTL_CHANGE_MEDIA] = { qv_sup_do_change_media, LIVE_DISK },
 };
 
 void
@@ -463,8 +473,14 @@ call_prepare(QvSupCall *call)
     if (sup->destroying && !(call->needs & QV_SUP_WHILE_DESTROYING)) {
         g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s' is being destroyed", name);
     } else if (sup->snapshotting &&
-               ((call->needs & QV_SUP_NEEDS_IDLE_DISK) || call->cmd == QV_CTL_SNAPSHOT)) {
+               ((call->needs & QV_SUP_NEEDS_IDLE_DISK) || call->cmd == QV_CTL_SNAPSHOT ||
+                call->cmd == QV_CTL_ATTACH_DISK || call->cmd == QV_CTL_DETACH_DISK ||
+                call->cmd == QV_CTL_CHANGE_MEDIA)) {
         g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': a snapshot is being taken", name);
+    } else if (sup->device_op &&
+               ((call->needs & QV_SUP_NEEDS_IDLE_DISK) || call->cmd == QV_CTL_SNAPSHOT)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s is under way", name,
+                    sup->device_op);
     } else if ((call->needs & QV_SUP_NEEDS_LIVE) && !sup->live) {
         g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
                     "domain '%s': the supervisor has no status document", name);

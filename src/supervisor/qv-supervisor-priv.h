@@ -70,6 +70,8 @@ typedef struct {
     GHashTable *jobs;            /* disk -> QvSupJob */
     GHashTable *job_failures;    /* disk -> why its last job failed, told once */
     bool snapshotting;           /* a snapshot's QMP calls are under way */
+    const char *device_op;       /* an attach, detach or media change under way */
+    GHashTable *unplugs;         /* device id -> unplug QEMU has not finished (qv-sup-hotplug.c) */
 
     /* the guest's leases (qv-sup-locks.c) */
     QvLockManager *locks;
@@ -295,3 +297,12 @@ void qv_sup_do_job_abort(QvSupCall *call);
 void qv_sup_do_job_wait(QvSupCall *call);
 /* qv-sup-snapshot.c */
 void qv_sup_do_snapshot(QvSupCall *call);
+/* qv-sup-hotplug.c: disks plugged in and out, media changes */
+void qv_sup_do_attach(QvSupCall *call);
+void qv_sup_do_detach(QvSupCall *call);
+void qv_sup_do_change_media(QvSupCall *call);
+void qv_sup_hotplug_device_deleted(QvSupervisor *sup, json_object *data);
+void qv_sup_hotplug_tray_moved(QvSupervisor *sup, json_object *data);
+/* After a reattach: finish or follow the unplugs left unfinished */
+void qv_sup_hotplug_reattach(QvSupervisor *sup);
+void qv_sup_hotplug_clear(QvSupervisor *sup);

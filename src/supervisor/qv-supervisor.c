@@ -345,8 +345,10 @@ do_reattach(QvSupervisor *sup, GError **error)
 
         sup->qemu_cwd = g_file_read_link(link, NULL);
     }
-    if (sup->live)
+    if (sup->live) {
         qv_sup_jobs_reattach(sup);
+        qv_sup_hotplug_reattach(sup);
+    }
     {
         g_autoptr(GError) lerr = NULL;
 
@@ -385,6 +387,7 @@ supervisor_clear(QvSupervisor *sup)
     if (sup->pidfd >= 0)
         close(sup->pidfd);
     g_clear_pointer(&sup->ctl, qv_ctl_server_free);
+    qv_sup_hotplug_clear(sup);
     g_clear_pointer(&sup->qmp, qv_qmp_free);
     g_list_free(sup->exit_waiters);
     g_clear_pointer(&sup->live, qv_domain_def_free);

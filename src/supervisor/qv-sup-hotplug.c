@@ -1,0 +1,817 @@
+/*
+ * qv-sup-hotplug: disks plugged into a running guest and pulled out of
+ * it, and media changes of its cdroms and floppies.
+ *
+ * Attach: the disk's files are checked as at start (startupPolicy), its
+ * leases taken, its nodes added bottom-up with the very objects start
+ * puts on QEMU's command line (qv-blockdev), the controller its bus
+ * needs added when QEMU has none, then its front end (qv-command's
+ * device object); any failure removes what was added, in reverse, and
+ * lets the leases go.
+ *
+ * Detach: device_del, then the bookkeeping waits for QEMU's
+ * DEVICE_DELETED of that device id: the nodes go top-down, the disk
+ * leaves the live definition, its leases go.  A guest that has not let
+ * go after the wait asked for is answered "not yet"; the unplug is
+ * recorded in the runtime file, so the event (or, after a restart of
+ * the supervisor, the device's absence from QEMU) finishes it later.
+ *
+ * Media change: tray opened, medium removed, the old chain's nodes
+ * deleted, the new chain added and inserted, tray closed, as QEMU
+ * requires (research note live-disks §1.6).
+ */
+#include <string.h>
+
+#include "conf/qv-domain-validate.h"
+#include "conf/qv-domain-xml.h"
+#include "qemu/qv-blockdev.h"
+#include "qemu/qv-command.h"
+#include "qemu/qv-disk-prepare.h"
+#include "qemu/qv-qemu-validate.h"
+#include "util/qv-error.h"
+#include "util/qv-json-build.h"
+#include "util/qv-json.h"
+#include "supervisor/qv-supervisor-priv.h"
+
+/* libvirt's QEMU_UNPLUG_TIMEOUT */
+#define UNPLUG_WAIT_MS 5000
+
+/* An unplug QEMU has not finished */
+typedef struct {
+    QvSupervisor *sup;
+    char *alias;                 /* the device id */
+    QvCtlRequest *req;           /* who waits for it, or NULL */
+    guint timer;
+} Unplug;
+
+static void
+unplug_free(Unplug *u)
+{
+    if (u->timer)
+        g_source_remove(u->timer);
+    if (u->req)
+        qv_ctl_reply(u->req, json_object_new_boolean(false));
+    g_free(u->alias);
+    g_free(u);
+}
+
+static GHashTable *
+unplugs(QvSupervisor *sup)
+{
+    if (!sup->unplugs)
+        sup->unplugs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify)unplug_free);
+    return sup->unplugs;
+}
+
+static QvDiskDef *
+disk_by_alias(QvSupervisor *sup, const char *alias)
+{
+    for (size_t i = 0; sup->live && i < sup->live->ndisks; i++) {
+        if (g_strcmp0(sup->live->disks[i]->alias, alias) == 0)
+            return sup->live->disks[i];
+    }
+    return NULL;
+}
+
+/* Another device operation's QMP calls let requests in meanwhile */
+static bool
+enter_op(QvSupervisor *sup, const char *what, GError **error)
+{
+    if (sup->device_op) {
+        g_set_error(error, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s is under way; try again",
+                    sup->files->name, sup->device_op);
+        return false;
+    }
+    sup->device_op = what;
+    return true;
+}
+
+static void
+leave_op(QvSupervisor *sup)
+{
+    sup->device_op = NULL;
+}
+
+static json_object *
+reply_dropped(GPtrArray *dropped)
+{
+    json_object *o = json_object_new_object();
+
+    if (dropped && dropped->len)
+        json_object_object_add(o, QV_CTL_REPLY_DROPPED_LINE,
+                               json_object_new_string(dropped->pdata[0]));
+    return o;
+}
+
+/* The ids of QEMU's devices that have one (/machine/peripheral) */
+static GHashTable *
+peripheral_ids(QvSupervisor *sup, const char *path, GError **error)
+{
+    g_autoptr(json_object) list = NULL;
+    json_object *args = qv_json_new(error, "s:path", path, NULL);
+    GHashTable *ids;
+
+    if (!args || !qv_qmp_command_sync(sup->qmp, "qom-list", &args, QV_QMP_TIMEOUT_MS, &list, error))
+        return NULL;
+    ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+        json_object *p = json_object_array_get_idx(list, i), *name = NULL, *type = NULL;
+
+        if (json_object_object_get_ex(p, "name", &name) &&
+            json_object_object_get_ex(p, "type", &type) &&
+            (g_str_has_prefix(json_object_get_string(type), "child<") ||
+             g_str_has_prefix(json_object_get_string(type), "link<")))
+            g_hash_table_add(ids, g_strdup(json_object_get_string(name)));
+    }
+    return ids;
+}
+
+/* A PCI bus a new device can be plugged into: pci.0 on a pc, else the
+ * first root port with nothing on it */
+static char *
+free_pci_bus(QvSupervisor *sup, GHashTable *devices, const char *what, GError **error)
+{
+    unsigned int n = 0;
+
+    if (!qv_qemu_machine_is_q35(sup->live))
+        return g_strdup("pci.0");
+    for (unsigned int i = 1;; i++) {
+        g_autofree char *port = g_strdup_printf(QV_QEMU_ROOT_PORT_PREFIX "%u", i);
+        g_autofree char *path = NULL;
+        g_autoptr(GHashTable) kids = NULL;
+        GHashTableIter it;
+        gpointer name;
+        bool used = false;
+
+        if (!g_hash_table_contains(devices, port))
+            break;
+        n++;
+        path = g_strdup_printf("/machine/peripheral/%s/%s", port, port);
+        if (!(kids = peripheral_ids(sup, path, error)))
+            return NULL;
+        g_hash_table_iter_init(&it, kids);
+        while (!used && g_hash_table_iter_next(&it, &name, NULL))
+            used = g_str_has_prefix(name, "child[");
+        if (!used)
+            return g_steal_pointer(&port);
+    }
+    g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID,
+                "domain '%s': no free PCIe root port for %s (the guest has %u; declare more "
+                "with <controller type='pci' model='pcie-root-port'/>)",
+                sup->files->name, what, n);
+    return NULL;
+}
+
+static bool
+device_add(QvSupervisor *sup, json_object **dev, GError **error)
+{
+    return qv_qmp_command_sync(sup->qmp, "device_add", dev, QV_QMP_TIMEOUT_MS, NULL, error);
+}
+
+/* The controller of @disk's bus, added when QEMU has none; *@added its id */
+static bool
+ensure_controller(QvSupervisor *sup, QvDiskDef *disk, GHashTable *devices, char **added,
+                  GError **error)
+{
+    const char *driver = NULL;
+    const char *id = qv_qemu_disk_controller(disk, &driver);
+    g_autofree char *bus = NULL;
+    g_autofree char *what = NULL;
+    json_object *dev = NULL;
+
+    if (!id || g_hash_table_contains(devices, id))
+        return true;
+    what = g_strdup_printf("controller '%s'", id);
+    if (!(bus = free_pci_bus(sup, devices, what, error)) ||
+        !qv_json_add(&dev, error, "s:driver", driver, "s:id", id, "s:bus", bus, NULL) ||
+        !device_add(sup, &dev, error)) {
+        g_prefix_error(error, "%s: ", what);
+        return false;
+    }
+    *added = g_strdup(id);
+    return true;
+}
+
+static bool
+device_del(QvSupervisor *sup, const char *id, GError **error)
+{
+    json_object *args = qv_json_new(error, "s:id", id, NULL);
+
+    return args && qv_qmp_command_sync(sup->qmp, "device_del", &args, QV_QMP_TIMEOUT_MS, NULL, error);
+}
+
+/* The node names of @props in reverse: top-down, as blockdev-del needs */
+static json_object *
+names_top_down(json_object *props)
+{
+    json_object *names = json_object_new_array();
+
+    for (size_t i = json_object_array_length(props); i-- > 0;) {
+        json_object *nn = NULL;
+
+        if (json_object_object_get_ex(json_object_array_get_idx(props, i), "node-name", &nn))
+            json_object_array_add(names, json_object_get(nn));
+    }
+    return names;
+}
+
+/* ---- attach ---- */
+
+/* libvirt's refusals (qemuDomainAttachDeviceDiskLiveInternal) */
+static bool
+check_hotpluggable(QvSupervisor *sup, const QvDiskDef *disk, GError **error)
+{
+    QvDiskDef *other = qv_domain_find_disk(sup->live, disk->dst);
+
+    if (other) {
+        g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID, "target %s already exists", disk->dst);
+        return false;
+    }
+    if (disk->alias && disk_by_alias(sup, disk->alias)) {
+        g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID, "non unique alias detected: %s", disk->alias);
+        return false;
+    }
+    if (disk->device == QV_DISK_DEVICE_FLOPPY) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "floppy device hotplug isn't supported");
+        return false;
+    }
+    switch (disk->bus) {
+    case QV_DISK_BUS_VIRTIO:
+    case QV_DISK_BUS_SCSI:
+    case QV_DISK_BUS_USB:
+        return true;
+    case QV_DISK_BUS_IDE:
+    case QV_DISK_BUS_SATA:
+    case QV_DISK_BUS_FDC:
+    case QV_DISK_BUS_NONE:
+    case QV_DISK_BUS_LAST:
+        break;
+    }
+    g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk bus '%s' cannot be hotplugged.",
+                disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
+    return false;
+}
+
+/* The files of @disk's chain as at start: the chain discovered unless
+ * given, every file there; *@dropped what startupPolicy dropped */
+static bool
+prepare_disk(QvDiskDef **disk, GPtrArray *dropped, GError **error)
+{
+    g_autoptr(QvDomainDef) one = qv_domain_def_new();
+    bool ok;
+
+    qv_domain_add_disk(one, disk);
+    ok = qv_disks_prepare(one, QV_START_COLD, dropped, error);
+    if (one->ndisks == 1) {
+        *disk = one->disks[0];
+        one->ndisks = 0;
+    }
+    if (ok && !*disk) {
+        /* a hard disk that startupPolicy='optional' dropped */
+        g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "%s",
+                    dropped->len ? (const char *)dropped->pdata[0] : "the disk was dropped");
+        return false;
+    }
+    return ok;
+}
+
+typedef struct {
+    QvSupervisor *sup;
+    QvDiskDef *disk;             /* in the live definition once added */
+    json_object *props;          /* its nodes, bottom-up */
+    char *controller;            /* a controller added for it */
+    bool in_live, leased, nodes, device;
+} Attach;
+
+/* Undo what @a did, in reverse */
+static void
+attach_undo(Attach *a)
+{
+    QvSupervisor *sup = a->sup;
+    g_autoptr(GError) err = NULL;
+
+    if (a->device && !device_del(sup, a->disk->alias, &err))
+        g_printerr("domain '%s': cannot remove device '%s' again: %s\n", sup->files->name,
+                   a->disk->alias, err->message);
+    if (a->nodes) {
+        g_autoptr(json_object) names = names_top_down(a->props);
+
+        qv_sup_blockdev_del_all(sup, names);
+    }
+    if (a->controller) {
+        g_clear_error(&err);
+        if (!device_del(sup, a->controller, &err))
+            g_printerr("domain '%s': cannot remove controller '%s' again: %s\n",
+                       sup->files->name, a->controller, err->message);
+    }
+    if (a->in_live) {
+        qv_disk_def_free(qv_domain_take_disk(sup->live, a->disk));
+        a->disk = NULL;
+    }
+    if (a->leased) {
+        g_clear_error(&err);
+        qv_sup_locks_extra_done(sup);
+        if (!qv_sup_locks_sync(sup, NULL, &err))
+            g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+    }
+}
+
+static bool
+attach_steps(Attach *a, GError **error)
+{
+    QvSupervisor *sup = a->sup;
+    g_autoptr(GHashTable) devices = NULL;
+    g_autoptr(GPtrArray) wants = qv_lock_wants_for_disk(a->disk);
+    g_autofree char *bus = NULL;
+    g_autofree char *what = g_strdup_printf("disk '%s'", a->disk->dst);
+    json_object *dev;
+    QvDiskDef *disk = a->disk;
+
+    /* its leases before QEMU opens a file */
+    qv_sup_locks_extra_add(sup, wants);
+    a->leased = true;
+    if (!qv_sup_locks_sync(sup, wants, error)) {
+        g_prefix_error(error, "%s: leases: ", what);
+        return false;
+    }
+    if (!(a->props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, error)))
+        return false;
+    if (!qv_sup_blockdev_add_all(sup, a->props, error)) {
+        g_prefix_error(error, "%s: blockdev-add: ", what);
+        return false;
+    }
+    a->nodes = true;
+    if (!(devices = peripheral_ids(sup, "/machine/peripheral", error)) ||
+        !ensure_controller(sup, disk, devices, &a->controller, error))
+        return false;
+    if (disk->bus == QV_DISK_BUS_VIRTIO && !(bus = free_pci_bus(sup, devices, what, error)))
+        return false;
+    if (!(dev = qv_qemu_disk_device_props(sup->live, disk, bus, error)) ||
+        !device_add(sup, &dev, error)) {
+        g_prefix_error(error, "%s: device_add: ", what);
+        return false;
+    }
+    a->device = true;
+    return true;
+}
+
+static void
+do_attach(QvSupCall *call)
+{
+    QvSupervisor *sup = call->sup;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(QvDiskDef) disk = NULL;
+    Attach a = { sup };
+    unsigned int last;
+
+    if (!(disk = qv_disk_parse_xml(call->args->xml, "the disk XML", 0, &err)) ||
+        !check_hotpluggable(sup, disk, &err) ||
+        !prepare_disk(&disk, dropped, &err))
+        goto fail;
+    /* its indexes follow the highest in use: node names never repeat */
+    last = qv_domain_assign_indexes(sup->live, false);
+    qv_disk_assign_indexes(disk, last);
+    a.disk = disk;
+    qv_domain_add_disk(sup->live, &disk);
+    a.in_live = true;
+    if (!qv_qemu_assign_aliases(sup->live, &err) ||
+        !qv_domain_validate(sup->live, &err) ||
+        !qv_qemu_validate_def(sup->live, &err) ||
+        !attach_steps(&a, &err)) {
+        attach_undo(&a);
+        goto fail;
+    }
+    qv_sup_locks_extra_done(sup);
+    if (!qv_sup_locks_sync(sup, NULL, &err) || !qv_sup_save_status(sup, &err) ||
+        !qv_sup_check_live_graph(sup, &err)) {
+        g_printerr("domain '%s': after the attach of '%s': %s\n", sup->files->name,
+                   a.disk->dst, err->message);
+        g_clear_error(&err);
+    }
+    g_printerr("domain '%s': disk '%s' attached as '%s'\n", sup->files->name, a.disk->dst,
+               a.disk->alias);
+    {
+        json_object *out = reply_dropped(dropped);
+
+        json_object_object_add(out, QV_CTL_REPLY_ALIAS, json_object_new_string(a.disk->alias));
+        json_object_put(a.props);
+        g_free(a.controller);
+        leave_op(sup);
+        qv_ctl_reply(call->req, out);
+    }
+    return;
+ fail:
+    json_object_put(a.props);
+    g_free(a.controller);
+    leave_op(sup);
+    qv_sup_call_fail(call, g_steal_pointer(&err));
+}
+
+void
+qv_sup_do_attach(QvSupCall *call)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!enter_op(call->sup, "a disk attach", &err)) {
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    do_attach(call);
+}
+
+/* ---- detach ---- */
+
+/* The unplug of @alias is over, or never began (device_del refused) */
+static void
+forget_unplug(QvSupervisor *sup, const char *alias)
+{
+    if (sup->unplugs)
+        g_hash_table_remove(sup->unplugs, alias);
+    for (guint i = 0; i < sup->rt->unplugging->len; i++) {
+        if (strcmp(sup->rt->unplugging->pdata[i], alias) == 0)
+            g_ptr_array_remove_index(sup->rt->unplugging, i--);
+    }
+    qv_sup_save_runtime(sup);
+}
+
+/* QEMU let go of the device: its nodes, the disk and its leases go */
+static void
+finish_unplug(QvSupervisor *sup, const char *alias)
+{
+    g_autoptr(GError) err = NULL;
+    QvDiskDef *disk = disk_by_alias(sup, alias);
+    QvCtlRequest *req = NULL;
+    Unplug *u = sup->unplugs ? g_hash_table_lookup(sup->unplugs, alias) : NULL;
+
+    if (u)
+        req = g_steal_pointer(&u->req);
+    forget_unplug(sup, alias);
+    if (disk) {
+        g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, &err);
+        g_autoptr(json_object) names = props ? names_top_down(props) : NULL;
+
+        qv_sup_blockdev_del_all(sup, names);
+        g_printerr("domain '%s': disk '%s' (%s) unplugged\n", sup->files->name, disk->dst, alias);
+        qv_disk_def_free(qv_domain_take_disk(sup->live, disk));
+        g_clear_error(&err);
+        if (!qv_sup_locks_sync(sup, NULL, &err) || !qv_sup_save_status(sup, &err) ||
+            !qv_sup_check_live_graph(sup, &err))
+            g_printerr("domain '%s': after the unplug of '%s': %s\n", sup->files->name, alias,
+                       err->message);
+    }
+    if (req)
+        qv_ctl_reply(req, json_object_new_boolean(true));
+}
+
+static gboolean
+unplug_timeout(gpointer opaque)
+{
+    Unplug *u = opaque;
+
+    u->timer = 0;
+    if (u->req) {
+        g_printerr("domain '%s': device '%s': unplug requested; the guest has not released it yet\n",
+                   u->sup->files->name, u->alias);
+        qv_ctl_reply(g_steal_pointer(&u->req), json_object_new_boolean(false));
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* libvirt's refusals (qemuDomainDetachPrepDisk) */
+static bool
+check_unpluggable(QvSupervisor *sup, const QvDiskDef *disk, GError **error)
+{
+    QvSupJob *job = qv_sup_job_find(sup, disk->dst);
+    bool bus_ok = disk->bus == QV_DISK_BUS_SCSI || disk->bus == QV_DISK_BUS_USB ||
+                  (disk->bus == QV_DISK_BUS_VIRTIO && disk->device != QV_DISK_DEVICE_CDROM);
+
+    if (job) {
+        g_set_error(error, QV_ERROR, QV_ERR_BUSY, "disk '%s' has a running %s job '%s': "
+                    "no unplug until it ends", disk->dst, qv_job_type_to_string(job->type), job->id);
+        return false;
+    }
+    if (disk->device == QV_DISK_DEVICE_FLOPPY || !bus_ok) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "This type of disk cannot be hot unplugged");
+        return false;
+    }
+    if (!disk->alias) {
+        g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "disk '%s' has no device id", disk->dst);
+        return false;
+    }
+    return true;
+}
+
+void
+qv_sup_do_detach(QvSupCall *call)
+{
+    QvSupervisor *sup = call->sup;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *alias = NULL;
+    uint64_t wait = call->args->has_wait ? call->args->wait : UNPLUG_WAIT_MS;
+    Unplug *u;
+
+    if (!check_unpluggable(sup, call->disk, &err)) {
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    alias = g_strdup(call->disk->alias);
+    if (sup->unplugs && g_hash_table_contains(sup->unplugs, alias)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_INVALID, "disk '%s': its unplug was "
+                    "requested already; the guest has not released it yet", call->disk->dst);
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    if (!enter_op(sup, "a disk detach", &err)) {
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    /* recorded first: DEVICE_DELETED may come during device_del */
+    u = g_new0(Unplug, 1);
+    u->sup = sup;
+    u->alias = g_strdup(alias);
+    u->req = call->req;
+    g_hash_table_replace(unplugs(sup), u->alias, u);
+    g_ptr_array_add(sup->rt->unplugging, g_strdup(alias));
+    qv_sup_save_runtime(sup);
+    if (!device_del(sup, alias, &err)) {
+        bool gone = g_error_matches(err, QV_ERROR, QV_ERR_NOT_FOUND);
+
+        leave_op(sup);
+        if (gone) {
+            /* QEMU has no such device any more: only the bookkeeping is left */
+            finish_unplug(sup, alias);
+            return;
+        }
+        /* the caller hears the error, not the record's "not yet" */
+        if ((u = g_hash_table_lookup(sup->unplugs, alias)))
+            u->req = NULL;
+        forget_unplug(sup, alias);
+        g_prefix_error(&err, "disk '%s': device_del: ", call->disk->dst);
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    leave_op(sup);
+    /* the event may have come during the call */
+    if ((u = g_hash_table_lookup(unplugs(sup), alias)) && u->req)
+        u->timer = g_timeout_add((guint)MIN(wait, G_MAXUINT), unplug_timeout, u);
+}
+
+/* DEVICE_DELETED: {device?, path}; child objects send path-only ones */
+void
+qv_sup_hotplug_device_deleted(QvSupervisor *sup, json_object *data)
+{
+    json_object *dev = NULL;
+    const char *id;
+
+    if (!json_object_object_get_ex(data, "device", &dev) || !(id = json_object_get_string(dev)))
+        return;
+    if ((sup->unplugs && g_hash_table_contains(sup->unplugs, id)) || disk_by_alias(sup, id))
+        finish_unplug(sup, id);
+}
+
+/* A new supervisor: the unplugs the previous one left unfinished are
+ * finished when QEMU no longer has the device, else followed */
+void
+qv_sup_hotplug_reattach(QvSupervisor *sup)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GHashTable) devices = NULL;
+    g_autoptr(GPtrArray) ids = NULL;
+
+    if (!sup->rt->unplugging->len || !sup->live)
+        return;
+    if (!(devices = peripheral_ids(sup, "/machine/peripheral", &err))) {
+        g_printerr("domain '%s': cannot list QEMU's devices: %s\n", sup->files->name, err->message);
+        return;
+    }
+    ids = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < sup->rt->unplugging->len; i++)
+        g_ptr_array_add(ids, g_strdup(sup->rt->unplugging->pdata[i]));
+    for (guint i = 0; i < ids->len; i++) {
+        const char *id = ids->pdata[i];
+
+        if (!g_hash_table_contains(devices, id)) {
+            finish_unplug(sup, id);
+        } else {
+            Unplug *u = g_new0(Unplug, 1);
+
+            u->sup = sup;
+            u->alias = g_strdup(id);
+            g_hash_table_replace(unplugs(sup), u->alias, u);
+        }
+    }
+}
+
+void
+qv_sup_hotplug_clear(QvSupervisor *sup)
+{
+    g_clear_pointer(&sup->unplugs, g_hash_table_unref);
+}
+
+/* ---- media change ---- */
+
+/* DEVICE_TRAY_MOVED {device, id, tray-open}: the live XML follows */
+void
+qv_sup_hotplug_tray_moved(QvSupervisor *sup, json_object *data)
+{
+    json_object *id = NULL, *open = NULL;
+    QvDiskDef *disk;
+
+    if (!json_object_object_get_ex(data, "id", &id) ||
+        !json_object_object_get_ex(data, "tray-open", &open) ||
+        !(disk = disk_by_alias(sup, json_object_get_string(id))))
+        return;
+    disk->tray = json_object_get_boolean(open) ? QV_TRAY_OPEN : QV_TRAY_CLOSED;
+    qv_sup_save_status(sup, NULL);
+}
+
+static bool
+tray_call(QvSupervisor *sup, const char *command, const char *id, bool force, GError **error)
+{
+    json_object *args = qv_json_new(error, "s:id", id, NULL);
+
+    if (args && force)
+        json_object_object_add(args, "force", json_object_new_boolean(true));
+    return args && qv_qmp_command_sync(sup->qmp, command, &args, QV_QMP_TIMEOUT_MS, NULL, error);
+}
+
+/* The tray of device @id as query-block has it: open, locked */
+static bool
+tray_state(QvSupervisor *sup, const char *id, bool *open, bool *locked, GError **error)
+{
+    g_autoptr(json_object) list = NULL;
+
+    if (!qv_qmp_command_sync(sup->qmp, "query-block", NULL, QV_QMP_TIMEOUT_MS, &list, error))
+        return false;
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+        json_object *b = json_object_array_get_idx(list, i), *q = NULL, *o = NULL, *l = NULL;
+
+        if (!json_object_object_get_ex(b, "qdev", &q) ||
+            (g_strcmp0(json_object_get_string(q), id) != 0 &&
+             !g_str_has_suffix(json_object_get_string(q), id)))
+            continue;
+        *open = json_object_object_get_ex(b, "tray_open", &o) && json_object_get_boolean(o);
+        *locked = json_object_object_get_ex(b, "locked", &l) && json_object_get_boolean(l);
+        return true;
+    }
+    g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "QEMU has no block device '%s'", id);
+    return false;
+}
+
+/* The new medium of a media change: a removable disk with @disk's
+ * target, front end and options, and another (or no) source */
+static bool
+check_media(const QvDiskDef *disk, const QvDiskDef *nd, GError **error)
+{
+    if (disk->device != QV_DISK_DEVICE_CDROM && disk->device != QV_DISK_DEVICE_FLOPPY) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': only the source of a cdrom "
+                    "or floppy can be changed live (this is a %s)", disk->dst,
+                    qv_disk_device_to_string(disk->device));
+        return false;
+    }
+    if (nd->device != disk->device || nd->bus != disk->bus) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': cannot change the device "
+                    "type or bus of a disk live", disk->dst);
+        return false;
+    }
+    return true;
+}
+
+typedef struct {
+    QvSupervisor *sup;
+    QvDiskDef *disk;             /* the live disk */
+    QvDiskDef *nd;               /* the new medium; no source: eject */
+    bool force;
+} Media;
+
+static bool
+media_steps(Media *m, GError **error)
+{
+    QvSupervisor *sup = m->sup;
+    QvDiskDef *disk = m->disk;
+    const char *id = disk->alias;
+    g_autoptr(json_object) old_props = NULL;
+    g_autoptr(json_object) new_props = NULL;
+    g_autoptr(GPtrArray) wants = NULL;
+    bool open = false, locked = false, has_new = qv_blockdev_disk_has_media(m->nd);
+    g_autofree char *what = g_strdup_printf("disk '%s'", disk->dst);
+
+    if (has_new) {
+        wants = qv_lock_wants_for_disk(m->nd);
+        qv_sup_locks_extra_add(sup, wants);
+        if (!qv_sup_locks_sync(sup, wants, error)) {
+            g_prefix_error(error, "%s: leases: ", what);
+            return false;
+        }
+        if (!(new_props = qv_blockdev_props_cwd(m->nd, sup->qemu_cwd, error)))
+            return false;
+    }
+    if (!tray_state(sup, id, &open, &locked, error))
+        return false;
+    if (!open) {
+        if (!tray_call(sup, "blockdev-open-tray", id, m->force, error))
+            return false;
+        if (!tray_state(sup, id, &open, &locked, error))
+            return false;
+        if (!open) {
+            g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID, "%s: the guest has locked "
+                        "the tray; it was asked to open it (eject it in the guest, or use --force)",
+                        what);
+            return false;
+        }
+    }
+    if (!tray_call(sup, "blockdev-remove-medium", id, false, error))
+        return false;
+    if (qv_blockdev_disk_has_media(disk) &&
+        (old_props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, NULL))) {
+        g_autoptr(json_object) names = names_top_down(old_props);
+
+        qv_sup_blockdev_del_all(sup, names);
+    }
+    /* the old medium is out from here: the live disk says so */
+    qv_source_free(disk->src);
+    disk->src = qv_source_new(QV_STORAGE_NONE);
+    disk->has_source = false;
+    if (has_new) {
+        g_autofree char *node = qv_blockdev_top_node(m->nd);
+        json_object *args = NULL;
+
+        if (!qv_sup_blockdev_add_all(sup, new_props, error)) {
+            g_prefix_error(error, "%s: blockdev-add: ", what);
+            return false;
+        }
+        if (!qv_json_add(&args, error, "s:id", id, "s:node-name", node, NULL) ||
+            !qv_qmp_command_sync(sup->qmp, "blockdev-insert-medium", &args, QV_QMP_TIMEOUT_MS,
+                                 NULL, error)) {
+            g_autoptr(json_object) names = names_top_down(new_props);
+
+            qv_sup_blockdev_del_all(sup, names);
+            return false;
+        }
+        qv_source_free(disk->src);
+        disk->src = g_steal_pointer(&m->nd->src);
+        m->nd->src = qv_source_new(QV_STORAGE_NONE);
+        disk->has_source = true;
+        disk->chain_given = m->nd->chain_given;
+    }
+    return tray_call(sup, "blockdev-close-tray", id, false, error);
+}
+
+void
+qv_sup_do_change_media(QvSupCall *call)
+{
+    QvSupervisor *sup = call->sup;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(QvDiskDef) nd = NULL;
+    Media m = { sup, call->disk, NULL, (call->args->flags & QV_CTL_MEDIA_FLAGS) != 0 };
+    QvSupJob *job = qv_sup_job_find(sup, call->disk->dst);
+    bool ok;
+
+    if (job) {
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "can't change media while a block job is "
+                    "running on the device (%s job '%s')", qv_job_type_to_string(job->type), job->id);
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    if (call->args->xml) {
+        if (!(nd = qv_disk_parse_xml(call->args->xml, "the disk XML", 0, &err)) ||
+            !check_media(call->disk, nd, &err) ||
+            !prepare_disk(&nd, dropped, &err)) {
+            qv_sup_call_fail(call, g_steal_pointer(&err));
+            return;
+        }
+    } else {
+        nd = qv_disk_def_new();
+        nd->device = call->disk->device;
+        nd->bus = call->disk->bus;
+    }
+    if (!enter_op(sup, "a media change", &err)) {
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    qv_disk_assign_indexes(nd, qv_domain_assign_indexes(sup->live, false));
+    g_free(nd->dst);
+    nd->dst = g_strdup(call->disk->dst);
+    m.nd = nd;
+    ok = media_steps(&m, &err);
+    qv_sup_locks_extra_done(sup);
+    leave_op(sup);
+    {
+        g_autoptr(GError) lerr = NULL;
+
+        if (!qv_sup_locks_sync(sup, NULL, &lerr) || !qv_sup_save_status(sup, &lerr) ||
+            (ok && !qv_sup_check_live_graph(sup, &lerr)))
+            g_printerr("domain '%s': after the media change of '%s': %s\n", sup->files->name,
+                       call->disk->dst, lerr->message);
+    }
+    if (!ok) {
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
+    g_printerr("domain '%s': disk '%s': %s\n", sup->files->name, call->disk->dst,
+               call->disk->has_source ? "medium changed" : "medium ejected");
+    qv_ctl_reply(call->req, reply_dropped(dropped));
+}

