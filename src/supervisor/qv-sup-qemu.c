@@ -20,9 +20,18 @@
 #include "supervisor/qv-supervisor-priv.h"
 
 static const char *
-pick_accel(void)
+pick_accel(QvSupervisor *sup, GError **error)
 {
-    return access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm" : "tcg";
+    /* as libvirt: <domain type='kvm'> is KVM or nothing, 'qemu' is TCG */
+    if (g_strcmp0(sup->live->type, "kvm") != 0)
+        return "tcg";
+    if (access("/dev/kvm", R_OK | W_OK) != 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
+                    "domain '%s': <domain type='kvm'> needs /dev/kvm (%s); use type='qemu' for "
+                    "emulation (TCG)", sup->files->name, g_strerror(errno));
+        return NULL;
+    }
+    return "kvm";
 }
 
 GPtrArray *
@@ -40,7 +49,8 @@ qv_sup_build_argv(QvSupervisor *sup, GError **error)
     opts.emulator = emulator;
     opts.qmp_socket = sup->files->qmp;
     opts.serial_log = sup->files->serial_log;
-    opts.accel = pick_accel();
+    if (!(opts.accel = pick_accel(sup, error)))
+        return NULL;
     /* always -S: the graph is checked before the guest runs a cycle */
     opts.paused = true;
     g_free(sup->qemu_cwd);
