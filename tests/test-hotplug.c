@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "qvirt/qvirt.h"
+#include "qemu/qv-qmp.h"
 #include "util/qv-json.h"
 #include "qv-test-guest.h"
 
@@ -84,8 +85,8 @@ qmp(Fx *fx, const char *cmd)
     g_autofree char *out = NULL;
     json_object *reply, *ret = NULL;
 
-    g_assert_cmpint(qvirt_domain_qemu_monitor_command(fx->dom, cmd, &out, 0, &err), ==, 0);
-    g_assert_no_error(err);
+    if (qvirt_domain_qemu_monitor_command(fx->dom, cmd, &out, 0, &err) != 0)
+        g_error("%s: %s", cmd, err->message);
     g_assert_nonnull(reply = json_tokener_parse(out));
     g_assert_true(json_object_object_get_ex(reply, "return", &ret));
     json_object_get(ret);
@@ -378,6 +379,335 @@ test_rollback(void)
     fx_clear(&fx);
 }
 
+static int
+detach_err(Fx *fx, const char *xml, unsigned int flags, char **msg)
+{
+    g_autoptr(GError) err = NULL;
+    int r = qvirt_domain_detach_device_flags(fx->dom, xml, flags, &err);
+
+    *msg = err ? g_strdup(err->message) : NULL;
+    return r;
+}
+
+/* --live, --config, both (virsh's --persistent on a running guest) and
+ * --current, on a shut-off and on a running guest */
+static void
+test_impact(void)
+{
+    Fx fx;
+    g_autofree char *a = NULL, *b = NULL, *c = NULL, *msg = NULL;
+    g_autofree char *cfg = NULL, *live = NULL, *n0 = NULL, *n1 = NULL;
+    const unsigned int LIVE = QVIRT_DOMAIN_AFFECT_LIVE, CONFIG = QVIRT_DOMAIN_AFFECT_CONFIG;
+
+    fx_init(&fx, "impact", "q35", "");
+    mkqcow(&fx.e, "a.qcow2", NULL);
+    mkqcow(&fx.e, "b.qcow2", NULL);
+    mkqcow(&fx.e, "c.qcow2", NULL);
+    a = disk_xml(&fx, "a.qcow2", "sda", "scsi", NULL);
+    b = disk_xml(&fx, "b.qcow2", "sdb", "scsi", NULL);
+    c = disk_xml(&fx, "c.qcow2", "sdc", "sata", NULL);
+
+    /* shut off: current is the definition; live is refused */
+    msg = attach_fails(&fx, a, LIVE);
+    assert_contains(msg, "domain 'impact' is not running");
+    attach_ok(&fx, a, QVIRT_DOMAIN_AFFECT_CURRENT);
+    /* a sata disk is fine in a definition */
+    attach_ok(&fx, c, CONFIG);
+    cfg = config_xml(&fx);
+    assert_contains(cfg, "<target dev='sda' bus='scsi'/>");
+    assert_contains(cfg, "<target dev='sdc' bus='sata'/>");
+    g_free(msg);
+    msg = attach_fails(&fx, a, CONFIG);
+    assert_contains(msg, "target sda already exists");
+    g_assert_cmpint(detach(&fx, c, QVIRT_DOMAIN_AFFECT_CURRENT), ==, 0);
+    g_free(msg);
+    g_assert_cmpint(detach_err(&fx, c, CONFIG, &msg), ==, -1);
+    assert_contains(msg, "no target device sdc");
+
+    /* running: sda came from the definition */
+    qv_ok(&fx.e, NULL, "start", "impact", "--paused");
+    n0 = nodes(&fx);
+    attach_ok(&fx, b, CONFIG);
+    n1 = nodes(&fx);
+    g_assert_cmpstr(n1, ==, n0);
+    g_free(cfg);
+    cfg = config_xml(&fx);
+    assert_contains(cfg, "<target dev='sdb' bus='scsi'/>");
+    g_free(msg);
+    /* live and config: the live attach of sdb fails (config has it), so
+     * the definition is left as it was */
+    msg = attach_fails(&fx, b, LIVE | CONFIG);
+    assert_contains(msg, "target sdb already exists");
+    g_assert_cmpint(detach(&fx, b, CONFIG), ==, 0);
+    attach_ok(&fx, b, LIVE | CONFIG);
+    live = live_xml(&fx);
+    assert_contains(live, "<target dev='sdb' bus='scsi'/>");
+    g_free(cfg);
+    cfg = config_xml(&fx);
+    assert_contains(cfg, "<target dev='sdb' bus='scsi'/>");
+    /* current on a running guest: live only */
+    g_assert_cmpint(detach(&fx, b, QVIRT_DOMAIN_AFFECT_CURRENT), ==, 0);
+    g_free(live);
+    live = live_xml(&fx);
+    g_assert_null(strstr(live, "dev='sdb'"));
+    g_free(cfg);
+    cfg = config_xml(&fx);
+    assert_contains(cfg, "<target dev='sdb' bus='scsi'/>");
+    /* both: sda leaves the guest and the definition */
+    g_assert_cmpint(detach(&fx, a, LIVE | CONFIG), ==, 0);
+    g_free(live);
+    live = live_xml(&fx);
+    g_assert_null(strstr(live, "dev='sda'"));
+    g_free(cfg);
+    cfg = config_xml(&fx);
+    g_assert_null(strstr(cfg, "dev='sda'"));
+    g_free(msg);
+    g_assert_cmpint(detach_err(&fx, a, LIVE, &msg), ==, -1);
+    assert_contains(msg, "disk sda not found");
+    /* the QEMU of a guest that was started without sda never had it */
+    fx_clear(&fx);
+}
+
+/* The guest's ACPI eject of PCI slot @slot (PIIX4's hotplug registers:
+ * select bus 0, write the slot's bit to the eject register), as a guest
+ * OS acks an unplug request */
+static void
+guest_ejects(Fx *fx, int slot)
+{
+    g_autofree char *sel = g_strdup("{\"execute\":\"human-monitor-command\","
+                                    "\"arguments\":{\"command-line\":\"o /w 0xae10 0\"}}");
+    g_autofree char *ej = g_strdup_printf("{\"execute\":\"human-monitor-command\","
+                                          "\"arguments\":{\"command-line\":\"o 0xae08 0x%x\"}}",
+                                          1u << slot);
+    json_object *r;
+
+    r = qmp(fx, sel);
+    json_object_put(r);
+    r = qmp(fx, ej);
+    json_object_put(r);
+}
+
+static int
+pci_slot(Fx *fx, const char *id)
+{
+    g_autofree char *cmd = g_strdup_printf("{\"execute\":\"qom-get\",\"arguments\":{\"path\":"
+                                           "\"/machine/peripheral/%s\",\"property\":\"addr\"}}", id);
+    json_object *r = qmp(fx, cmd);
+    int devfn = json_object_get_int(r);
+
+    json_object_put(r);
+    return devfn >> 3;
+}
+
+static json_object *
+unplugging(Fx *fx)
+{
+    json_object *rt = runtime(&fx->e, qvirt_domain_get_name(fx->dom)), *u = NULL;
+
+    g_assert_true(json_object_object_get_ex(rt, "unplugging", &u));
+    json_object_get(u);
+    json_object_put(rt);
+    return u;
+}
+
+/* The event is handled a moment after QEMU sent it: wait until the
+ * live XML no longer has @what (10 s at most) */
+static void
+wait_gone(Fx *fx, const char *what)
+{
+    for (int i = 0; i < 500; i++) {
+        g_autofree char *live = live_xml(fx);
+
+        if (!strstr(live, what))
+            return;
+        g_usleep(20 * 1000);
+    }
+    g_error("the live XML still has %s", what);
+}
+
+/* A pc guest's PCI hotplug goes through ACPI: with no guest OS to ack
+ * it, the unplug stays pending; the guest's eject finishes it, also
+ * when a new supervisor took over meanwhile */
+static void
+test_unplug_pending(void)
+{
+    Fx fx;
+    g_autofree char *x = NULL, *msg = NULL, *live = NULL, *n = NULL;
+    json_object *u;
+    pid_t sup;
+
+    fx_init(&fx, "acpi", "pc", "");
+    mkqcow(&fx.e, "p.qcow2", NULL);
+    qv_ok(&fx.e, NULL, "start", "acpi", "--paused");
+    x = disk_xml(&fx, "p.qcow2", "vdb", "virtio", NULL);
+    attach_ok(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE);
+    g_assert_cmpint(detach(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE), ==, 1);
+    u = unplugging(&fx);
+    g_assert_cmpint(json_object_array_length(u), ==, 1);
+    g_assert_cmpstr(json_object_get_string(json_object_array_get_idx(u, 0)), ==, "virtio-disk1");
+    json_object_put(u);
+    live = live_xml(&fx);
+    assert_contains(live, "dev='vdb'");
+    g_assert_cmpint(detach_err(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE, &msg), ==, -1);
+    assert_contains(msg, "its unplug was requested already");
+    /* the eject, later */
+    guest_ejects(&fx, pci_slot(&fx, "virtio-disk1"));
+    wait_gone(&fx, "dev='vdb'");
+    n = nodes(&fx);
+    g_assert_cmpstr(n, ==, "");
+    u = unplugging(&fx);
+    g_assert_cmpint(json_object_array_length(u), ==, 0);
+    json_object_put(u);
+
+    /* again, and the supervisor is killed before the guest acks: the
+     * next supervisor follows the unplug and finishes it at the eject */
+    attach_ok(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE);
+    g_assert_cmpint(qvirt_domain_detach_device_alias(fx.dom, "virtio-disk1",
+                                                     QVIRT_DOMAIN_AFFECT_LIVE, NULL), ==, 1);
+    sup = runtime_pid(&fx.e, "acpi", "supervisor_pid");
+    kill_and_wait(sup);
+    /* the monitor command reattaches first */
+    guest_ejects(&fx, pci_slot(&fx, "virtio-disk1"));
+    wait_gone(&fx, "dev='vdb'");
+    g_free(n);
+    n = nodes(&fx);
+    g_assert_cmpstr(n, ==, "");
+
+    /* and the guest acks while no supervisor runs: the next one finds
+     * the device gone and finishes the bookkeeping at once */
+    attach_ok(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE);
+    g_assert_cmpint(detach(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE), ==, 1);
+    {
+        g_autofree char *sock = NULL;
+        json_object *rt = runtime(&fx.e, "acpi"), *q = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvQmp) mon = NULL;
+        g_autofree char *ej = NULL;
+        json_object *args;
+        int slot = pci_slot(&fx, "virtio-disk1");
+
+        g_assert_true(json_object_object_get_ex(rt, "qmp_socket", &q));
+        sock = g_strdup(json_object_get_string(q));
+        json_object_put(rt);
+        kill_and_wait(runtime_pid(&fx.e, "acpi", "supervisor_pid"));
+        mon = qv_qmp_connect_unix(sock, NULL, 10000, &err);
+        g_assert_no_error(err);
+        g_assert_true(qv_qmp_handshake(mon, 10000, &err));
+        args = json_object_new_object();
+        json_object_object_add(args, "command-line", json_object_new_string("o /w 0xae10 0"));
+        g_assert_true(qv_qmp_command_sync(mon, "human-monitor-command", &args, 10000, NULL, &err));
+        ej = g_strdup_printf("o 0xae08 0x%x", 1u << slot);
+        args = json_object_new_object();
+        json_object_object_add(args, "command-line", json_object_new_string(ej));
+        g_assert_true(qv_qmp_command_sync(mon, "human-monitor-command", &args, 10000, NULL, &err));
+    }
+    /* domstate reattaches */
+    g_free(live);
+    live = domstate(&fx.e, "acpi");
+    wait_gone(&fx, "dev='vdb'");
+    g_free(n);
+    n = nodes(&fx);
+    g_assert_cmpstr(n, ==, "");
+    fx_clear(&fx);
+}
+
+/* A hotplugged chain survives kill -9 of the supervisor: the new one
+ * checks the same graph and can unplug it */
+static void
+test_kill_supervisor(void)
+{
+    Fx fx;
+    g_autofree char *x = NULL, *n0 = NULL, *n1 = NULL, *u = NULL, *n2 = NULL;
+
+    fx_init(&fx, "kill", "q35", "");
+    make_chain(&fx, "k");
+    mkqcow(&fx.e, "u.qcow2", NULL);
+    qv_ok(&fx.e, NULL, "start", "kill", NULL);
+    x = disk_xml(&fx, "k-top.qcow2", "vdb", "virtio", NULL);
+    u = g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                        "<source file='%s/u.qcow2'/><target dev='sdb' bus='usb'/></disk>",
+                        fx.e.dir);
+    attach_ok(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE);
+    attach_ok(&fx, u, QVIRT_DOMAIN_AFFECT_LIVE);
+    g_assert_true(has_device(&fx, "usb"));
+    g_assert_true(has_device(&fx, "usb-disk1"));
+    n0 = nodes(&fx);
+    kill_and_wait(runtime_pid(&fx.e, "kill", "supervisor_pid"));
+    n1 = nodes(&fx);
+    g_assert_cmpstr(n1, ==, n0);
+    g_assert_cmpint(detach(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE), ==, 0);
+    g_assert_cmpint(detach(&fx, u, QVIRT_DOMAIN_AFFECT_LIVE), ==, 0);
+    n2 = nodes(&fx);
+    g_assert_cmpstr(n2, ==, "");
+    fx_clear(&fx);
+}
+
+static void
+update(Fx *fx, const char *xml, unsigned int flags)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (qvirt_domain_update_device_flags(fx->dom, xml, flags, &err) != 0)
+        g_error("update of %s failed: %s", xml, err->message);
+}
+
+/* Media change on a scsi-cd and a sata cdrom: insert, update, eject;
+ * the tray events in the log; the old medium's nodes gone each time */
+static void
+test_media(void)
+{
+    Fx fx;
+    g_autofree char *live = NULL, *n = NULL, *events = NULL, *cfg = NULL;
+    const char *cds[] = { "sdc", "hdc" };
+    const char *buses[] = { "scsi", "sata" };
+
+    fx_init(&fx, "media", "q35",
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+            "<target dev='sdc' bus='scsi'/><readonly/></disk>"
+            "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+            "<target dev='hdc' bus='sata'/><readonly/></disk>");
+    g_assert_true(g_file_set_contents(g_build_filename(fx.e.dir, "one.iso", NULL), "1", 1, NULL));
+    g_assert_true(g_file_set_contents(g_build_filename(fx.e.dir, "two.iso", NULL), "2", 1, NULL));
+    qv_ok(&fx.e, NULL, "start", "media", "--paused");
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *one = g_strdup_printf("<disk type='file' device='cdrom'><driver name='qemu' "
+                                               "type='raw'/><source file='%s/one.iso'/><target dev='%s' "
+                                               "bus='%s'/><readonly/></disk>", fx.e.dir, cds[i], buses[i]);
+        g_autofree char *two = qv_test_replace(one, "one.iso", "two.iso");
+        g_autofree char *none = g_strdup_printf("<disk type='file' device='cdrom'><driver name='qemu' "
+                                                "type='raw'/><target dev='%s' bus='%s'/><readonly/></disk>",
+                                                cds[i], buses[i]);
+        g_autofree char *fmt = NULL;
+
+        update(&fx, one, QVIRT_DOMAIN_AFFECT_LIVE);
+        g_free(live);
+        live = live_xml(&fx);
+        assert_contains(live, "one.iso");
+        g_free(n);
+        n = nodes(&fx);
+        fmt = g_strdup_printf("%s-f", cds[i]);
+        assert_contains(n, fmt);
+        update(&fx, two, QVIRT_DOMAIN_AFFECT_LIVE);
+        g_free(live);
+        live = live_xml(&fx);
+        g_assert_null(strstr(live, "one.iso"));
+        assert_contains(live, "two.iso");
+        update(&fx, none, QVIRT_DOMAIN_AFFECT_LIVE);
+        g_free(live);
+        live = live_xml(&fx);
+        g_assert_null(strstr(live, "two.iso"));
+        g_free(n);
+        n = nodes(&fx);
+        g_assert_null(strstr(n, fmt));
+    }
+    /* the definition did not change: --live only */
+    cfg = config_xml(&fx);
+    g_assert_null(strstr(cfg, ".iso"));
+    qv_ok(&fx.e, &events, "event", "media", NULL);
+    assert_contains(events, "DEVICE_TRAY_MOVED");
+    fx_clear(&fx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -388,6 +718,10 @@ main(int argc, char **argv)
     g_test_add_func("/hotplug/scsi-chain", test_scsi_chain);
     g_test_add_func("/hotplug/virtio-root-port", test_virtio_root_port);
     g_test_add_func("/hotplug/rollback", test_rollback);
+    g_test_add_func("/hotplug/impact", test_impact);
+    g_test_add_func("/hotplug/unplug-pending", test_unplug_pending);
+    g_test_add_func("/hotplug/kill-supervisor", test_kill_supervisor);
+    g_test_add_func("/hotplug/media", test_media);
     rc = g_test_run();
     qv_test_guest_cleanup();
     return rc;
