@@ -10,8 +10,8 @@
  * folder); a table of option errors with their exact messages.  Then
  * the disk lookup, the media change and the trays; and the qvirt binary:
  * attach-disk --print-xml against the same golden files, the usage
- * errors, and detach-disk and change-media on a domain defined under
- * --root.
+ * errors, and detach-disk, change-media and domblklist --details on a
+ * domain defined under --root.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -743,6 +743,27 @@ test_cli_change_media_print(void)
     g_assert_cmpstr(notcd, ==, "");
 }
 
+static void
+test_cli_domblklist_tray(void)
+{
+    g_autofree char *plain = qv_root(0, NULL, "domblklist", "devices", NULL);
+    g_autofree char *details = qv_root(0, NULL, "domblklist", "devices", "--details", NULL);
+
+    /* the plain view is virsh's */
+    g_assert_cmpstr(plain, ==,
+                    " Target   Source\n"
+                    "------------------------------------------------\n"
+                    " vda      @TMP@/data.raw\n"
+                    " sdc      @TMP@/install.iso\n"
+                    " fda      -\n");
+    g_assert_cmpstr(details, ==,
+                    " Type     Device   Target   Tray     Source\n"
+                    "------------------------------------------------\n"
+                    " file     disk     vda      -        @TMP@/data.raw\n"
+                    " file     cdrom    sdc      open     @TMP@/install.iso\n"
+                    " file     floppy   fda      closed   -\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -767,6 +788,7 @@ main(int argc, char **argv)
     define_dev_domain();
     g_test_add_func("/cli-device/cli/detach-disk-print", test_cli_detach_disk_print);
     g_test_add_func("/cli-device/cli/change-media-print", test_cli_change_media_print);
+    g_test_add_func("/cli-device/cli/domblklist-tray", test_cli_domblklist_tray);
     ret = g_test_run();
     if (rng)
         xmlRelaxNGFree(rng);
