@@ -166,6 +166,10 @@ static const struct {
     const char *want;
 } error_cases[] = {
     { { .source = F, .target = "vdb", .cache = "" }, "--cache needs a value" },
+    { { .source = "/images/\xff.img", .target = "vdb" }, "SOURCE is not UTF-8 text without control characters" },
+    { { .source = "/images/a\nb.img", .target = "vdb" }, "SOURCE is not UTF-8 text without control characters" },
+    { { .source = F, .target = "vd\x01" "b" }, "TARGET is not UTF-8 text without control characters" },
+    { { .source = F, .target = "vdb", .serial = "S\xef\xbf\xbe" }, "--serial: the value is not UTF-8 text without control characters" },
     { { .source = F, .target = "vdb", .type = "tape" }, "--type 'tape' is not one of disk, cdrom, floppy, lun" },
     { { .source = F, .target = "vdb", .mode = "rw" }, "--mode 'rw' is not one of readonly, shareable" },
     { { .source = F, .target = "vdb", .sourcetype = "dir" }, "--sourcetype 'dir' is not one of file, block, network" },
@@ -472,6 +476,8 @@ test_media_errors(void)
         { sdc_xml, QV_CLI_MEDIA_UPDATE, "images/x.iso", QVIRT_ERR_INVALID_ARG,
           "the new medium 'images/x.iso' must be an absolute path" },
         { "<domain/>", QV_CLI_MEDIA_EJECT, NULL, QVIRT_ERR_XML, "the disk XML is not a <disk> element" },
+        { sdc_xml, QV_CLI_MEDIA_UPDATE, "/images/\x80.iso", QVIRT_ERR_INVALID_ARG,
+          "the new medium's path is not UTF-8 text without control characters" },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {

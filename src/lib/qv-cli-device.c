@@ -103,10 +103,29 @@ check_listed(const OptionDesc *d, const char *v, GError **error)
     FAIL("--%s '%s' is not one of %s", d->name, v, list);
 }
 
-/* Every string option given: not empty, and one of its values */
+bool
+qv_cli_is_xml_text(const char *s)
+{
+    if (!g_utf8_validate(s, -1, NULL))
+        return false;
+    for (; *s; s = g_utf8_next_char(s)) {
+        gunichar c = g_utf8_get_char(s);
+
+        /* the controls (XML refuses most), and what XML 1.0 excludes */
+        if (c < 0x20 || c == 0x7f || c == 0xfffe || c == 0xffff)
+            return false;
+    }
+    return true;
+}
+
+/* Every string option given: not empty, text, and one of its values */
 static bool
 check_options(const QvCliAttachDisk *o, GError **error)
 {
+    if (!qv_cli_is_xml_text(o->source))
+        FAIL("SOURCE is not UTF-8 text without control characters");
+    if (o->target && !qv_cli_is_xml_text(o->target))
+        FAIL("TARGET is not UTF-8 text without control characters");
     for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
         const char *v = option_value(o, &options[i]);
 
@@ -114,6 +133,8 @@ check_options(const QvCliAttachDisk *o, GError **error)
             continue;
         if (!*v)
             FAIL("--%s needs a value", options[i].name);
+        if (!qv_cli_is_xml_text(v))
+            FAIL("--%s: the value is not UTF-8 text without control characters", options[i].name);
         if (!check_listed(&options[i], v, error))
             return false;
     }

@@ -57,6 +57,10 @@ typedef struct {
  */
 char *qv_cli_attach_disk_xml(const QvCliAttachDisk *opts, GError **error);
 
+/* Whether @s can stand in an XML attribute or text as given: UTF-8,
+ * without control characters */
+bool qv_cli_is_xml_text(const char *s);
+
 /* Whether @path is a block device (false when it cannot be stat'ed) */
 bool qv_cli_path_is_block(const char *path);
 

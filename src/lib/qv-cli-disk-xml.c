@@ -177,6 +177,11 @@ check_media_change(xmlNodePtr disk, xmlNodePtr old, const char *path,
                     "no new medium given for the disk '%s' (SOURCE)", path);
         return false;
     }
+    if (action != QV_CLI_MEDIA_EJECT && !qv_cli_is_xml_text(source)) {
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG,
+                    "the new medium's path is not UTF-8 text without control characters");
+        return false;
+    }
     if (action != QV_CLI_MEDIA_EJECT && source[0] != '/') {
         g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG,
                     "the new medium '%s' must be an absolute path", source);
