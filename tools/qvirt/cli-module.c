@@ -20,6 +20,7 @@ static const struct {
     { "qv_guest_commands", "qv_guest_ncommands" },
     { "qv_block_commands", "qv_block_ncommands" },
     { "qv_lock_commands", "qv_lock_ncommands" },
+    { "qv_device_commands", "qv_device_ncommands" },
 };
 
 static GPtrArray *module_cmds;

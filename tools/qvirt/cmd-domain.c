@@ -13,6 +13,7 @@
 #include "qvirt/qvirt.h"
 #include "qvirt-cli.h"
 #include "lib/qv-cli-support.h"
+#include "lib/qv-cli-device.h"
 
 /* Defined at the end, with their help texts */
 static const QvCommand qv_cmd_define, qv_cmd_undefine, qv_cmd_list,
@@ -224,16 +225,27 @@ run_dumpxml(int argc, char **argv, GError **error)
     return 0;
 }
 
+/* The tray of each cdrom and floppy, from the live XML (the definition
+ * of a domain that is shut off) */
+static GHashTable *
+disk_trays(QvirtDomain *dom, GError **error)
+{
+    g_autofree char *xml = qvirt_domain_get_xml_desc(dom, 0, error);
+
+    return xml ? qv_cli_disk_trays(xml, error) : NULL;
+}
+
 static int
 run_domblklist(int argc, char **argv, GError **error)
 {
     gboolean details = FALSE;
     const GOptionEntry entries[] = {
-        { "details", 0, 0, G_OPTION_ARG_NONE, &details, "type and device too", NULL },
+        { "details", 0, 0, G_OPTION_ARG_NONE, &details, "type, device and tray too", NULL },
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(QvirtConnect) conn = NULL;
     g_autoptr(QvirtDomain) dom = NULL;
+    g_autoptr(GHashTable) trays = NULL;
     QvirtDomainDisk *disks = NULL;
     bool help_shown;
     int n;
@@ -242,19 +254,21 @@ run_domblklist(int argc, char **argv, GError **error)
                       &help_shown, error))
         return help_shown ? 0 : 1;
     if (!(dom = open_dom(&conn, argv[1], error)) ||
+        (details && !(trays = disk_trays(dom, error))) ||
         (n = qvirt_domain_get_disks(dom, &disks, 0, error)) < 0)
         return 1;
     if (details)
-        printf(" %-8s %-8s %-8s %s\n", "Type", "Device", "Target", "Source");
+        printf(" %-8s %-8s %-8s %-8s %s\n", "Type", "Device", "Target", "Tray", "Source");
     else
         printf(" %-8s %s\n", "Target", "Source");
     printf("------------------------------------------------\n");
     for (int i = 0; i < n; i++) {
         const QvirtDomainDisk *d = &disks[i];
         const char *src = d->source ? d->source : "-";
+        const char *tray = trays ? g_hash_table_lookup(trays, d->target) : NULL;
 
         if (details)
-            printf(" %-8s %-8s %-8s %s\n", d->type, d->device, d->target, src);
+            printf(" %-8s %-8s %-8s %-8s %s\n", d->type, d->device, d->target, tray ? tray : "-", src);
         else
             printf(" %-8s %s\n", d->target, src);
     }
@@ -426,7 +440,7 @@ static const QvCommand qv_cmd_dumpxml = {
 static const QvCommand qv_cmd_domblklist = {
     .name = "domblklist", .args = "DOMAIN [--details]",
     .summary = "list the disks of a domain",
-    .help = "One line per disk: target and source; --details adds the source type and the device.",
+    .help = "One line per disk: target and source; --details adds the source type, the device and, for a cdrom or floppy, the tray (open or closed, as the live XML says; '-' for a disk without one).",
     .run = run_domblklist,
 };
 static const QvCommand qv_cmd_dominfo = {

@@ -103,6 +103,9 @@ qv_cli_parse(const QvCommand *cmd, const GOptionEntry *entries, int *argc,
     return true;
 }
 
+/* wide enough for the longest name (qemu-monitor-command) */
+#define NAME_WIDTH 20
+
 static void
 print_overview(FILE *out)
 {
@@ -112,18 +115,18 @@ print_overview(FILE *out)
 
     fprintf(out, "Usage: qvirt [--version] [--root DIR] COMMAND [ARGS...]\n\nCommands:\n");
     /* the storage commands, the domain commands, then help and version */
-    fprintf(out, "  %-10s %s\n", qv_cmd_chain.name, qv_cmd_chain.summary);
+    fprintf(out, "  %-*s %s\n", NAME_WIDTH, qv_cmd_chain.name, qv_cmd_chain.summary);
     if ((mod = qv_cli_module_commands(&n, &err))) {
         for (size_t i = 0; i < n; i++) {
             if (!g_str_has_prefix(mod[i]->name, "__"))  /* internal */
-                fprintf(out, "  %-10s %s\n", mod[i]->name, mod[i]->summary);
+                fprintf(out, "  %-*s %s\n", NAME_WIDTH, mod[i]->name, mod[i]->summary);
         }
     } else {
         fprintf(out, "  (domain commands unavailable: %s)\n", err->message);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
         if (commands[i] != &qv_cmd_chain)
-            fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+            fprintf(out, "  %-*s %s\n", NAME_WIDTH, commands[i]->name, commands[i]->summary);
     }
     fprintf(out, "\nRun 'qvirt help COMMAND' for the options of one command; 'man qvirt' for the whole manual.\n");
 }
