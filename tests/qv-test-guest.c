@@ -199,6 +199,21 @@ qv_test_guest_cleanup(void)
     g_free(tmp);
 }
 
+/* The leader of a process whose other threads still die is a zombie
+ * already, while its fds (a listening socket) stay open until the last
+ * thread is gone: true while /proc/PID/task has more than the leader */
+static bool
+threads_left(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/task", (int)pid);
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    int n = 0;
+
+    while (dir && g_dir_read_name(dir))
+        n++;
+    return n > 1;
+}
+
 void
 kill_and_wait(pid_t pid)
 {
@@ -206,7 +221,7 @@ kill_and_wait(pid_t pid)
     unsigned long long start;
 
     g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
-    while (qv_proc_start_time(pid, &start)) {
+    while (qv_proc_start_time(pid, &start) || threads_left(pid)) {
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
         g_usleep(2000);
     }

@@ -89,16 +89,18 @@ run_qemu_img(const char *a1, const char *a2, const char *a3, const char *a4, con
         g_error("qemu-img %s failed: %s", a1, err);
 }
 
-/* A qcow2 image holding 1 MiB of data, so that a throttled copy lasts */
+/* A qcow2 image holding 32 MiB of data, so that a throttled copy lasts:
+ * a mirror's first pass copies up to its buffer (16 MiB) at once */
+#define DATA_SIZE (32 << 20)
 static char *
 image_with_data(const char *name)
 {
     g_autofree char *raw = g_build_filename(root, "data.raw", NULL);
-    g_autofree char *data = g_malloc(1 << 20);
+    g_autofree char *data = g_malloc(DATA_SIZE);
     char *path = g_build_filename(root, name, NULL);
 
-    memset(data, 0x5a, 1 << 20);
-    g_assert_true(g_file_set_contents(raw, data, 1 << 20, NULL));
+    memset(data, 0x5a, DATA_SIZE);
+    g_assert_true(g_file_set_contents(raw, data, DATA_SIZE, NULL));
     run_qemu_img("convert", "-q", "-O", "qcow2", raw, path);
     return path;
 }
@@ -172,12 +174,12 @@ test_lifecycle(void)
         g_autofree char *usb = g_strdup_printf(
             "<domain type='qemu'><name>usb</name><memory unit='MiB'>64</memory>"
             "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
-            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<disk type='file' device='cdrom'><driver name='qemu' type='qcow2'/>"
             "<source file='%s'/><target dev='sda' bus='usb'/></disk></devices></domain>", disk);
 
         g_assert_null(qvirt_domain_define_xml(conn, usb, 0, &err));
         g_assert_error(err, QVIRT_ERROR, QVIRT_ERR_UNSUPPORTED);
-        g_assert_cmpstr(err->message, ==, "disk 'sda': device 'disk' on bus 'usb' is not supported");
+        g_assert_cmpstr(err->message, ==, "disk 'sda': device 'cdrom' on bus 'usb' is not supported");
         g_clear_error(&err);
     }
     g_assert_cmpstr(qvirt_error_code_to_string(QVIRT_ERR_NO_DOMAIN), ==, "no-domain");
@@ -239,7 +241,7 @@ test_lifecycle(void)
 
     g_assert_cmpint(qvirt_domain_get_block_info(dom, "vda", &bi, 0, &err), ==, 0);
     g_assert_no_error(err);
-    g_assert_cmpuint(bi.capacity, ==, 1 << 20);
+    g_assert_cmpuint(bi.capacity, ==, DATA_SIZE);
     g_assert_cmpint(qvirt_domain_qemu_monitor_command(dom, "{\"execute\":\"query-status\"}", &reply, 0, &err), ==, 0);
     g_assert_no_error(err);
     g_assert_nonnull(strstr(reply, "\"return\""));

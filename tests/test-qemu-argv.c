@@ -52,7 +52,7 @@ static const ArgvCase cases[] = {
     { "floppy-q35", true }, { "floppy-pc", true },
     { "lun-block", false }, { "block-disk", false },
     { "many-disks", true }, { "paused", true }, { "machine-pc", true },
-    { "no-disks", true },
+    { "no-disks", true }, { "usb-root-ports", true }, { "pc-virtio", true },
 };
 
 static QvDomainDef *

@@ -336,6 +336,35 @@ disk_context(xmlNodePtr node, xmlNodePtr target, unsigned int flags,
     return g_strdup_printf("disk %zu", disk_position(node));
 }
 
+/* A <target> without bus gets libvirt's from the device and the name */
+static bool
+infer_bus(QvDiskDef *disk, const char *ctx, GError **error)
+{
+    static const struct {
+        const char *prefix;
+        QvDiskBus bus;
+    } by_name[] = {
+        { "hd", QV_DISK_BUS_IDE }, { "sd", QV_DISK_BUS_SCSI }, { "vd", QV_DISK_BUS_VIRTIO },
+    };
+
+    if (disk->bus != QV_DISK_BUS_NONE)
+        return true;
+    if (disk->device == QV_DISK_DEVICE_FLOPPY) {
+        disk->bus = QV_DISK_BUS_FDC;
+        return true;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(by_name); i++) {
+        if (g_str_has_prefix(disk->dst, by_name[i].prefix)) {
+            disk->bus = by_name[i].bus;
+            return true;
+        }
+    }
+    if (g_str_has_prefix(disk->dst, "xvd") || g_str_has_prefix(disk->dst, "ubd"))
+        FAIL("%s: target '%s' names a %s disk, which QEMU has no bus for", ctx, disk->dst,
+             g_str_has_prefix(disk->dst, "xvd") ? "Xen" : "UML");
+    FAIL("%s: Invalid harddisk device name: %s (give <target bus=...>)", ctx, disk->dst);
+}
+
 QvDiskDef *
 qv_disk_parse_node(xmlNodePtr node, unsigned int flags, GError **error)
 {
@@ -362,7 +391,8 @@ qv_disk_parse_node(xmlNodePtr node, unsigned int flags, GError **error)
     if (!parse_source_and_chain(node, &nodes, disk, type, ctx, error) ||
         (nodes.driver && !parse_driver(nodes.driver, disk, ctx, error)) ||
         (nodes.target && !parse_target(nodes.target, disk, ctx, error)) ||
-        !parse_device_info(&nodes, disk, ctx, flags, error))
+        !parse_device_info(&nodes, disk, ctx, flags, error) ||
+        (!(flags & QV_DOMAIN_XML_DISK_SOURCE) && !infer_bus(disk, ctx, error)))
         return NULL;
     return g_steal_pointer(&disk);
 }

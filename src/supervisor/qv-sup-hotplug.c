@@ -436,26 +436,80 @@ forget_unplug(QvSupervisor *sup, const char *alias)
     qv_sup_save_runtime(sup);
 }
 
-/* QEMU let go of the device: its nodes, the disk and its leases go */
-static void
-finish_unplug(QvSupervisor *sup, const char *alias)
+/* A device QEMU has taken out of its tree may hold its nodes a moment
+ * longer (it is finalized after the unplug): a blockdev-del that finds
+ * them in use is tried again, every RETRY_MS, RETRIES times */
+#define RETRY_MS 100
+#define RETRIES 50
+
+typedef struct {
+    QvSupervisor *sup;
+    char *alias;
+    int left;
+} Retry;
+
+static bool finish_unplug_try(QvSupervisor *sup, const char *alias, int left);
+
+static gboolean
+retry_finish(gpointer opaque)
+{
+    Retry *r = opaque;
+
+    finish_unplug_try(r->sup, r->alias, r->left);
+    g_free(r->alias);
+    g_free(r);
+    return G_SOURCE_REMOVE;
+}
+
+/* Delete the nodes of @disk top-down; false when its top is still in
+ * use (the device not yet finalized) and nothing was deleted */
+static bool
+delete_disk_nodes(QvSupervisor *sup, QvDiskDef *disk, bool last_try)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, &err);
+    g_autoptr(json_object) names = props ? names_top_down(props) : NULL;
+    json_object *args;
+
+    if (!names || !json_object_array_length(names))
+        return true;
+    args = qv_json_new(&err, "s:node-name", json_object_get_string(json_object_array_get_idx(names, 0)), NULL);
+    if (args && !qv_qmp_command_sync(sup->qmp, "blockdev-del", &args, QV_QMP_TIMEOUT_MS, NULL, &err) &&
+        !last_try && err->message && strstr(err->message, "in use"))
+        return false;
+    if (err)
+        g_printerr("domain '%s': cannot remove node '%s': %s\n", sup->files->name,
+                   json_object_get_string(json_object_array_get_idx(names, 0)), err->message);
+    json_object_array_del_idx(names, 0, 1);
+    qv_sup_blockdev_del_all(sup, names);
+    return true;
+}
+
+/* QEMU let go of the device: its nodes, the disk and its leases go;
+ * false when that waits for QEMU to release the nodes */
+static bool
+finish_unplug_try(QvSupervisor *sup, const char *alias, int left)
 {
     g_autoptr(GError) err = NULL;
     QvDiskDef *disk = disk_by_alias(sup, alias);
     QvCtlRequest *req = NULL;
-    Unplug *u = sup->unplugs ? g_hash_table_lookup(sup->unplugs, alias) : NULL;
+    Unplug *u;
 
-    if (u)
+    if (disk && !delete_disk_nodes(sup, disk, left <= 0)) {
+        Retry *r = g_new0(Retry, 1);
+
+        r->sup = sup;
+        r->alias = g_strdup(alias);
+        r->left = left - 1;
+        g_timeout_add(RETRY_MS, retry_finish, r);
+        return false;
+    }
+    if ((u = sup->unplugs ? g_hash_table_lookup(sup->unplugs, alias) : NULL))
         req = g_steal_pointer(&u->req);
     forget_unplug(sup, alias);
     if (disk) {
-        g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, &err);
-        g_autoptr(json_object) names = props ? names_top_down(props) : NULL;
-
-        qv_sup_blockdev_del_all(sup, names);
         g_printerr("domain '%s': disk '%s' (%s) unplugged\n", sup->files->name, disk->dst, alias);
         qv_disk_def_free(qv_domain_take_disk(sup->live, disk));
-        g_clear_error(&err);
         if (!qv_sup_locks_sync(sup, NULL, &err) || !qv_sup_save_status(sup, &err) ||
             !qv_sup_check_live_graph(sup, &err))
             g_printerr("domain '%s': after the unplug of '%s': %s\n", sup->files->name, alias,
@@ -463,6 +517,13 @@ finish_unplug(QvSupervisor *sup, const char *alias)
     }
     if (req)
         qv_ctl_reply(req, json_object_new_boolean(true));
+    return true;
+}
+
+static void
+finish_unplug(QvSupervisor *sup, const char *alias)
+{
+    finish_unplug_try(sup, alias, RETRIES);
 }
 
 static gboolean
