@@ -2,8 +2,8 @@
 # Install what is missing, build, and show what qvirt does: a backing
 # chain made with qemu-img, read natively by `qvirt chain` in every view,
 # the errors that protect the host, a domain definition, the guest
-# running, its block jobs, and the disk leases that keep two guests off
-# one disk.  The setup steps print one line each.
+# running, its block jobs, disks plugged in and out and media changed
+# while it runs, and the disk leases that keep two guests off one disk.  The setup steps print one line each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -135,6 +135,24 @@ run "$QVIRT" "${ROOT[@]}" blockcommit vm1 vda --active --shallow --wait --pivot
 run "$QVIRT" "${ROOT[@]}" domblklist vm1
 run "$QVIRT" "${ROOT[@]}" blockpull vm1 vda --wait
 run "$QVIRT" "${ROOT[@]}" dumpxml vm1 --inactive
+
+say "hotplug: a disk with its chain plugged into the running guest (scsi: its controller comes first), then pulled out"
+qemu-img create -q -f qcow2 hp-base.qcow2 64M
+qemu-img create -q -f qcow2 -b hp-base.qcow2 -F qcow2 hp-top.qcow2
+run "$QVIRT" "${ROOT[@]}" attach-disk vm1 "$DEMO/hp-top.qcow2" sdb --targetbus scsi --subdriver qcow2 --live
+run "$QVIRT" "${ROOT[@]}" domblklist vm1 --details
+say "$QVIRT ${ROOT[*]} qemu-monitor-command vm1 '{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}' | jq -c '[.return[] | .\"node-name\"]'"
+"$QVIRT" "${ROOT[@]}" qemu-monitor-command vm1 '{"execute":"query-named-block-nodes","arguments":{"flat":true}}' | jq -c '[.return[] | ."node-name"]' || true
+run "$QVIRT" "${ROOT[@]}" detach-disk vm1 sdb --live
+say "a sata disk cannot be hotplugged (libvirt's reason); a missing backing file is named before QEMU sees it"
+run "$QVIRT" "${ROOT[@]}" attach-disk vm1 "$DEMO/hp-top.qcow2" sdc --targetbus sata --subdriver qcow2 --live
+mv hp-base.qcow2 hp-base.moved
+run "$QVIRT" "${ROOT[@]}" attach-disk vm1 "$DEMO/hp-top.qcow2" sdb --targetbus scsi --subdriver qcow2 --live
+say "media change: the empty sata cdrom gets a medium, and is ejected again"
+printf 'CD001' > cd.iso
+run "$QVIRT" "${ROOT[@]}" change-media vm1 sda "$DEMO/cd.iso" --insert --live
+run "$QVIRT" "${ROOT[@]}" domblklist vm1 --details
+run "$QVIRT" "${ROOT[@]}" change-media vm1 sda --eject --live
 run "$QVIRT" "${ROOT[@]}" destroy vm1
 run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
 

@@ -666,8 +666,11 @@ test_media(void)
             "<target dev='sdc' bus='scsi'/><readonly/></disk>"
             "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
             "<target dev='hdc' bus='sata'/><readonly/></disk>");
-    g_assert_true(g_file_set_contents(g_build_filename(fx.e.dir, "one.iso", NULL), "1", 1, NULL));
-    g_assert_true(g_file_set_contents(g_build_filename(fx.e.dir, "two.iso", NULL), "2", 1, NULL));
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *iso = g_build_filename(fx.e.dir, i ? "two.iso" : "one.iso", NULL);
+
+        g_assert_true(g_file_set_contents(iso, "1", 1, NULL));
+    }
     qv_ok(&fx.e, NULL, "start", "media", "--paused");
     for (int i = 0; i < 2; i++) {
         g_autofree char *one = g_strdup_printf("<disk type='file' device='cdrom'><driver name='qemu' "

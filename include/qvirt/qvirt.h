@@ -174,9 +174,11 @@ typedef struct {
 } QvirtDomainDisk;
 
 /*
- * qvirt's own (virsh domblklist reads the XML for it): the disks of the
- * stored definition, in *@disks (free with qvirt_domain_disks_free);
- * @flags: 0.  Returns their number.
+ * qvirt's own (virsh domblklist reads the XML for it): the disks the
+ * guest runs with when it runs (hotplugged ones, media changed), else
+ * those of the stored definition; with QVIRT_DOMAIN_XML_INACTIVE always
+ * the stored definition's.  In *@disks (free with
+ * qvirt_domain_disks_free); returns their number.
  *
  * Since: 0.2.0
  */

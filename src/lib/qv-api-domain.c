@@ -186,34 +186,50 @@ stored_def(QvirtDomain *dom, GError **error)
     return qv_conn_lookup(dom->conn->conn, dom->name, error);
 }
 
+/* What @dom runs with when it runs (its status document), else its
+ * stored definition with the chains read from the images; *@live says
+ * which */
+static QvDomainDef *
+current_def(QvirtDomain *dom, bool *live, GError **error)
+{
+    g_autoptr(QvGuestFiles) files = qv_guest_files_new(dom->conn->conn->paths, dom->name);
+    g_autoptr(QvDomainDef) def = NULL;
+    int state;
+
+    *live = false;
+    if (!(def = stored_def(dom, error)) || qvirt_domain_get_state(dom, &state, NULL, 0, error) < 0)
+        return NULL;
+    if (state != QVIRT_DOMAIN_SHUTOFF) {
+        QvDomainDef *running = qv_domain_parse_file(files->status, QV_DOMAIN_XML_STATUS, NULL);
+
+        if (running) {
+            *live = true;
+            return running;
+        }
+    }
+    qv_domain_probe_chains(def);
+    return g_steal_pointer(&def);
+}
+
 char *
 qvirt_domain_get_xml_desc(QvirtDomain *dom, unsigned int flags, GError **error)
 {
     g_autoptr(QvDomainDef) def = NULL;
     unsigned int xml_flags = flags & QVIRT_DOMAIN_XML_FLAT_CHAINS ? QV_DOMAIN_XML_FLAT_CHAINS : 0;
+    bool live = false;
 
     if (!qv_api_check_flags(flags, QVIRT_DOMAIN_XML_INACTIVE | QVIRT_DOMAIN_XML_FLAT_CHAINS,
-                            "domain XML", error) ||
-        !(def = stored_def(dom, error)))
+                            "domain XML", error))
         return NULL;
-    if (!(flags & QVIRT_DOMAIN_XML_INACTIVE)) {
-        g_autoptr(QvGuestFiles) files = qv_guest_files_new(dom->conn->conn->paths, dom->name);
-        g_autoptr(QvDomainDef) live = NULL;
-        int state;
-
-        if (qvirt_domain_get_state(dom, &state, NULL, 0, error) < 0)
-            return NULL;
-        /* a running guest: the definition it runs with, from its status */
-        if (state != QVIRT_DOMAIN_SHUTOFF &&
-            (live = qv_domain_parse_file(files->status, QV_DOMAIN_XML_STATUS, NULL))) {
-            qv_domain_def_free(def);
-            def = g_steal_pointer(&live);
-            /* the live XML shows what runs: aliases, <mirror> */
-            xml_flags |= QV_DOMAIN_XML_STATUS;
-        } else {
-            qv_domain_probe_chains(def);
-        }
-    }
+    if (flags & QVIRT_DOMAIN_XML_INACTIVE)
+        def = stored_def(dom, error);
+    else
+        def = current_def(dom, &live, error);
+    if (!def)
+        return NULL;
+    /* the live XML shows what runs: aliases, <mirror> */
+    if (live)
+        xml_flags |= QV_DOMAIN_XML_STATUS;
     return qv_domain_format_xml(def, xml_flags);
 }
 
@@ -275,9 +291,13 @@ qvirt_domain_get_disks(QvirtDomain *dom, QvirtDomainDisk **disks, unsigned int f
 {
     g_autoptr(QvDomainDef) def = NULL;
     QvirtDomainDisk *out;
+    bool live;
 
     *disks = NULL;
-    if (!qv_api_check_flags(flags, 0, "disks", error) || !(def = stored_def(dom, error)))
+
+    if (!qv_api_check_flags(flags, QVIRT_DOMAIN_XML_INACTIVE, "disks", error) ||
+        !(def = flags & QVIRT_DOMAIN_XML_INACTIVE ? stored_def(dom, error) :
+                current_def(dom, &live, error)))
         return -1;
     out = g_new0(QvirtDomainDisk, def->ndisks + 1);
     for (size_t i = 0; i < def->ndisks; i++) {

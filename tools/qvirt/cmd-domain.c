@@ -228,9 +228,10 @@ run_dumpxml(int argc, char **argv, GError **error)
 /* The tray of each cdrom and floppy, from the live XML (the definition
  * of a domain that is shut off) */
 static GHashTable *
-disk_trays(QvirtDomain *dom, GError **error)
+disk_trays(QvirtDomain *dom, bool inactive, GError **error)
 {
-    g_autofree char *xml = qvirt_domain_get_xml_desc(dom, 0, error);
+    g_autofree char *xml = qvirt_domain_get_xml_desc(dom, inactive ? QVIRT_DOMAIN_XML_INACTIVE : 0,
+                                                     error);
 
     return xml ? qv_cli_disk_trays(xml, error) : NULL;
 }
@@ -238,9 +239,10 @@ disk_trays(QvirtDomain *dom, GError **error)
 static int
 run_domblklist(int argc, char **argv, GError **error)
 {
-    gboolean details = FALSE;
+    gboolean details = FALSE, inactive = FALSE;
     const GOptionEntry entries[] = {
         { "details", 0, 0, G_OPTION_ARG_NONE, &details, "type, device and tray too", NULL },
+        { "inactive", 0, 0, G_OPTION_ARG_NONE, &inactive, "the stored definition's disks", NULL },
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(QvirtConnect) conn = NULL;
@@ -254,8 +256,9 @@ run_domblklist(int argc, char **argv, GError **error)
                       &help_shown, error))
         return help_shown ? 0 : 1;
     if (!(dom = open_dom(&conn, argv[1], error)) ||
-        (details && !(trays = disk_trays(dom, error))) ||
-        (n = qvirt_domain_get_disks(dom, &disks, 0, error)) < 0)
+        (details && !(trays = disk_trays(dom, inactive, error))) ||
+        (n = qvirt_domain_get_disks(dom, &disks, inactive ? QVIRT_DOMAIN_XML_INACTIVE : 0,
+                                    error)) < 0)
         return 1;
     if (details)
         printf(" %-8s %-8s %-8s %-8s %s\n", "Type", "Device", "Target", "Tray", "Source");
@@ -438,9 +441,9 @@ static const QvCommand qv_cmd_dumpxml = {
     .run = run_dumpxml,
 };
 static const QvCommand qv_cmd_domblklist = {
-    .name = "domblklist", .args = "DOMAIN [--details]",
+    .name = "domblklist", .args = "DOMAIN [--details] [--inactive]",
     .summary = "list the disks of a domain",
-    .help = "One line per disk: target and source; --details adds the source type, the device and, for a cdrom or floppy, the tray (open or closed, as the live XML says; '-' for a disk without one).",
+    .help = "One line per disk: target and source, of the disks the guest runs with when it runs (hotplugged disks, changed media) and of its definition otherwise or with --inactive; --details adds the source type, the device and, for a cdrom or floppy, the tray (open or closed, as the live XML says; '-' for a disk without one).",
     .run = run_domblklist,
 };
 static const QvCommand qv_cmd_dominfo = {
