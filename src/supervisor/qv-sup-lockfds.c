@@ -117,32 +117,64 @@ qv_sup_locks_hand_over(QvSupervisor *sup, GError **error)
     return true;
 }
 
-bool
-qv_sup_lockfd_take(void *opaque, const char *resource, GError **error)
+typedef struct {
+    QvSupervisor *sup;
+    char *name;
+    char *resource;
+} CloseCall;
+
+static void
+closefd_done(QvQmp *qmp, json_object *ret, const GError *err, gpointer opaque)
 {
-    QvSupervisor *sup = opaque;
-    const char *name = g_hash_table_lookup(sup->lock_fds, resource);
-    g_autoptr(GError) err = NULL;
-    json_object *args;
+    CloseCall *c = opaque;
 
-    if (g_hash_table_remove(sup->pending_fds, resource))
-        return true;
-
-    if (!name)
-        return true;
-    args = qv_json_new(NULL, "s:fdname", name, NULL);
     /* an fd QEMU does not know (its getfd never arrived) is let go
      * already; one whose closefd got no answer is counted as let go too:
      * believing a lease held that is not is the one mistake that lets a
      * second writer in, and a QEMU that still holds it only refuses the
      * next taker, this guest included */
-    if (!qv_qmp_command_sync(sup->qmp, "closefd", &args, QV_QMP_TIMEOUT_MS, NULL, &err) &&
-        !g_error_matches(err, QV_ERROR, QV_ERR_INVALID_ARG))
+    if (err && !g_error_matches(err, QV_ERROR, QV_ERR_INVALID_ARG))
         g_printerr("domain '%s': closefd '%s' (the lock of '%s'): %s; counted as released\n",
-                   sup->files->name, name, resource, err->message);
+                   c->sup->files->name, c->name, c->resource, err->message);
+    c->sup->lock_closing--;
+    g_free(c->name);
+    g_free(c->resource);
+    g_free(c);
+}
+
+/* The closefds go out together (a release of n leases is n of them);
+ * qv_sup_lockfd_wait_closed waits for their answers */
+bool
+qv_sup_lockfd_take(void *opaque, const char *resource, GError **error)
+{
+    QvSupervisor *sup = opaque;
+    const char *name = g_hash_table_lookup(sup->lock_fds, resource);
+    CloseCall *c;
+
+    if (g_hash_table_remove(sup->pending_fds, resource))
+        return true;
+    if (!name)
+        return true;
+    c = g_new0(CloseCall, 1);
+    c->sup = sup;
+    c->name = g_strdup(name);
+    c->resource = g_strdup(resource);
+    sup->lock_closing++;
+    qv_qmp_command(sup->qmp, "closefd", qv_json_new(NULL, "s:fdname", name, NULL),
+                   QV_QMP_TIMEOUT_MS, closefd_done, c);
+    /* the record is saved once the whole release is done: a record
+     * naming an fd QEMU closed meanwhile is harmless, the next supervisor
+     * checks each one; saving it per fd made a release of n leases write
+     * n records of n entries */
     g_hash_table_remove(sup->lock_fds, resource);
-    qv_sup_locks_save(sup, NULL);
     return true;
+}
+
+void
+qv_sup_lockfd_wait_closed(QvSupervisor *sup)
+{
+    while (sup->lock_closing > 0)
+        g_main_context_iteration(sup->ctx, TRUE);
 }
 
 /* ---- the record ---- */

@@ -182,12 +182,17 @@ acquire_wants(QvSupervisor *sup, GPtrArray *wants, const char *state, GError **e
 
     if (!wants->len)
         return true;
-    if (!(obj = object_with(sup, wants, sup->qemu_pid, error)) ||
-        !qv_lock_object_acquire(obj, state, 0, failure_action(sup), error))
+    if (!(obj = object_with(sup, wants, sup->qemu_pid, error)))
         return false;
+    if (!qv_lock_object_acquire(obj, state, 0, failure_action(sup), error)) {
+        /* what the driver took back before failing is let go by now */
+        qv_sup_lockfd_wait_closed(sup);
+        return false;
+    }
     /* lockd's fds go to QEMU now (or, before QEMU runs, once it does) */
     if (!qv_sup_locks_hand_over(sup, error)) {
         qv_lock_object_release(obj, NULL, 0, NULL);
+        qv_sup_lockfd_wait_closed(sup);
         return false;
     }
     for (guint i = 0; i < wants->len; i++) {
@@ -224,6 +229,7 @@ release_wants(QvSupervisor *sup, GPtrArray *wants, char **state, GError **error)
     if (!(obj = object_with(sup, wants, sup->qemu_pid, error)))
         return false;
     ok = qv_lock_object_release(obj, state, 0, error);
+    qv_sup_lockfd_wait_closed(sup);
     for (guint i = 0; i < wants->len; i++) {
         QvLockWant *w = wants->pdata[i];
 
@@ -615,6 +621,7 @@ qv_sup_locks_qemu_gone(QvSupervisor *sup)
      * driver keeps beside them (lockd's lock files) is tidied */
     if (drop->len && (obj = object_with(sup, drop, 0, NULL)))
         qv_lock_object_release(obj, NULL, 0, NULL);
+    qv_sup_lockfd_wait_closed(sup);
     g_hash_table_remove_all(sup->held);
     g_hash_table_remove_all(sup->lock_fds);
 }

@@ -79,6 +79,7 @@ typedef struct {
     GHashTable *lock_fds;        /* key -> name of the fd QEMU holds it by */
     GHashTable *pending_fds;     /* key -> fd taken before QEMU could have it */
     guint64 lock_seq;            /* the last qvirt-lock-TOKEN-N given */
+    guint lock_closing;          /* closefds not answered yet */
     char *lock_token;            /* this supervisor's, in its fd names */
     GPtrArray *lock_extra;       /* QvLockWant: what an operation under way will write */
     bool lock_busy;              /* leases being taken or let go (nested QMP calls) */
@@ -155,6 +156,8 @@ void qv_sup_locks_when_idle(QvSupervisor *sup, QvSupLocksThen fn, QvCtlRequest *
 /* qv-sup-lockfds.c: the owner's calls of QvLockOwner, and the record */
 bool qv_sup_lockfd_give(void *opaque, const char *resource, int fd, GError **error);
 bool qv_sup_lockfd_take(void *opaque, const char *resource, GError **error);
+/* Wait for the answers of the closefds qv_sup_lockfd_take sent */
+void qv_sup_lockfd_wait_closed(QvSupervisor *sup);
 void qv_sup_lockfd_close_pending(gpointer fd);
 json_object *qv_sup_lock_want_json(const char *key, const QvLockWant *w, const char *fd);
 /* What the previous supervisor recorded; false when there is none */
