@@ -237,7 +237,14 @@ assert_contains(const char *text, const char *want)
 void
 start_async(StartAsync *a, const char *root, const char *name)
 {
-    const char *argv[] = { g_getenv("QVIRT_BIN"), "--root", root, "start", name, NULL };
+    start_async_cmd(a, root, "start", name, NULL);
+}
+
+void
+start_async_cmd(StartAsync *a, const char *root, const char *cmd, const char *a1,
+                const char *a2)
+{
+    const char *argv[] = { g_getenv("QVIRT_BIN"), "--root", root, cmd, a1, a2, NULL };
 
     g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
                                            G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &a->pid,

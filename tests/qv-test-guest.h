@@ -49,6 +49,9 @@ typedef struct {
     int errfd;
 } StartAsync;
 void start_async(StartAsync *a, const char *root, const char *name);
+/* Any `qvirt --root ROOT CMD A1 [A2]` the same way (@a2 may be NULL) */
+void start_async_cmd(StartAsync *a, const char *root, const char *cmd, const char *a1,
+                     const char *a2);
 /* Wait for it: true when it started; else false with *@err (new string)
  * what it said */
 bool start_wait(StartAsync *a, char **err);

@@ -243,8 +243,9 @@ test_scsi_chain(void)
     cfg = config_xml(&fx);
     g_assert_null(strstr(cfg, "sda"));
     top = img(&fx.e, "s-top.qcow2");
+    /* taken before QEMU opened it, paused as it is */
     locks = lease_keys(&fx);
-    /* paused: the guest's leases wait for the resume */
+    assert_contains(locks, top);
     qv_ok(&fx.e, NULL, "resume", "scsi", NULL);
     g_free(locks);
     locks = lease_keys(&fx);
@@ -411,6 +412,13 @@ test_impact(void)
     msg = attach_fails(&fx, a, LIVE);
     assert_contains(msg, "domain 'impact' is not running");
     attach_ok(&fx, a, QVIRT_DOMAIN_AFFECT_CURRENT);
+    /* virsh's detach-disk without an impact option means the live guest */
+    {
+        g_autofree char *cli_err = NULL;
+
+        g_assert_cmpint(qv(&fx.e, NULL, &cli_err, "detach-disk", "impact", "sda"), !=, 0);
+        assert_contains(cli_err, "is not running");
+    }
     /* a sata disk is fine in a definition */
     attach_ok(&fx, c, CONFIG);
     cfg = config_xml(&fx);
@@ -548,8 +556,9 @@ test_unplug_pending(void)
     json_object_put(u);
     live = live_xml(&fx);
     assert_contains(live, "dev='vdb'");
-    g_assert_cmpint(detach_err(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE, &msg), ==, -1);
-    assert_contains(msg, "its unplug was requested already");
+    /* asked again: the request goes to QEMU again, which still waits for
+     * the guest's answer to the first */
+    g_assert_cmpint(detach(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE), ==, 1);
     /* the eject, later */
     guest_ejects(&fx, pci_slot(&fx, "virtio-disk1"));
     wait_gone(&fx, "dev='vdb'");
@@ -608,6 +617,29 @@ test_unplug_pending(void)
     g_free(n);
     n = nodes(&fx);
     g_assert_cmpstr(n, ==, "");
+    /* and its lease went with it */
+    {
+        g_autofree char *locks = lease_keys(&fx);
+        g_autofree char *p = img(&fx.e, "p.qcow2");
+
+        g_assert_null(strstr(locks, p));
+    }
+
+    /* the guest goes while an unplug waits: the caller hears it */
+    attach_ok(&fx, x, QVIRT_DOMAIN_AFFECT_LIVE);
+    {
+        g_autoptr(GError) err = NULL;
+        StartAsync bg;
+        g_autofree char *out = NULL;
+
+        /* the detach waits 5 s for the guest; a destroy comes meanwhile */
+        start_async_cmd(&bg, fx.e.root, "detach-disk", "acpi", "vdb");
+        g_usleep(500 * 1000);
+        qv_ok(&fx.e, NULL, "destroy", "acpi", NULL);
+        g_assert_false(start_wait(&bg, &out));
+        assert_contains(out, "QEMU exited");
+    }
+    assert_state(&fx.e, "acpi", "shut off (destroyed)");
     fx_clear(&fx);
 }
 

@@ -488,6 +488,10 @@ call_prepare(QvSupCall *call)
                !(call->disk = qv_domain_lookup_disk(sup->live, call->args->disk,
                                                     &call->elem, &err))) {
         /* err is set */
+    } else if (call->disk && (call->needs & QV_SUP_NEEDS_IDLE_DISK) &&
+               qv_sup_hotplug_unplugging(sup, call->disk)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': disk '%s' is being unplugged",
+                    name, call->disk->dst);
     } else if (call->disk && (job = qv_sup_job_find(sup, call->disk->dst)) &&
                (call->needs & QV_SUP_NEEDS_IDLE_DISK)) {
         g_set_error(&err, QV_ERROR, QV_ERR_BUSY,

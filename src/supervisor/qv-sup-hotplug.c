@@ -35,6 +35,8 @@
 
 /* libvirt's QEMU_UNPLUG_TIMEOUT */
 #define UNPLUG_WAIT_MS 5000
+/* libvirt's CHANGE_MEDIA_TIMEOUT: a guest asked to open a locked tray */
+#define TRAY_WAIT_MS 5000
 
 /* An unplug QEMU has not finished */
 typedef struct {
@@ -44,13 +46,31 @@ typedef struct {
     guint timer;
 } Unplug;
 
+/* Never answers its waiter: whoever drops a record with one answers it
+ * first (qv_sup_hotplug_clear, qv_sup_hotplug_qemu_gone) */
+static gboolean
+wake(gpointer flag)
+{
+    *(bool *)flag = true;
+    return G_SOURCE_REMOVE;
+}
+
+/* Let the main loop run for @ms (events, other requests) */
+static void
+wait_ms(QvSupervisor *sup, guint ms)
+{
+    bool done = false;
+
+    g_timeout_add(ms, wake, &done);
+    while (!done)
+        g_main_context_iteration(sup->ctx, TRUE);
+}
+
 static void
 unplug_free(Unplug *u)
 {
     if (u->timer)
         g_source_remove(u->timer);
-    if (u->req)
-        qv_ctl_reply(u->req, json_object_new_boolean(false));
     g_free(u->alias);
     g_free(u);
 }
@@ -81,6 +101,13 @@ enter_op(QvSupervisor *sup, const char *what, GError **error)
     if (sup->device_op) {
         g_set_error(error, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s is under way; try again",
                     sup->files->name, sup->device_op);
+        return false;
+    }
+    /* a job's start holds the leases of what it is about to write as
+     * "extra" wants, which an operation's end lets go */
+    if (sup->lock_extra && sup->lock_extra->len) {
+        g_set_error(error, QV_ERROR, QV_ERR_BUSY, "domain '%s': a block job or snapshot is "
+                    "starting; try again", sup->files->name);
         return false;
     }
     sup->device_op = what;
@@ -381,6 +408,7 @@ do_attach(QvSupCall *call)
         !qv_qemu_validate_def(sup->live, &err) ||
         !attach_steps(&a, &err)) {
         attach_undo(&a);
+        qv_sup_save_status(sup, NULL);
         goto fail;
     }
     qv_sup_locks_extra_done(sup);
@@ -413,6 +441,17 @@ void
 qv_sup_do_attach(QvSupCall *call)
 {
     g_autoptr(GError) err = NULL;
+    g_autoptr(QvDiskDef) probe = qv_disk_parse_xml(call->args->xml, "the disk XML", 0, NULL);
+    QvDiskDef *have = probe ? qv_domain_find_disk(call->sup->live, probe->dst) : NULL;
+
+    /* a cdrom or floppy that is there already gets the new medium, as
+     * libvirt's attach does */
+    if (have && (have->device == QV_DISK_DEVICE_CDROM || have->device == QV_DISK_DEVICE_FLOPPY) &&
+        probe->device == have->device) {
+        call->disk = have;
+        qv_sup_do_change_media(call);
+        return;
+    }
 
     if (!enter_op(call->sup, "a disk attach", &err)) {
         qv_sup_call_fail(call, g_steal_pointer(&err));
@@ -446,7 +485,15 @@ typedef struct {
     QvSupervisor *sup;
     char *alias;
     int left;
+    guint source;
 } Retry;
+
+static void
+retry_free(Retry *r)
+{
+    g_free(r->alias);
+    g_free(r);
+}
 
 static bool finish_unplug_try(QvSupervisor *sup, const char *alias, int left);
 
@@ -454,10 +501,11 @@ static gboolean
 retry_finish(gpointer opaque)
 {
     Retry *r = opaque;
+    QvSupervisor *sup = r->sup;
 
-    finish_unplug_try(r->sup, r->alias, r->left);
-    g_free(r->alias);
-    g_free(r);
+    sup->unplug_retries = g_list_remove(sup->unplug_retries, r);
+    finish_unplug_try(sup, r->alias, r->left);
+    retry_free(r);
     return G_SOURCE_REMOVE;
 }
 
@@ -501,7 +549,8 @@ finish_unplug_try(QvSupervisor *sup, const char *alias, int left)
         r->sup = sup;
         r->alias = g_strdup(alias);
         r->left = left - 1;
-        g_timeout_add(RETRY_MS, retry_finish, r);
+        r->source = g_timeout_add(RETRY_MS, retry_finish, r);
+        sup->unplug_retries = g_list_prepend(sup->unplug_retries, r);
         return false;
     }
     if ((u = sup->unplugs ? g_hash_table_lookup(sup->unplugs, alias) : NULL))
@@ -553,7 +602,13 @@ check_unpluggable(QvSupervisor *sup, const QvDiskDef *disk, GError **error)
                     "no unplug until it ends", disk->dst, qv_job_type_to_string(job->type), job->id);
         return false;
     }
-    if (disk->device == QV_DISK_DEVICE_FLOPPY || !bus_ok) {
+    if (disk->device == QV_DISK_DEVICE_FLOPPY ||
+        (disk->device == QV_DISK_DEVICE_CDROM && !bus_ok)) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk device type '%s' cannot be detached",
+                    qv_disk_device_to_string(disk->device));
+        return false;
+    }
+    if (!bus_ok) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "This type of disk cannot be hot unplugged");
         return false;
     }
@@ -578,9 +633,10 @@ qv_sup_do_detach(QvSupCall *call)
         return;
     }
     alias = g_strdup(call->disk->alias);
-    if (sup->unplugs && g_hash_table_contains(sup->unplugs, alias)) {
-        g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_INVALID, "disk '%s': its unplug was "
-                    "requested already; the guest has not released it yet", call->disk->dst);
+    u = sup->unplugs ? g_hash_table_lookup(sup->unplugs, alias) : NULL;
+    if (u && u->req) {
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "disk '%s': an unplug request for it is "
+                    "waiting for the guest already", call->disk->dst);
         qv_sup_call_fail(call, g_steal_pointer(&err));
         return;
     }
@@ -588,21 +644,34 @@ qv_sup_do_detach(QvSupCall *call)
         qv_sup_call_fail(call, g_steal_pointer(&err));
         return;
     }
-    /* recorded first: DEVICE_DELETED may come during device_del */
-    u = g_new0(Unplug, 1);
-    u->sup = sup;
-    u->alias = g_strdup(alias);
-    u->req = call->req;
-    g_hash_table_replace(unplugs(sup), u->alias, u);
-    g_ptr_array_add(sup->rt->unplugging, g_strdup(alias));
-    qv_sup_save_runtime(sup);
+    if (u) {
+        /* asked again (a guest may have missed the first request): the
+         * request goes to QEMU again, as libvirt sends it */
+        u->req = call->req;
+    } else {
+        /* recorded first: DEVICE_DELETED may come during device_del */
+        u = g_new0(Unplug, 1);
+        u->sup = sup;
+        u->alias = g_strdup(alias);
+        u->req = call->req;
+        g_hash_table_replace(unplugs(sup), u->alias, u);
+        g_ptr_array_add(sup->rt->unplugging, g_strdup(alias));
+        qv_sup_save_runtime(sup);
+    }
     if (!device_del(sup, alias, &err)) {
         bool gone = g_error_matches(err, QV_ERROR, QV_ERR_NOT_FOUND);
+        bool again = err->message && strstr(err->message, "already in the process of unplug");
 
         leave_op(sup);
         if (gone) {
             /* QEMU has no such device any more: only the bookkeeping is left */
             finish_unplug(sup, alias);
+            return;
+        }
+        if (again) {
+            /* QEMU still waits for the guest's answer to the first one */
+            if ((u = g_hash_table_lookup(sup->unplugs, alias)) && u->req && !u->timer)
+                u->timer = g_timeout_add((guint)MIN(wait, G_MAXUINT), unplug_timeout, u);
             return;
         }
         /* the caller hears the error, not the record's "not yet" */
@@ -665,10 +734,59 @@ qv_sup_hotplug_reattach(QvSupervisor *sup)
     }
 }
 
+/* Drop every record and timer; a waiter hears @err, or "not yet" (the
+ * unplug stays recorded for the next supervisor) when @err is NULL */
+static void
+drop_all(QvSupervisor *sup, const GError *err)
+{
+    GHashTableIter it;
+    gpointer val;
+
+    if (sup->unplugs) {
+        g_hash_table_iter_init(&it, sup->unplugs);
+        while (g_hash_table_iter_next(&it, NULL, &val)) {
+            Unplug *u = val;
+
+            if (!u->req)
+                continue;
+            if (err)
+                qv_ctl_reply_error(u->req, err);
+            else
+                qv_ctl_reply(u->req, json_object_new_boolean(false));
+            u->req = NULL;
+        }
+    }
+    g_clear_pointer(&sup->unplugs, g_hash_table_unref);
+    while (sup->unplug_retries) {
+        Retry *r = sup->unplug_retries->data;
+
+        g_source_remove(r->source);
+        retry_free(r);
+        sup->unplug_retries = g_list_delete_link(sup->unplug_retries, sup->unplug_retries);
+    }
+}
+
+/* Before the control server goes: the waiters still have a connection */
 void
 qv_sup_hotplug_clear(QvSupervisor *sup)
 {
-    g_clear_pointer(&sup->unplugs, g_hash_table_unref);
+    drop_all(sup, NULL);
+}
+
+void
+qv_sup_hotplug_qemu_gone(QvSupervisor *sup, const char *reason)
+{
+    g_autoptr(GError) err = NULL;
+
+    g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_INVALID,
+                "domain '%s': QEMU exited (%s) before the unplug finished", sup->files->name, reason);
+    drop_all(sup, err);
+}
+
+bool
+qv_sup_hotplug_unplugging(QvSupervisor *sup, const QvDiskDef *disk)
+{
+    return sup->unplugs && disk->alias && g_hash_table_contains(sup->unplugs, disk->alias);
 }
 
 /* ---- media change ---- */
@@ -709,9 +827,12 @@ tray_state(QvSupervisor *sup, const char *id, bool *open, bool *locked, GError *
     for (size_t i = 0; list && i < json_object_array_length(list); i++) {
         json_object *b = json_object_array_get_idx(list, i), *q = NULL, *o = NULL, *l = NULL;
 
+        g_autofree char *path = g_strdup_printf("/machine/peripheral/%s/", id);
+
+        /* qdev is the id, or the device's QOM path (its virtio backend) */
         if (!json_object_object_get_ex(b, "qdev", &q) ||
             (g_strcmp0(json_object_get_string(q), id) != 0 &&
-             !g_str_has_suffix(json_object_get_string(q), id)))
+             !g_str_has_prefix(json_object_get_string(q), path)))
             continue;
         *open = json_object_object_get_ex(b, "tray_open", &o) && json_object_get_boolean(o);
         *locked = json_object_object_get_ex(b, "locked", &l) && json_object_get_boolean(l);
@@ -727,8 +848,8 @@ static bool
 check_media(const QvDiskDef *disk, const QvDiskDef *nd, GError **error)
 {
     if (disk->device != QV_DISK_DEVICE_CDROM && disk->device != QV_DISK_DEVICE_FLOPPY) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': only the source of a cdrom "
-                    "or floppy can be changed live (this is a %s)", disk->dst,
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': disk source can be changed "
+                    "only in removable drive (this is a %s)", disk->dst,
                     qv_disk_device_to_string(disk->device));
         return false;
     }
@@ -774,8 +895,15 @@ media_steps(Media *m, GError **error)
     if (!open) {
         if (!tray_call(sup, "blockdev-open-tray", id, m->force, error))
             return false;
-        if (!tray_state(sup, id, &open, &locked, error))
-            return false;
+        /* a locked tray was asked to open: the guest may (libvirt waits
+         * CHANGE_MEDIA_TIMEOUT, 5 s) */
+        for (int i = 0; i <= TRAY_WAIT_MS / 100; i++) {
+            if (!tray_state(sup, id, &open, &locked, error))
+                return false;
+            if (open || m->force)
+                break;
+            wait_ms(sup, 100);
+        }
         if (!open) {
             g_set_error(error, QV_ERROR, QV_ERR_OPERATION_INVALID, "%s: the guest has locked "
                         "the tray; it was asked to open it (eject it in the guest, or use --force)",
@@ -837,10 +965,25 @@ qv_sup_do_change_media(QvSupCall *call)
         qv_sup_call_fail(call, g_steal_pointer(&err));
         return;
     }
+    if (qv_sup_hotplug_unplugging(sup, call->disk)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "disk '%s' is being unplugged", call->disk->dst);
+        qv_sup_call_fail(call, g_steal_pointer(&err));
+        return;
+    }
     if (call->args->xml) {
         if (!(nd = qv_disk_parse_xml(call->args->xml, "the disk XML", 0, &err)) ||
-            !check_media(call->disk, nd, &err) ||
-            !prepare_disk(&nd, dropped, &err)) {
+            !check_media(call->disk, nd, &err)) {
+            qv_sup_call_fail(call, g_steal_pointer(&err));
+            return;
+        }
+        /* the medium it has: nothing to do (libvirt compares the same) */
+        if (call->disk->has_source && nd->has_source && call->disk->src->path && nd->src->path &&
+            call->disk->src->type == nd->src->type &&
+            strcmp(call->disk->src->path, nd->src->path) == 0) {
+            qv_ctl_reply(call->req, reply_dropped(NULL));
+            return;
+        }
+        if (!prepare_disk(&nd, dropped, &err)) {
             qv_sup_call_fail(call, g_steal_pointer(&err));
             return;
         }

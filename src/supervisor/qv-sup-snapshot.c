@@ -101,6 +101,10 @@ plan(QvSupervisor *sup, const QvCtlArgs *args, bool reuse, GArray *out, GError *
             g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': snapshot mode '%s' is not supported (external or no)", disk->dst, mode);
             return false;
         }
+        if (qv_sup_hotplug_unplugging(sup, disk)) {
+            g_set_error(error, QV_ERROR, QV_ERR_BUSY, "disk '%s' is being unplugged: no snapshot of it (use --diskspec %s,snapshot=no)", disk->dst, disk->dst);
+            return false;
+        }
         if ((job = qv_sup_job_find(sup, disk->dst))) {
             g_set_error(error, QV_ERROR, QV_ERR_BUSY, "disk '%s' has a running %s job '%s': no snapshot until it ends", disk->dst, qv_job_type_to_string(job->type), job->id);
             return false;

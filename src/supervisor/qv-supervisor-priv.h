@@ -72,6 +72,7 @@ typedef struct {
     bool snapshotting;           /* a snapshot's QMP calls are under way */
     const char *device_op;       /* an attach, detach or media change under way */
     GHashTable *unplugs;         /* device id -> unplug QEMU has not finished (qv-sup-hotplug.c) */
+    GList *unplug_retries;       /* blockdev-dels waiting for a device to be finalized */
 
     /* the guest's leases (qv-sup-locks.c) */
     QvLockManager *locks;
@@ -308,4 +309,9 @@ void qv_sup_hotplug_device_deleted(QvSupervisor *sup, json_object *data);
 void qv_sup_hotplug_tray_moved(QvSupervisor *sup, json_object *data);
 /* After a reattach: finish or follow the unplugs left unfinished */
 void qv_sup_hotplug_reattach(QvSupervisor *sup);
+/* The waiters of unplugs hear "not yet" (the supervisor stops; the
+ * record stays for the next one), or that QEMU is gone */
 void qv_sup_hotplug_clear(QvSupervisor *sup);
+void qv_sup_hotplug_qemu_gone(QvSupervisor *sup, const char *reason);
+/* An unplug of @disk is under way */
+bool qv_sup_hotplug_unplugging(QvSupervisor *sup, const QvDiskDef *disk);

@@ -131,6 +131,7 @@ qv_sup_qemu_exited(QvSupervisor *sup, bool signalled)
         g_source_remove(sup->kill_timer);
     sup->kill_timer = 0;
     qv_sup_jobs_gone(sup, reason);
+    qv_sup_hotplug_qemu_gone(sup, reason);
     qv_sup_locks_qemu_gone(sup);
     finish(sup, reason);
 }
@@ -345,10 +346,8 @@ do_reattach(QvSupervisor *sup, GError **error)
 
         sup->qemu_cwd = g_file_read_link(link, NULL);
     }
-    if (sup->live) {
+    if (sup->live)
         qv_sup_jobs_reattach(sup);
-        qv_sup_hotplug_reattach(sup);
-    }
     {
         g_autoptr(GError) lerr = NULL;
 
@@ -358,6 +357,9 @@ do_reattach(QvSupervisor *sup, GError **error)
         else
             qv_sup_locks_reattach(sup);
     }
+    /* unplugs finished now let their leases go: after the leases' check */
+    if (sup->live)
+        qv_sup_hotplug_reattach(sup);
     if (!(sup->ctl = qv_ctl_server_new(sup->files->sock, sup->ctx,
                                        qv_sup_control_handle, sup, error)))
         return false;
@@ -386,8 +388,8 @@ supervisor_clear(QvSupervisor *sup)
     }
     if (sup->pidfd >= 0)
         close(sup->pidfd);
-    g_clear_pointer(&sup->ctl, qv_ctl_server_free);
     qv_sup_hotplug_clear(sup);
+    g_clear_pointer(&sup->ctl, qv_ctl_server_free);
     g_clear_pointer(&sup->qmp, qv_qmp_free);
     g_list_free(sup->exit_waiters);
     g_clear_pointer(&sup->live, qv_domain_def_free);

@@ -66,6 +66,19 @@ impact_flags(const Impact *i)
            (i->live ? QVIRT_DOMAIN_AFFECT_LIVE : 0);
 }
 
+/* virsh's attach-disk, attach-device, detach-disk and detach-device
+ * without any impact option call virDomainAttachDevice and
+ * virDomainDetachDevice, which mean the live guest (and fail on one that
+ * is shut off); update-device, change-media and detach-device-alias mean
+ * --current then */
+static unsigned int
+virsh_default_live(const Impact *i, unsigned int flags)
+{
+    if (!i->live && !i->config && !i->persistent && !i->current)
+        flags |= QVIRT_DOMAIN_AFFECT_LIVE;
+    return flags;
+}
+
 /* --persistent affects the running guest too */
 static bool
 add_persistent_live(QvirtDomain *dom, const Impact *i, unsigned int *flags, GError **error)
@@ -204,7 +217,7 @@ attach_disk(const AttachDiskArgs *a, char **argv, GError **error)
     g_autoptr(QvirtConnect) conn = NULL;
     g_autoptr(QvirtDomain) dom = NULL;
     g_autofree char *xml = NULL;
-    unsigned int flags = impact_flags(&a->impact);
+    unsigned int flags = virsh_default_live(&a->impact, impact_flags(&a->impact));
 
     if (!check_impact(&qv_cmd_attach_disk, &a->impact, error) ||
         !(xml = attach_disk_xml(a, argv[2], argv[3], error)))
@@ -292,6 +305,8 @@ run_file_command(const QvCommand *cmd, FileAction action, int argc, char **argv,
     if (!qv_cli_parse(cmd, entries, &argc, &argv, 2, 2, &help_shown, error))
         return help_shown ? 0 : 1;
     flags = impact_flags(&imp) | (force ? QVIRT_DOMAIN_DEVICE_MODIFY_FORCE : 0);
+    if (action != FILE_UPDATE)
+        flags = virsh_default_live(&imp, flags);
     if (!check_impact(cmd, &imp, error) ||
         !(dom = open_dom(&conn, argv[1], error)) ||
         !add_persistent_live(dom, &imp, &flags, error) ||
@@ -361,7 +376,7 @@ run_detach_disk(int argc, char **argv, GError **error)
 
     if (!qv_cli_parse(&qv_cmd_detach_disk, entries, &argc, &argv, 2, 2, &help_shown, error))
         return help_shown ? 0 : 1;
-    flags = impact_flags(&imp);
+    flags = virsh_default_live(&imp, impact_flags(&imp));
     if (!check_impact(&qv_cmd_detach_disk, &imp, error) ||
         !(dom = open_dom(&conn, argv[1], error)) ||
         !(disk = find_disk(dom, argv[2], flags, false, error)) ||
@@ -530,7 +545,7 @@ run_change_media(int argc, char **argv, GError **error)
 /* ------------------------------------------------------------------ */
 
 #define IMPACT_HELP \
-    " --config changes the definition (the next boot), --live the running guest, both together both; --current (the default) the running guest when it runs, else the definition, and excludes the other two; --persistent is --config, plus --live when the domain runs."
+    " --config changes the definition (the next boot), --live the running guest, both together both; --current the running guest when it runs, else the definition, and excludes the other two; --persistent is --config, plus --live when the domain runs. With none of them, attach-disk, attach-device, detach-disk and detach-device mean --live (virsh calls the flagless virDomainAttachDevice/virDomainDetachDevice), the others --current."
 
 static const QvCommand qv_cmd_attach_disk = {
     .name = "attach-disk",
