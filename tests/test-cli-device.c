@@ -23,53 +23,10 @@
 #include <libxml/relaxng.h>
 
 #include "lib/qv-cli-device.h"
+#include "qv-test-libvirt.h"
 #include "qv-test-util.h"
 
 static char *dir;
-
-/* ------------------------------------------------------------------ */
-/* libvirt's schema                                                    */
-
-static xmlRelaxNGPtr rng;
-
-static void
-collect_error(void *opaque, xmlErrorPtr err)
-{
-    GString *msg = opaque;
-
-    if (err->message && msg->len == 0)
-        g_string_append_printf(msg, "line %d: %s", err->line, err->message);
-}
-
-static void G_GNUC_PRINTF(2, 3)
-ignore_generic(void *ctx, const char *msg, ...)
-{
-}
-
-static xmlRelaxNGPtr
-libvirt_schema(void)
-{
-    const char *sdir = g_getenv("QV_TEST_LIBVIRT_SCHEMAS");
-    g_autofree char *path = NULL;
-    g_autoptr(GString) msg = g_string_new(NULL);
-    xmlRelaxNGParserCtxtPtr pctxt;
-
-    if (rng)
-        return rng;
-    path = g_build_filename(sdir ? sdir : "/usr/share/libvirt/schemas", "domain.rng", NULL);
-    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
-        g_error("libvirt's domain schema '%s' is missing: install Debian's libvirt0 (scripts/deps.sh does)",
-                path);
-    xmlSetGenericErrorFunc(NULL, ignore_generic);
-    pctxt = xmlRelaxNGNewParserCtxt(path);
-    g_assert_nonnull(pctxt);
-    xmlRelaxNGSetParserStructuredErrors(pctxt, collect_error, msg);
-    rng = xmlRelaxNGParse(pctxt);
-    xmlRelaxNGFreeParserCtxt(pctxt);
-    if (!rng)
-        g_error("cannot parse '%s': %s", path, msg->str);
-    return rng;
-}
 
 /* The <disk> @disk, in a minimal domain, is valid for libvirt */
 static void
@@ -77,21 +34,8 @@ assert_libvirt_valid(const char *disk, const char *what)
 {
     g_autofree char *xml = g_strdup_printf("<domain type='kvm'><name>t</name><memory>131072</memory>"
                                            "<os><type>hvm</type></os><devices>%s</devices></domain>", disk);
-    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), what, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    g_autoptr(GString) msg = g_string_new(NULL);
-    xmlRelaxNGValidCtxtPtr vctxt;
-    int rc;
 
-    if (!doc)
-        g_error("%s is not well-formed XML:\n%s", what, disk);
-    vctxt = xmlRelaxNGNewValidCtxt(libvirt_schema());
-    xmlRelaxNGSetValidStructuredErrors(vctxt, collect_error, msg);
-    rc = xmlRelaxNGValidateDoc(vctxt, doc);
-    xmlRelaxNGFreeValidCtxt(vctxt);
-    xmlFreeDoc(doc);
-    if (rc != 0)
-        g_error("%s does not match libvirt's domain.rng: %s\n%s", what, msg->str, disk);
+    qv_test_assert_libvirt_valid("domain.rng", xml, what);
 }
 
 /* ------------------------------------------------------------------ */
@@ -796,8 +740,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli-device/cli/change-media-print", test_cli_change_media_print);
     g_test_add_func("/cli-device/cli/domblklist-tray", test_cli_domblklist_tray);
     ret = g_test_run();
-    if (rng)
-        xmlRelaxNGFree(rng);
+    qv_test_libvirt_schemas_free();
     xmlCleanupParser();
     qv_test_rmtree(dir);
     g_free(dir);

@@ -16,75 +16,14 @@
 
 #include "conf/qv-snapshot-xml.h"
 #include "util/qv-error.h"
+#include "qv-test-libvirt.h"
 #include "qv-test-util.h"
-
-/* ------------------------------------------------------------------ */
-/* libvirt's schema                                                    */
-
-static void
-collect_error(void *opaque, xmlErrorPtr err)
-{
-    GString *msg = opaque;
-
-    if (err->message && msg->len == 0)
-        g_string_append_printf(msg, "line %d: %s", err->line, err->message);
-}
-
-static void G_GNUC_PRINTF(2, 3)
-ignore_generic(void *ctx, const char *msg, ...)
-{
-}
-
-/* parsed on first use, freed at the end (valgrind) */
-static xmlRelaxNGPtr rng;
-
-static xmlRelaxNGPtr
-libvirt_schema(void)
-{
-    const char *dir = g_getenv("QV_TEST_LIBVIRT_SCHEMAS");
-    g_autofree char *path = NULL;
-    g_autoptr(GString) msg = g_string_new(NULL);
-    xmlRelaxNGParserCtxtPtr pctxt;
-
-    if (rng)
-        return rng;
-    path = g_build_filename(dir ? dir : "/usr/share/libvirt/schemas",
-                            "domainsnapshot.rng", NULL);
-    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
-        g_error("libvirt's snapshot schema '%s' is missing: install Debian's libvirt0 (scripts/deps.sh does)",
-                path);
-    xmlSetGenericErrorFunc(NULL, ignore_generic);
-    pctxt = xmlRelaxNGNewParserCtxt(path);
-    g_assert_nonnull(pctxt);
-    xmlRelaxNGSetParserStructuredErrors(pctxt, collect_error, msg);
-    rng = xmlRelaxNGParse(pctxt);
-    xmlRelaxNGFreeParserCtxt(pctxt);
-    if (!rng)
-        g_error("cannot parse '%s': %s", path, msg->str);
-    return rng;
-}
 
 /* @xml must be well-formed and valid against libvirt's schema */
 static void
 assert_libvirt_valid(const char *xml, const char *what)
 {
-    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), what, NULL,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                  XML_PARSE_NOWARNING);
-    g_autoptr(GString) msg = g_string_new(NULL);
-    xmlRelaxNGValidCtxtPtr vctxt;
-    int rc;
-
-    if (!doc)
-        g_error("%s is not well-formed XML:\n%s", what, xml);
-    vctxt = xmlRelaxNGNewValidCtxt(libvirt_schema());
-    xmlRelaxNGSetValidStructuredErrors(vctxt, collect_error, msg);
-    rc = xmlRelaxNGValidateDoc(vctxt, doc);
-    xmlRelaxNGFreeValidCtxt(vctxt);
-    xmlFreeDoc(doc);
-    if (rc != 0)
-        g_error("%s does not match libvirt's domainsnapshot.rng: %s\n%s",
-                what, msg->str, xml);
+    qv_test_assert_libvirt_valid("domainsnapshot.rng", xml, what);
 }
 
 /* ------------------------------------------------------------------ */
@@ -310,7 +249,6 @@ main(int argc, char **argv)
     g_test_add_func("/snapshot-xml/escaping", test_escaping);
     g_test_add_func("/snapshot-xml/metadata-layout", test_metadata_layout);
     ret = g_test_run();
-    if (rng)
-        xmlRelaxNGFree(rng);
+    qv_test_libvirt_schemas_free();
     return ret;
 }
