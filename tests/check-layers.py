@@ -38,7 +38,8 @@ BELOW['tests'] = BELOW['lib'] | {'tools'}
 BELOW['fuzz'] = BELOW['lib'] | {'tools'}
 
 # headers that live beside their users, outside src/
-LOCAL = {'qvirt-cli.h', 'qv-test-util.h', 'qv-test-guest.h', 'qv-test-sanlock.h', 'qvirt-config.h'}
+LOCAL = {'qvirt-cli.h', 'qv-test-util.h', 'qv-test-guest.h', 'qv-test-sanlock.h', 'qv-test-libvirt.h',
+         'qvirt-config.h'}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
