@@ -276,8 +276,14 @@ test_virtio_root_port(void)
     qv_ok(&fx.e, NULL, "start", "virtio", NULL);
     xml = disk_xml(&fx, "v-top.qcow2", "vdb", "virtio", NULL);
     for (int round = 0; round < 2; round++) {
+        g_autofree char *plugged = NULL;
+
         attach_ok(&fx, xml, QVIRT_DOMAIN_AFFECT_LIVE);
         g_assert_true(has_device(&fx, "virtio-disk1"));
+        /* node names are never given twice in a guest's life */
+        plugged = nodes(&fx);
+        g_assert_cmpstr(plugged, ==, round ? "vdb-f4 vdb-f5 vdb-f6 vdb-s4 vdb-s5 vdb-s6" :
+                                             "vdb-f1 vdb-f2 vdb-f3 vdb-s1 vdb-s2 vdb-s3");
         g_assert_cmpint(detach(&fx, xml, QVIRT_DOMAIN_AFFECT_LIVE), ==, 0);
         g_assert_false(has_device(&fx, "virtio-disk1"));
         g_free(n);

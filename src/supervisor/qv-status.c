@@ -120,7 +120,7 @@ static bool
 runtime_from_json(json_object *o, QvRuntime *rt, GError **error)
 {
     const char *state = NULL, *reason = NULL, *qmp = NULL, *sock = NULL;
-    unsigned long long qpid = 0, spid = 0, started = 0;
+    unsigned long long qpid = 0, spid = 0, started = 0, hwm = 0;
     json_object *dropped = NULL, *unplugging = NULL;
     int st;
 
@@ -129,6 +129,7 @@ runtime_from_json(json_object *o, QvRuntime *rt, GError **error)
         !get_ull(o, "supervisor_pid", &spid, error) ||
         !get_ull(o, "supervisor_start", &rt->sup_start, error) ||
         !get_ull(o, "started", &started, error) ||
+        !get_ull(o, "index_hwm", &hwm, error) ||
         !qv_json_require_string(o, "state", &state, error) ||
         !qv_json_get_string(o, "reason", &reason, error) ||
         !qv_json_get_string(o, "qmp_socket", &qmp, error) ||
@@ -143,6 +144,7 @@ runtime_from_json(json_object *o, QvRuntime *rt, GError **error)
     rt->qemu_pid = (pid_t)qpid;
     rt->sup_pid = (pid_t)spid;
     rt->started = (gint64)started;
+    rt->index_hwm = (unsigned int)MIN(hwm, G_MAXUINT);
     rt->state = st;
     rt->reason = g_strdup(reason);
     rt->qmp = g_strdup(qmp);
@@ -204,6 +206,7 @@ qv_runtime_save(const QvGuestFiles *files, const QvRuntime *rt,
     json_object_object_add(o, "supervisor_pid", json_object_new_int64(rt->sup_pid));
     json_object_object_add(o, "supervisor_start", json_object_new_uint64(rt->sup_start));
     json_object_object_add(o, "started", json_object_new_int64(rt->started));
+    json_object_object_add(o, "index_hwm", json_object_new_int64(rt->index_hwm));
     json_object_object_add(o, "qmp_socket",
                            rt->qmp ? json_object_new_string(rt->qmp) : NULL);
     json_object_object_add(o, "control_socket",

@@ -65,6 +65,8 @@ typedef struct {
     QvGuestState state;
     char *reason;                    /* "booted", "user", "starting", ... */
     GPtrArray *dropped;              /* lines from qv_disks_prepare */
+    unsigned int index_hwm;          /* the highest element index a hotplug
+                                      * or media change gave */
     GPtrArray *unplugging;           /* device ids of disks asked to leave
                                       * (device_del) that QEMU has not
                                       * yet said are gone */

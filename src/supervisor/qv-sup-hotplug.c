@@ -245,6 +245,15 @@ names_top_down(json_object *props)
 
 /* ---- attach ---- */
 
+/* The index above every one in use and every one a disk that left had:
+ * a disk plugged into a target again never gets the node names of
+ * nodes QEMU may not have let go yet */
+static unsigned int
+next_index(QvSupervisor *sup)
+{
+    return MAX(qv_domain_assign_indexes(sup->live, false), sup->rt->index_hwm);
+}
+
 /* libvirt's refusals (qemuDomainAttachDeviceDiskLiveInternal) */
 static bool
 check_hotpluggable(QvSupervisor *sup, const QvDiskDef *disk, GError **error)
@@ -398,8 +407,9 @@ do_attach(QvSupCall *call)
         !prepare_disk(&disk, dropped, &err))
         goto fail;
     /* its indexes follow the highest in use: node names never repeat */
-    last = qv_domain_assign_indexes(sup->live, false);
-    qv_disk_assign_indexes(disk, last);
+    last = next_index(sup);
+    sup->rt->index_hwm = qv_disk_assign_indexes(disk, last);
+    qv_sup_save_runtime(sup);
     a.disk = disk;
     qv_domain_add_disk(sup->live, &disk);
     a.in_live = true;
@@ -996,7 +1006,8 @@ qv_sup_do_change_media(QvSupCall *call)
         qv_sup_call_fail(call, g_steal_pointer(&err));
         return;
     }
-    qv_disk_assign_indexes(nd, qv_domain_assign_indexes(sup->live, false));
+    sup->rt->index_hwm = qv_disk_assign_indexes(nd, next_index(sup));
+    qv_sup_save_runtime(sup);
     g_free(nd->dst);
     nd->dst = g_strdup(call->disk->dst);
     m.nd = nd;
