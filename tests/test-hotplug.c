@@ -749,6 +749,64 @@ test_media(void)
     fx_clear(&fx);
 }
 
+/* A quorum of three (one child with a chain of its own) and an NBD disk
+ * served by qemu-nbd go in and out like any other disk */
+static void
+test_quorum_network(void)
+{
+    Fx fx;
+    g_autofree char *q = NULL, *nbd = NULL, *sock = NULL, *n = NULL, *live = NULL;
+    g_autofree char *raw = NULL;
+    GPid server;
+    const char *argv[] = { "qemu-nbd", "-k", NULL, "-f", "raw", "-t", NULL, NULL };
+
+    fx_init(&fx, "qn", "q35", "");
+    mkqcow(&fx.e, "c1.qcow2", NULL);
+    mkqcow(&fx.e, "c2.qcow2", NULL);
+    mkqcow(&fx.e, "c3base.qcow2", NULL);
+    mkqcow(&fx.e, "c3.qcow2", "c3base.qcow2");
+    q = g_strdup_printf(
+        "<disk type='quorum' device='disk'><driver name='qemu' type='quorum'/><threshold value='2'/>"
+        "<backingStore type='file'><format type='qcow2'/><source file='%1$s/c1.qcow2'/></backingStore>"
+        "<backingStore type='file'><format type='qcow2'/><source file='%1$s/c2.qcow2'/></backingStore>"
+        "<backingStore type='file'><format type='qcow2'/><source file='%1$s/c3.qcow2'/></backingStore>"
+        "<target dev='sdq' bus='scsi'/></disk>", fx.e.dir);
+    sock = g_build_filename(fx.e.dir, "nbd.sock", NULL);
+    raw = g_build_filename(fx.e.dir, "nbd.raw", NULL);
+    g_assert_true(g_file_set_contents(raw, "", 0, NULL));
+    g_assert_cmpint(truncate(raw, 16 << 20), ==, 0);
+    argv[2] = sock;
+    argv[6] = raw;
+    g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                NULL, NULL, &server, NULL));
+    for (int i = 0; i < 250 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
+        g_usleep(20 * 1000);
+    nbd = g_strdup_printf("<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+                          "<source protocol='nbd'><host transport='unix' socket='%s'/></source>"
+                          "<target dev='sdn' bus='scsi'/></disk>", sock);
+    qv_ok(&fx.e, NULL, "start", "qn", "--paused");
+    attach_ok(&fx, q, QVIRT_DOMAIN_AFFECT_LIVE);
+    attach_ok(&fx, nbd, QVIRT_DOMAIN_AFFECT_LIVE);
+    n = nodes(&fx);
+    /* the quorum node, its children's chains (c3 has a base of its own),
+     * the NBD disk's two nodes */
+    g_assert_cmpstr(n, ==, "sdn-f6 sdn-s6 sdq-f1 sdq-f2 sdq-f3 sdq-f4 sdq-f5 "
+                           "sdq-s2 sdq-s3 sdq-s4 sdq-s5");
+    live = live_xml(&fx);
+    assert_contains(live, "<disk type='quorum' device='disk'>");
+    assert_contains(live, "protocol='nbd'");
+    g_assert_cmpint(detach(&fx, q, QVIRT_DOMAIN_AFFECT_LIVE), ==, 0);
+    g_assert_cmpint(detach(&fx, nbd, QVIRT_DOMAIN_AFFECT_LIVE), ==, 0);
+    g_free(n);
+    n = nodes(&fx);
+    g_assert_cmpstr(n, ==, "");
+    kill(server, SIGTERM);
+    g_spawn_close_pid(server);
+    fx_clear(&fx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -763,6 +821,7 @@ main(int argc, char **argv)
     g_test_add_func("/hotplug/unplug-pending", test_unplug_pending);
     g_test_add_func("/hotplug/kill-supervisor", test_kill_supervisor);
     g_test_add_func("/hotplug/media", test_media);
+    g_test_add_func("/hotplug/quorum-network", test_quorum_network);
     rc = g_test_run();
     qv_test_guest_cleanup();
     return rc;
