@@ -741,6 +741,25 @@ test_media(void)
         n = nodes(&fx);
         g_assert_null(strstr(n, fmt));
     }
+    /* startupPolicy applies to a new medium: a missing mandatory one is
+     * refused by name, an optional one leaves the drive empty */
+    {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *gone = g_strdup_printf("<disk type='file' device='cdrom'><driver name='qemu' "
+                                                "type='raw'/><source file='%s/gone.iso'%s/><target "
+                                                "dev='sdc' bus='scsi'/><readonly/></disk>", fx.e.dir, "");
+        g_autofree char *opt = g_strdup_printf("<disk type='file' device='cdrom'><driver name='qemu' "
+                                               "type='raw'/><source file='%s/gone.iso' "
+                                               "startupPolicy='optional'/><target dev='sdc' bus='scsi'/>"
+                                               "<readonly/></disk>", fx.e.dir);
+
+        g_assert_cmpint(qvirt_domain_update_device_flags(fx.dom, gone, QVIRT_DOMAIN_AFFECT_LIVE, &err), ==, -1);
+        assert_contains(err->message, "gone.iso");
+        update(&fx, opt, QVIRT_DOMAIN_AFFECT_LIVE);
+        g_free(live);
+        live = live_xml(&fx);
+        g_assert_null(strstr(live, "gone.iso"));
+    }
     /* the definition did not change: --live only */
     cfg = config_xml(&fx);
     g_assert_null(strstr(cfg, ".iso"));
