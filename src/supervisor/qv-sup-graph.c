@@ -58,13 +58,16 @@ static GError **
 batch_run(QvSupervisor *sup, const char *command, GPtrArray *args)
 {
     Batch b = { args->len, g_new0(GError *, args->len + 1) };
+    /* each command's clock starts when it is sent, and QEMU answers them
+     * one after the other: the last waits for all before it */
+    guint timeout = QV_QMP_TIMEOUT_MS + MIN(args->len, 100000u) * 100u;
 
     for (guint i = 0; i < args->len; i++) {
         BatchCall *c = g_new0(BatchCall, 1);
 
         c->batch = &b;
         c->i = i;
-        qv_qmp_command(sup->qmp, command, args->pdata[i], QV_QMP_TIMEOUT_MS, batch_done, c);
+        qv_qmp_command(sup->qmp, command, args->pdata[i], timeout, batch_done, c);
         args->pdata[i] = NULL;
     }
     while (b.left > 0)
