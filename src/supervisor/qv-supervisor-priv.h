@@ -72,6 +72,7 @@ typedef struct {
     bool snapshotting;           /* a snapshot's QMP calls are under way */
     const char *device_op;       /* an attach, detach or media change under way */
     GHashTable *unplugs;         /* device id -> unplug QEMU has not finished (qv-sup-hotplug.c) */
+    json_object *health;         /* disk errors and quorum health (qv-sup-health.c), or NULL */
 
     /* the guest's leases (qv-sup-locks.c) */
     QvLockManager *locks;
@@ -241,12 +242,18 @@ typedef struct {
     bool can_pivot;              /* has a ready phase and a pivot */
     void (*finish)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk, bool ok);
     void (*abandon)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk);
+    /* optional: a job that goes on by itself once ready (the quorum
+     * jobs); called instead of marking it ready for a pivot */
+    void (*ready)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk);
 } QvSupJobDriver;
 
 extern const QvSupJobDriver qv_sup_pull_driver;
 extern const QvSupJobDriver qv_sup_commit_driver;
 extern const QvSupJobDriver qv_sup_active_commit_driver;
 extern const QvSupJobDriver qv_sup_copy_driver;
+extern const QvSupJobDriver qv_sup_quorum_add_driver;
+extern const QvSupJobDriver qv_sup_quorum_replace_driver;
+extern const QvSupJobDriver qv_sup_quorum_scrub_driver;
 
 const QvSupJobDriver *qv_sup_job_driver(int type);
 const char *qv_job_type_to_string(int type);
@@ -277,6 +284,9 @@ bool qv_sup_jobs_save(QvSupervisor *sup, GError **error);
 void qv_sup_job_status_event(QvSupervisor *sup, json_object *data);
 void qv_sup_jobs_reattach(QvSupervisor *sup);
 void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);
+/* Ask QEMU whether @job has concluded, and finish it if so (a driver
+ * that held its end back while it worked) */
+void qv_sup_job_check_end(QvSupervisor *sup, QvSupJob *job);
 
 /* ---- the control handlers, one file per concern ---- */
 
@@ -306,3 +316,10 @@ void qv_sup_hotplug_tray_moved(QvSupervisor *sup, json_object *data);
 /* After a reattach: finish or follow the unplugs left unfinished */
 void qv_sup_hotplug_reattach(QvSupervisor *sup);
 void qv_sup_hotplug_clear(QvSupervisor *sup);
+/* qv-sup-quorum.c: quorum children added, removed, replaced, scrubbed */
+void qv_sup_do_quorum(QvSupCall *call);
+/* qv-sup-health.c: QUORUM_REPORT_BAD, QUORUM_FAILURE, BLOCK_IO_ERROR
+ * become per-disk and per-child state, kept in the health file */
+void qv_sup_health_event(QvSupervisor *sup, const char *name, json_object *data,
+                         gint64 seconds);
+void qv_sup_do_disk_errors(QvSupCall *call);
