@@ -421,6 +421,91 @@ test_kill_supervisor(void)
     fx_clear(&fx);
 }
 
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* QEMU's node names, sorted and joined by spaces */
+static char *
+node_names(Fx *fx)
+{
+    g_autoptr(json_object) list = qmp(fx, "{\"execute\":\"query-named-block-nodes\","
+                                          "\"arguments\":{\"flat\":true}}");
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *n = NULL;
+
+        if (json_object_object_get_ex(json_object_array_get_idx(list, i), "node-name", &n))
+            g_ptr_array_add(names, g_strdup(json_object_get_string(n)));
+    }
+    g_ptr_array_sort(names, cmp_str);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **)names->pdata);
+}
+
+/* A child with its own chain, given in XML; failed adds (a missing file,
+ * a wrong size, a qcow2 without its format) leave QEMU's nodes as they
+ * were and no job behind */
+static void
+test_add_chain(void)
+{
+    Fx fx;
+    const char *three[] = { "a.img", "b.img", "c.img", NULL };
+    g_autofree char *q = quorum_xml("vdb", 2, three);
+    g_autofree char *base = NULL, *top = NULL, *xml = NULL, *text = NULL, *before = NULL;
+    g_autofree char *after = NULL, *small = NULL, *miss = NULL, *noformat = NULL;
+    g_autoptr(GError) err = NULL;
+    QvirtDomainBlockJobInfo ji;
+
+    fx_init(&fx, "qchain", q);
+    for (const char *const *f = three; *f; f++)
+        mkraw(&fx, *f);
+    small = img(&fx.e, "small.img");
+    qv_test_qemu_img("create", "-q", "-f", "raw", small, "4M", NULL);
+    base = img(&fx.e, "base.qcow2");
+    top = img(&fx.e, "top.qcow2");
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", base, SIZE, NULL);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", top, NULL);
+    qv_ok(&fx.e, NULL, "start", "qchain", "--paused");
+    before = node_names(&fx);
+    miss = child(&fx, "missing.img");
+    g_assert_cmpint(qvirt_domain_block_quorum_add(fx.dom, "vdb", miss, 0, &err), ==, -1);
+    assert_contains(err->message, "missing.img");
+    g_clear_error(&err);
+    noformat = g_strdup_printf("<backingStore type='file'><source file='%s'/></backingStore>", top);
+    g_assert_cmpint(qvirt_domain_block_quorum_add(fx.dom, "vdb", noformat, 0, &err), ==, -1);
+    assert_contains(err->message, "looks like a qcow2 image");
+    g_clear_error(&err);
+    xml = child(&fx, "small.img");
+    g_assert_cmpint(qvirt_domain_block_quorum_add(fx.dom, "vdb", xml, 0, &err), ==, 0);
+    g_assert_cmpint(qvirt_domain_block_job_wait(fx.dom, "vdb", 60000, &err), ==, -1);
+    assert_contains(err->message, "different sizes");
+    g_clear_error(&err);
+    g_assert_cmpint(qvirt_domain_get_block_job_info(fx.dom, "vdb", &ji, 0, &err), ==, 0);
+    after = node_names(&fx);
+    g_assert_cmpstr(after, ==, before);
+    g_free(xml);
+    xml = g_strdup_printf("<backingStore type='file'><format type='qcow2'/><source file='%s'/>"
+                          "<backingStore type='file'><format type='qcow2'/><source file='%s'/>"
+                          "<backingStore/></backingStore></backingStore>", top, base);
+    g_assert_cmpint(qvirt_domain_block_quorum_add(fx.dom, "vdb", xml, 0, &err), ==, 0);
+    g_assert_no_error(err);
+    wait_job(&fx, "vdb");
+    text = info(&fx, "vdb");
+    assert_contains(text, "\"depth\":2");
+    assert_contains(text, "top.qcow2");
+    /* by the path of the backing file: the whole child goes */
+    g_assert_cmpint(qvirt_domain_block_quorum_remove(fx.dom, "vdb", base, 0, &err), ==, 0);
+    g_assert_no_error(err);
+    g_free(after);
+    after = node_names(&fx);
+    g_assert_cmpstr(after, ==, before);
+    fx_clear(&fx);
+}
+
 /* Jobs on a quorum disk: a full copy out of it (read through the vote),
  * --shallow refused with the reason, domblkinfo, a snapshot refused */
 static void
@@ -476,6 +561,7 @@ main(int argc, char **argv)
     g_test_add_func("/quorum/errors", test_errors);
     g_test_add_func("/quorum/kill-supervisor", test_kill_supervisor);
     g_test_add_func("/quorum/copy-out", test_copy_out);
+    g_test_add_func("/quorum/add-chain", test_add_chain);
     rc = g_test_run();
     qv_test_guest_cleanup();
     return rc;

@@ -5,7 +5,8 @@
  * guest-wide requests and QMP events), qv-sup-graph.c (graph edits and
  * what follows them), qv-sup-job.c (the job framework), one file per job
  * type (qv-sup-pull.c, qv-sup-commit.c, qv-sup-copy.c), qv-sup-jobctl.c
- * (info, speed, abort/pivot, wait), qv-sup-snapshot.c, and the guest's
+ * (info, speed, abort/pivot, wait), qv-sup-snapshot.c, qv-sup-quorum.c
+ * and qv-sup-health.c (quorum children live, disk health), and the guest's
  * leases: qv-sup-locks.c (when they are taken and let go) and
  * qv-sup-lockfds.c (the fds QEMU holds for them, and their record).
  */

@@ -145,10 +145,14 @@ print_info(json_object *info)
         g_autofree char *idx = g_strdup_printf("%s[%" G_GINT64_FORMAT "]", text(info, "disk"), num(c, "index"));
         g_autofree char *ht = NULL;
 
+        g_autofree char *src = num(c, "depth") > 1 ?
+                               g_strdup_printf("%s (+%" G_GINT64_FORMAT " below)", text(c, "source"),
+                                               num(c, "depth") - 1) : g_strdup(text(c, "source"));
+
         json_object_object_get_ex(c, "health", &h);
         ht = health_text(h);
         printf(" %-4zu %-8s %-10s %-7s %-36s %s\n", i, idx, text(c, "node"), text(c, "format"),
-               text(c, "source"), ht);
+               src, ht);
     }
     if (json_object_object_get_ex(info, "error", &err)) {
         g_autofree char *t = health_text(err);
