@@ -7,6 +7,7 @@
  * put into the quorum with QMP past qvirt (the XML cannot express
  * blkdebug), a 2-of-2 quorum with one child corrupted (QUORUM_FAILURE).
  */
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -427,6 +428,42 @@ cmp_str(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The supervisor stopped right after the add started, then killed: the
+ * fill ends while nobody listens (its record is in the jobs file), and
+ * the next supervisor finishes it: the child joins with the quorum's data */
+static void
+test_kill_during_add(void)
+{
+    Fx fx;
+    const char *three[] = { "a.img", "b.img", "c.img", NULL };
+    g_autofree char *q = quorum_xml("vdb", 2, three);
+    g_autofree char *d = NULL, *text = NULL;
+    g_autoptr(GError) err = NULL;
+    pid_t sup;
+
+    fx_init(&fx, "qmid", q);
+    for (const char *const *f = three; *f; f++)
+        mkraw(&fx, *f);
+    mkraw(&fx, "d.img");
+    qv_ok(&fx.e, NULL, "start", "qmid", NULL);
+    qemu_io(&fx, "vdb", "write -P 0x5e 0 8M");
+    sup = runtime_pid(&fx.e, "qmid", "supervisor_pid");
+    d = child(&fx, "d.img");
+    g_assert_cmpint(qvirt_domain_block_quorum_add(fx.dom, "vdb", d, 0, &err), ==, 0);
+    g_assert_no_error(err);
+    kill(sup, SIGSTOP);
+    g_usleep(300 * 1000);
+    kill_and_wait(sup);
+    wait_job(&fx, "vdb");
+    g_assert_cmpuint(nchildren(&fx, "vdb"), ==, 4);
+    text = info(&fx, "vdb");
+    assert_contains(text, "d.img");
+    assert_state(&fx.e, "qmid", "running (unpaused)");
+    qv_ok(&fx.e, NULL, "destroy", "qmid", NULL);
+    assert_same(&fx, "a.img", "d.img");
+    fx_clear(&fx);
+}
+
 /* QEMU's node names, sorted and joined by spaces */
 static char *
 node_names(Fx *fx)
@@ -562,6 +599,7 @@ main(int argc, char **argv)
     g_test_add_func("/quorum/kill-supervisor", test_kill_supervisor);
     g_test_add_func("/quorum/copy-out", test_copy_out);
     g_test_add_func("/quorum/add-chain", test_add_chain);
+    g_test_add_func("/quorum/kill-during-add", test_kill_during_add);
     rc = g_test_run();
     qv_test_guest_cleanup();
     return rc;

@@ -287,6 +287,25 @@ qmp_sync(QvSupervisor *sup, const char *cmd, json_object *args, GError **error)
     return qv_qmp_command_sync(sup->qmp, cmd, &args, QV_QMP_TIMEOUT_MS, NULL, error);
 }
 
+/* job->stop of a quorum-add: qvirt paused the guest for the join and
+ * owes it a cont, also across a restart of the supervisor */
+#define PAUSED_FOR_JOIN 1
+
+static void
+resume_after_join(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (job->stop != PAUSED_FOR_JOIN)
+        return;
+    job->stop = 0;
+    if ((sup->locks && sup->locks_released && !qv_sup_locks_acquire_all(sup, &err)) ||
+        !qmp_sync(sup, "cont", NULL, &err))
+        g_printerr("domain '%s': cannot continue the guest after adding a child to '%s': %s\n",
+                   NAME(sup), disk->dst, err->message);
+    qv_sup_jobs_save(sup, NULL);
+}
+
 /*
  * The child holds what the quorum holds and mirrors its writes: with
  * the guest stopped, the mirror ends without a pivot and the child
@@ -306,6 +325,11 @@ add_ready(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk)
 
     job->finishing = true;
     job->ending = true;
+    /* recorded before the stop: a supervisor killed meanwhile leaves
+     * the cont to the next one */
+    if (running)
+        job->stop = PAUSED_FOR_JOIN;
+    qv_sup_jobs_save(sup, NULL);
     if (!q || !cnode) {
         g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL, "the quorum or its new child is gone");
     } else if (!running || qmp_sync(sup, "stop", NULL, &err)) {
@@ -313,16 +337,9 @@ add_ready(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk)
             qmp_sync(sup, "x-blockdev-change",
                      qv_json_new(NULL, "s:parent", qnode, "s:node", cnode, NULL), &err))
             job->pivot = true;
-        if (running) {
-            g_autoptr(GError) cerr = NULL;
-
-            if ((sup->locks && sup->locks_released && !qv_sup_locks_acquire_all(sup, &cerr)) ||
-                !qmp_sync(sup, "cont", NULL, &cerr))
-                g_printerr("domain '%s': cannot continue the guest after adding a child to '%s': %s\n",
-                           NAME(sup), disk->dst, cerr->message);
-        }
     }
     qv_sup_jobs_save(sup, NULL);
+    resume_after_join(sup, job, disk);
     if (err) {
         g_prefix_error(&err, "domain '%s': quorum '%s': the new child could not join: ",
                        NAME(sup), disk->dst);
@@ -342,6 +359,8 @@ add_finish(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk, bool ok)
     QvStorageSource *q = quorum_by_index(sup, job, disk);
     QvStorageSource *child;
 
+    /* a supervisor that paused the guest and died before its cont */
+    resume_after_join(sup, job, disk);
     if (!disk->mirror || !disk->mirror->src)
         return;
     if (!job->pivot || !q) {

@@ -38,7 +38,8 @@ typedef struct {
     int type;                    /* QvirtDomainBlockJobType */
     unsigned int flags;          /* the caller's flags */
     unsigned int top, base;      /* pull/commit: element indexes (0: none) */
-    unsigned int stop;           /* copy: the element the destination shares, 0: none */
+    unsigned int stop;           /* copy: the element the destination shares, 0: none;
+                                  * quorum-add: 1 while qvirt holds the guest paused */
     bool ready;                  /* copy/active commit: mirroring */
     bool ending;                 /* pivot or abort asked */
     bool pivot;                  /* what was asked */
