@@ -562,7 +562,9 @@ test_copy_out(void)
     /* b is outvoted: the copy has what the vote says */
     corrupt(&fx, "b.img", 8192);
     qv_ok(&fx.e, &out, "domblkinfo", "qcopy", "vdb");
-    assert_contains(out, "8388608");
+    assert_contains(out, "Capacity:       8388608");
+    /* three raw children of 8 MiB */
+    assert_contains(out, "Physical:       25165824");
     g_assert_cmpint(qv(&fx.e, NULL, &err_text, "snapshot-create-as", "qcopy", "--disk-only"), !=, 0);
     assert_contains(err_text, "disk 'vdb' is a quorum");
     dest = img(&fx.e, "copy.img");

@@ -319,6 +319,9 @@ domblkinfo_from_nodes(QvSupervisor *sup, const char *dst, json_object *nodes,
             json_object_object_add(out, "physical", json_object_get(v));
         }
     }
+    /* a quorum's storage is its children's */
+    if (have_fmt && disk && disk->src->type == QV_STORAGE_QUORUM)
+        qv_sup_quorum_blkinfo(disk, nodes, out);
     if (!have_fmt) {
         json_object_put(out);
         g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,

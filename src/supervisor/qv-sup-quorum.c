@@ -200,6 +200,51 @@ do_info(QvSupCall *call, QvStorageSource *q)
     qv_ctl_reply(call->req, out);
 }
 
+/* "virtual-size" or "actual-size" of node @name in @nodes, or 0 */
+static uint64_t
+node_size(json_object *nodes, const char *name, const char *key)
+{
+    for (size_t i = 0; nodes && i < json_object_array_length(nodes); i++) {
+        json_object *n = json_object_array_get_idx(nodes, i), *img = NULL;
+        uint64_t v = 0;
+        bool found = false;
+
+        if (g_strcmp0(json_object_get_string(json_object_object_get(n, "node-name")), name) == 0 &&
+            json_object_object_get_ex(n, "image", &img) &&
+            qv_json_get_uint64(img, key, &v, &found, NULL) && found)
+            return v;
+    }
+    return 0;
+}
+
+static void
+quorum_sizes(const QvDiskDef *disk, const QvStorageSource *q, json_object *nodes,
+             uint64_t *alloc, uint64_t *phys)
+{
+    for (size_t i = 0; i < q->nbacking; i++) {
+        const QvStorageSource *c = q->backing[i];
+        g_autofree char *fmt = qv_blockdev_node_name(disk->dst, c->index, true);
+        g_autofree char *proto = qv_blockdev_node_name(disk->dst, c->index, false);
+
+        if (c->type == QV_STORAGE_QUORUM) {
+            quorum_sizes(disk, c, nodes, alloc, phys);
+            continue;
+        }
+        *alloc += node_size(nodes, fmt, "actual-size");
+        *phys += node_size(nodes, proto, "virtual-size");
+    }
+}
+
+void
+qv_sup_quorum_blkinfo(const QvDiskDef *disk, json_object *nodes, json_object *out)
+{
+    uint64_t alloc = 0, phys = 0;
+
+    quorum_sizes(disk, disk->src, nodes, &alloc, &phys);
+    json_object_object_add(out, "allocation", json_object_new_uint64(alloc));
+    json_object_object_add(out, "physical", json_object_new_uint64(phys));
+}
+
 /* ---- jobs that fill a new child: add, replace ---- */
 
 /* Leases, then nodes; the child becomes the disk's <mirror> */

@@ -320,6 +320,9 @@ void qv_sup_hotplug_reattach(QvSupervisor *sup);
 void qv_sup_hotplug_clear(QvSupervisor *sup);
 /* qv-sup-quorum.c: quorum children added, removed, replaced, scrubbed */
 void qv_sup_do_quorum(QvSupCall *call);
+/* domblkinfo of a quorum: allocation and physical are the sums of its
+ * children's top images (from @nodes, query-named-block-nodes) */
+void qv_sup_quorum_blkinfo(const QvDiskDef *disk, json_object *nodes, json_object *out);
 /* qv-sup-health.c: QUORUM_REPORT_BAD, QUORUM_FAILURE, BLOCK_IO_ERROR
  * become per-disk and per-child state, kept in the health file */
 void qv_sup_health_event(QvSupervisor *sup, const char *name, json_object *data,
