@@ -46,7 +46,7 @@ static const ArgvCase cases[] = {
     { "net-nbd", false }, { "net-iscsi", false }, { "net-rbd", false },
     { "net-gluster", false }, { "net-curl", false }, { "net-ssh", false },
     { "net-nfs", false },
-    { "quorum-3", true }, { "quorum-nested", true },
+    { "quorum-3", true }, { "quorum-nested", true }, { "quorum-options", true },
     { "virtio-scsi", true }, { "sata-cdrom-empty", true },
     { "sata-cdrom", true }, { "ide-pc", true }, { "sata-pc", true },
     { "floppy-q35", true }, { "floppy-pc", true },

@@ -425,6 +425,12 @@ typedef enum {
     QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY = 2,
     QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT = 3,
     QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT = 4,
+    /* qvirt's own (libvirt's 5 is BACKUP): a quorum child filled from
+     * the quorum before it joins the vote, a child rebuilt in its slot,
+     * the whole quorum read through the vote (Since: 0.3.0) */
+    QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_ADD = 5,
+    QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_REPLACE = 6,
+    QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_SCRUB = 7,
 
     QVIRT_DOMAIN_BLOCK_JOB_TYPE_LAST
 } QvirtDomainBlockJobType;
@@ -538,6 +544,95 @@ int qvirt_domain_block_job_set_speed(QvirtDomain *dom, const char *disk,
  */
 int qvirt_domain_block_job_wait(QvirtDomain *dom, const char *disk,
                                 unsigned int timeout_ms, GError **error);
+
+/* ---- quorum disks (qvirt's own) ---- */
+
+/*
+ * The children of the quorum @disk ("vdb", or "vdb[N]" naming a nested
+ * quorum) with their health, as JSON text (new string): {"disk", "index",
+ * "node", "threshold", "children": [{"position", "index", "node",
+ * "source", "format", "depth", "health"?}], "error"?, "scrub"?, "job"?};
+ * a health or error entry is {"event", "type", "error"?, "nospace"?,
+ * "time", "sector", "count"}, the last one seen (QEMU throttles these
+ * events, so they are never counted).
+ *
+ * Since: 0.3.0
+ */
+char *qvirt_domain_block_quorum_info(QvirtDomain *dom, const char *disk,
+                                     unsigned int flags, GError **error);
+
+/*
+ * Add a child to a running quorum.  @childxml is one <backingStore>
+ * element (type, <format>, <source>, optionally its own <backingStore>
+ * chain; without one the chain is read from the image; without <format>
+ * the image must probe as raw).  The child is filled from the quorum
+ * first (a QUORUM_ADD block job: qvirt_domain_block_job_wait and
+ * qvirt_domain_get_block_job_info follow it) and joins the vote only
+ * once it holds the quorum's data.  Returns once the job has started.
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_block_quorum_add(QvirtDomain *dom, const char *disk,
+                                  const char *childxml, unsigned int flags,
+                                  GError **error);
+
+/*
+ * Remove the child @child (its position "0", "1", ..., "vdb[N]" of an
+ * element of its chain, or a path in it); refused when fewer children
+ * than the vote threshold, or than 2, would be left.
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_block_quorum_remove(QvirtDomain *dom, const char *disk,
+                                     const char *child, unsigned int flags,
+                                     GError **error);
+
+/*
+ * Rebuild the child @child on @childxml (as for add) while the guest
+ * runs: a QUORUM_REPLACE job mirrors the quorum onto the new child and
+ * puts it in the old one's slot; the old child's nodes and lease go.
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_block_quorum_replace(QvirtDomain *dom, const char *disk,
+                                      const char *child, const char *childxml,
+                                      unsigned int flags, GError **error);
+
+/*
+ * Read the whole quorum through the vote (a QUORUM_SCRUB job); every
+ * child outvoted meanwhile is in qvirt_domain_block_quorum_info's
+ * "scrub" member ("state", "bad": [{"node", "type", "sector", "count"}]).
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_block_quorum_scrub(QvirtDomain *dom, const char *disk,
+                                    unsigned int flags, GError **error);
+
+/* virDomainDiskErrorCode */
+typedef enum {
+    QVIRT_DOMAIN_DISK_ERROR_NONE = 0,
+    QVIRT_DOMAIN_DISK_ERROR_UNSPEC = 1,
+    QVIRT_DOMAIN_DISK_ERROR_NO_SPACE = 2,
+} QvirtDomainDiskErrorCode;
+
+/* One disk's or quorum child's last error */
+typedef struct {
+    char *disk;              /* "vda", or "vdb[N]" for a quorum child */
+    int error;               /* QvirtDomainDiskErrorCode */
+    char *detail;            /* "write: No space left on device at sector 0 (8 sectors)" */
+} QvirtDomainDiskError;
+
+/*
+ * virDomainGetDiskErrors: the disks (and quorum children) whose last I/O
+ * failed, from BLOCK_IO_ERROR, QUORUM_FAILURE and QUORUM_REPORT_BAD;
+ * *@errors (new, free with qvirt_domain_disk_errors_free) has the
+ * returned count of entries.  -1 on error.
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_get_disk_errors(QvirtDomain *dom, QvirtDomainDiskError **errors,
+                                 unsigned int flags, GError **error);
+void qvirt_domain_disk_errors_free(QvirtDomainDiskError *errors, int n);
 
 /* virDomainSnapshotCreateFlags (the ones qvirt implements) */
 typedef enum {

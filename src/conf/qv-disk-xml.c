@@ -509,6 +509,7 @@ format_source_and_chain(GString *buf, const QvDiskDef *disk,
     if (src->type == QV_STORAGE_QUORUM) {
         qv_xml_indent(buf, indent);
         g_string_append_printf(buf, "<threshold value='%u'", src->threshold);
+        qv_source_xml_quorum_attrs(buf, src);
         /* the quorum's own index: it has no <source> to carry it */
         if (src->index)
             g_string_append_printf(buf, " index='%u'", src->index);

@@ -220,6 +220,40 @@ check_source_names(const QvStorageSource *src, const char *ctx,
     return true;
 }
 
+/* "on"/"off" into QvTristate's values; an absent attribute is 0 */
+static bool
+parse_on_off(xmlNodePtr node, const char *attr, int *out, const char *ctx, GError **error)
+{
+    g_autofree char *s = qv_xml_prop(node, attr);
+
+    *out = 0;
+    if (!s)
+        return true;
+    if (strcmp(s, "on") == 0)
+        *out = 1;
+    else if (strcmp(s, "off") == 0)
+        *out = 2;
+    else
+        FAIL("%s: invalid %s '%s' on <threshold>: expected 'on' or 'off'", ctx, attr, s);
+    return true;
+}
+
+/* qvirt's attributes of <threshold>: QEMU's quorum options */
+static bool
+parse_quorum_options(xmlNodePtr node, QvStorageSource *src, const char *ctx, GError **error)
+{
+    g_autofree char *rp = qv_xml_prop(node, "read-pattern");
+    int p;
+
+    if (rp) {
+        if ((p = qv_quorum_read_pattern_from_string(rp)) < 0)
+            FAIL("%s: invalid read-pattern '%s' on <threshold>: expected 'quorum' or 'fifo'", ctx, rp);
+        src->read_pattern = (QvQuorumReadPattern)p;
+    }
+    return parse_on_off(node, "rewrite-corrupted", &src->rewrite_corrupted, ctx, error) &&
+           parse_on_off(node, "blkverify", &src->blkverify, ctx, error);
+}
+
 bool
 qv_source_xml_parse_threshold(xmlNodePtr node, QvStorageSource *src,
                               const char *ctx, GError **error)
@@ -233,6 +267,8 @@ qv_source_xml_parse_threshold(xmlNodePtr node, QvStorageSource *src,
         FAIL("%s: invalid threshold '%s': expected an unsigned integer", ctx,
              s);
     src->threshold = (unsigned int)v;
+    if (!parse_quorum_options(node, src, ctx, error))
+        return false;
     return src->index || qv_source_xml_parse_index(node, &src->index, ctx, error);
 }
 

@@ -137,6 +137,7 @@ format_body(GString *buf, const QvStorageSource *src, unsigned int indent,
         }
         qv_xml_indent(buf, indent);
         g_string_append_printf(buf, "<threshold value='%u'", src->threshold);
+        qv_source_xml_quorum_attrs(buf, src);
         /* a quorum disk's own index: it has no <source> to carry it (in a
          * <backingStore> the index is on that element) */
         if (!with_format && src->index)
@@ -274,3 +275,17 @@ qv_source_xml_format_flat(const QvStorageSource *top)
     return g_string_free(buf, FALSE);
 }
 
+
+void
+qv_source_xml_quorum_attrs(GString *buf, const QvStorageSource *src)
+{
+    static const char *const on_off[] = { NULL, "on", "off" };
+
+    if (src->read_pattern != QV_QUORUM_READ_DEFAULT)
+        g_string_append_printf(buf, " read-pattern='%s'",
+                               qv_quorum_read_pattern_to_string(src->read_pattern));
+    if (src->rewrite_corrupted > 0 && src->rewrite_corrupted < 3)
+        g_string_append_printf(buf, " rewrite-corrupted='%s'", on_off[src->rewrite_corrupted]);
+    if (src->blkverify > 0 && src->blkverify < 3)
+        g_string_append_printf(buf, " blkverify='%s'", on_off[src->blkverify]);
+}

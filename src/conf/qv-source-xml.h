@@ -16,6 +16,9 @@
 G_BEGIN_DECLS
 
 /* Append "<source .../>" (or with children) for @src at @indent spaces */
+/* The quorum options of @src as attributes of <threshold> (" a='v'"...) */
+void qv_source_xml_quorum_attrs(GString *buf, const QvStorageSource *src);
+
 void qv_source_xml_format_source(GString *buf, const QvStorageSource *src,
                                  unsigned int indent);
 

@@ -581,6 +581,9 @@ qv_blockdev_add_quorum(QvBlockdevCtx *ctx, const QvStorageSource *src,
                             "s:node-name", name,
                             "b:read-only", readonly,
                             "i:vote-threshold", (int)src->threshold,
+                            "S:read-pattern", qv_quorum_read_pattern_to_string(src->read_pattern),
+                            "T:rewrite-corrupted", src->rewrite_corrupted,
+                            "T:blkverify", src->blkverify,
                             "a:children", &children,
                             NULL)))
         return false;

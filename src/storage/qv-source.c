@@ -170,6 +170,24 @@ source_copy_one(const QvStorageSource *src)
     return dst;
 }
 
+static const char *const read_patterns[QV_QUORUM_READ_LAST] = { "", "quorum", "fifo" };
+
+const char *
+qv_quorum_read_pattern_to_string(QvQuorumReadPattern p)
+{
+    return p > QV_QUORUM_READ_DEFAULT && p < QV_QUORUM_READ_LAST ? read_patterns[p] : NULL;
+}
+
+int
+qv_quorum_read_pattern_from_string(const char *s)
+{
+    for (int i = QV_QUORUM_READ_QUORUM; s && i < QV_QUORUM_READ_LAST; i++) {
+        if (strcmp(read_patterns[i], s) == 0)
+            return i;
+    }
+    return -1;
+}
+
 QvStorageSource *
 qv_source_copy(const QvStorageSource *src)
 {
@@ -226,7 +244,9 @@ source_equal_one(const QvStorageSource *a, const QvStorageSource *b)
         a->have_identity != b->have_identity ||
         a->index != b->index || a->nbacking != b->nbacking ||
         a->backing_known != b->backing_known ||
-        a->threshold != b->threshold || a->nhosts != b->nhosts)
+        a->threshold != b->threshold || a->nhosts != b->nhosts ||
+        a->read_pattern != b->read_pattern ||
+        a->rewrite_corrupted != b->rewrite_corrupted || a->blkverify != b->blkverify)
         return false;
 
     if (g_strcmp0(a->path, b->path) != 0 ||

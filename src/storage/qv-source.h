@@ -75,6 +75,15 @@ typedef struct {
     char *socket;        /* unix socket path */
 } QvStorageHost;
 
+/* A quorum's read-pattern */
+typedef enum {
+    QV_QUORUM_READ_DEFAULT,  /* unset: QEMU's default, quorum */
+    QV_QUORUM_READ_QUORUM,   /* read every child, vote */
+    QV_QUORUM_READ_FIFO,     /* the first child, the next on error */
+
+    QV_QUORUM_READ_LAST
+} QvQuorumReadPattern;
+
 typedef struct _QvStorageSource QvStorageSource;
 
 struct _QvStorageSource {
@@ -138,7 +147,17 @@ struct _QvStorageSource {
     bool backing_known;
 
     unsigned int threshold;  /* quorum: votes needed */
+    /* quorum options, qvirt's attributes of <threshold> (QEMU's
+     * read-pattern, rewrite-corrupted, blkverify); fixed while QEMU has
+     * the quorum open: it cannot reopen one */
+    QvQuorumReadPattern read_pattern;
+    int rewrite_corrupted;   /* 0: unset, 1: on, 2: off (QvTristate's values) */
+    int blkverify;           /* the same */
 };
+
+/* "quorum", "fifo"; *_from_string -1 when unknown */
+const char *qv_quorum_read_pattern_to_string(QvQuorumReadPattern p);
+int qv_quorum_read_pattern_from_string(const char *s);
 
 QvStorageSource *qv_source_new(QvStorageType type);
 void qv_source_free(QvStorageSource *src);

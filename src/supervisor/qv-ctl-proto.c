@@ -52,6 +52,11 @@ static const QvCtlCommandSpec specs[QV_CTL_LAST] = {
                              "removed: false while the guest has not let go" },
     [QV_CTL_CHANGE_MEDIA] = { "change-media", "media change", K(DISK) | K(XML) | K(FLAGS),
                               K(DISK), QV_CTL_MEDIA_FLAGS, "dropped" },
+    [QV_CTL_BLOCK_QUORUM] = { "block-quorum", "quorum", QV_CTL_QUORUM_KEYS,
+                              K(DISK) | K(NAME), 0,
+                              "info: disk, quorum, threshold, children, error, scrub, job" },
+    [QV_CTL_DISK_ERRORS] = { "disk-errors", "disk errors", 0, 0, 0,
+                             "disks: [{disk, error, children}]" },
 };
 
 typedef enum {
@@ -402,6 +407,9 @@ static const char *const job_type_names[QVIRT_DOMAIN_BLOCK_JOB_TYPE_LAST] = {
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY] = "copy",
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT] = "commit",
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT] = "active-commit",
+    [QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_ADD] = "quorum-add",
+    [QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_REPLACE] = "quorum-replace",
+    [QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_SCRUB] = "quorum-scrub",
 };
 
 const char *

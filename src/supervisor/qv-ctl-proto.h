@@ -42,6 +42,8 @@ typedef enum {
     QV_CTL_ATTACH_DISK,          /* hotplug the <disk> of "xml" */
     QV_CTL_DETACH_DISK,          /* unplug "disk" (a target name) */
     QV_CTL_CHANGE_MEDIA,         /* "disk" gets the medium of "xml"; none: eject */
+    QV_CTL_BLOCK_QUORUM,         /* quorum "disk": "name" is info, add, remove, replace, scrub */
+    QV_CTL_DISK_ERRORS,          /* every disk's and quorum child's last error */
 
     QV_CTL_LAST
 } QvCtlCommand;
@@ -117,6 +119,10 @@ void qv_ctl_args_add_snap_disk(QvCtlArgs *args, const char *disk,
 #define QV_CTL_ABORT_FLAGS \
     (QVIRT_DOMAIN_BLOCK_JOB_ABORT_ASYNC | QVIRT_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
 #define QV_CTL_MEDIA_FLAGS QVIRT_DOMAIN_DEVICE_MODIFY_FORCE
+/* block-quorum: "top" names the child (remove, replace), "xml" the new
+ * one, a <backingStore> element (add, replace) */
+#define QV_CTL_QUORUM_KEYS \
+    (QV_CTL_KEY_DISK | QV_CTL_KEY_NAME | QV_CTL_KEY_TOP | QV_CTL_KEY_XML)
 #define QV_CTL_SNAPSHOT_FLAGS \
     (QVIRT_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | QVIRT_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | \
      QVIRT_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT | QVIRT_DOMAIN_SNAPSHOT_CREATE_ATOMIC)

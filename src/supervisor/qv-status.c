@@ -56,6 +56,7 @@ qv_guest_files_new(const QvPaths *paths, const char *name)
     f->sup_log = g_strdup_printf("%s/%s.supervisor.log", s, name);
     f->jobs = g_strdup_printf("%s/%s.jobs.json", s, name);
     f->locks = g_strdup_printf("%s/%s.locks.json", s, name);
+    f->health = g_strdup_printf("%s/%s.health.json", s, name);
     return f;
 }
 
@@ -68,6 +69,7 @@ qv_guest_files_free(QvGuestFiles *f)
     g_free(f->lock);
     g_free(f->jobs);
     g_free(f->locks);
+    g_free(f->health);
     g_free(f->sock);
     g_free(f->qmp);
     g_free(f->runtime);
@@ -258,6 +260,7 @@ qv_guest_files_remove_run(const QvGuestFiles *files)
     unlink(files->status);
     unlink(files->jobs);
     unlink(files->locks);
+    unlink(files->health);
     unlink(files->sock);
     unlink(files->qmp);
 }

@@ -50,6 +50,7 @@ typedef struct {
     char *sup_log;     /* state/NAME.supervisor.log */
     char *jobs;        /* state/NAME.jobs.json: the block jobs QEMU runs for us */
     char *locks;       /* state/NAME.locks.json: the leases QEMU holds (qv-sup-locks.c) */
+    char *health;      /* state/NAME.health.json: disk errors, quorum health (qv-sup-health.c) */
 } QvGuestFiles;
 
 QvGuestFiles *qv_guest_files_new(const QvPaths *paths, const char *name);

@@ -113,6 +113,8 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
         qv_sup_hotplug_device_deleted(sup, data);
     else if (strcmp(name, "DEVICE_TRAY_MOVED") == 0 && data)
         qv_sup_hotplug_tray_moved(sup, data);
+    else if (data)
+        qv_sup_health_event(sup, name, data, seconds);
 }
 
 json_object *
@@ -212,6 +214,8 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     case QV_CTL_ATTACH_DISK:
     case QV_CTL_DETACH_DISK:
     case QV_CTL_CHANGE_MEDIA:
+    case QV_CTL_BLOCK_QUORUM:
+    case QV_CTL_DISK_ERRORS:
     case QV_CTL_LAST:
         out = ret ? json_object_get(ret) : NULL;
         break;
@@ -315,6 +319,9 @@ domblkinfo_from_nodes(QvSupervisor *sup, const char *dst, json_object *nodes,
             json_object_object_add(out, "physical", json_object_get(v));
         }
     }
+    /* a quorum's storage is its children's */
+    if (have_fmt && disk && disk->src->type == QV_STORAGE_QUORUM)
+        qv_sup_quorum_blkinfo(disk, nodes, out);
     if (!have_fmt) {
         json_object_put(out);
         g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND,
@@ -441,6 +448,8 @@ static const struct {
     [QV_CTL_ATTACH_DISK] = { qv_sup_do_attach, QV_SUP_NEEDS_LIVE },
     [QV_CTL_DETACH_DISK] = { qv_sup_do_detach, LIVE_DISK },
     [QV_CTL_CHANGE_MEDIA] = { qv_sup_do_change_media, LIVE_DISK },
+    [QV_CTL_BLOCK_QUORUM] = { qv_sup_do_quorum, LIVE_DISK | QV_SUP_PREFIX_ERRORS },
+    [QV_CTL_DISK_ERRORS] = { qv_sup_do_disk_errors, QV_SUP_NEEDS_LIVE },
 };
 
 void

@@ -54,6 +54,9 @@ copy_destination(QvSupervisor *sup, QvDiskDef *disk, const QvCtlArgs *d,
             g_prefix_error(error, "the destination: ");
             return NULL;
         }
+    } else if (top->type == QV_STORAGE_QUORUM) {
+        /* a quorum has no image format: its copy is raw unless asked */
+        fmt = QV_FORMAT_RAW;
     } else {
         fmt = top->format;
     }
@@ -141,8 +144,15 @@ qv_sup_do_copy(QvSupCall *call)
     g_autoptr(QvStorageSource) dest = NULL;
     QvSupJob *job;
 
-    if (call->elem != disk->src || disk->src->type == QV_STORAGE_QUORUM ||
-        !qv_source_is_local(disk->src)) {
+    if (call->elem == disk->src && disk->src->type == QV_STORAGE_QUORUM &&
+        (flags & QVIRT_DOMAIN_BLOCK_COPY_SHALLOW)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED,
+                    "domain '%s': disk '%s' is a quorum: a shallow copy keeps the backing chain below the top image, and a quorum has none (its children are not a chain); copy it whole (without --shallow), which reads it through the vote",
+                    sup->files->name, disk->dst);
+        goto fail;
+    }
+    if (call->elem != disk->src ||
+        (disk->src->type != QV_STORAGE_QUORUM && !qv_source_is_local(disk->src))) {
         g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED,
                     "domain '%s': disk '%s': a copy starts from the disk's top image, a local file or block device",
                     sup->files->name, disk->dst);

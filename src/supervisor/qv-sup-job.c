@@ -26,6 +26,9 @@ static const QvSupJobDriver *const drivers[QVIRT_DOMAIN_BLOCK_JOB_TYPE_LAST] = {
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_COPY] = &qv_sup_copy_driver,
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_COMMIT] = &qv_sup_commit_driver,
     [QVIRT_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT] = &qv_sup_active_commit_driver,
+    [QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_ADD] = &qv_sup_quorum_add_driver,
+    [QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_REPLACE] = &qv_sup_quorum_replace_driver,
+    [QVIRT_DOMAIN_BLOCK_JOB_TYPE_QUORUM_SCRUB] = &qv_sup_quorum_scrub_driver,
 };
 
 static void reply_all(GList *waiters, const GError *err, bool ready);
@@ -401,11 +404,23 @@ job_concluded(QvSupervisor *sup, QvSupJob *job)
     qv_qmp_command(sup->qmp, "query-jobs", NULL, QV_QMP_TIMEOUT_MS, concluded_done, c);
 }
 
+void
+qv_sup_job_check_end(QvSupervisor *sup, QvSupJob *job)
+{
+    job_concluded(sup, job);
+}
+
 static void
 job_ready(QvSupervisor *sup, QvSupJob *job)
 {
     QvDiskDef *disk = qv_domain_find_disk(sup->live, job->disk);
+    const QvSupJobDriver *drv = qv_sup_job_driver(job->type);
 
+    if (drv && drv->ready) {
+        if (disk && !job->ending)
+            drv->ready(sup, job, disk);
+        return;
+    }
     job->ready = true;
     if (disk && disk->mirror && !job->ending)
         disk->mirror->ready = QV_MIRROR_READY_YES;
@@ -459,7 +474,7 @@ qv_sup_jobs_reattach(QvSupervisor *sup)
         if (!status)
             g_ptr_array_add(gone, job);
         else if (strcmp(status, "ready") == 0)
-            job->ready = true;
+            job_ready(sup, job);
         else if (strcmp(status, "concluded") == 0)
             job_concluded(sup, job);
     }

@@ -259,7 +259,10 @@ qv_sup_qmp_connect(QvSupervisor *sup, bool starting, GError **error)
  * The graph the command line describes: every "node-name" of every
  * -blockdev argument (nested objects included) in want->nodes, and every
  * parent-child link as "parent role child" in want->edges, with QEMU's
- * names for the roles (file, backing, data-file, children.N).
+ * names for the roles (file, backing, data-file), and "children" for a
+ * quorum's: QEMU numbers those from a counter that only grows, so after
+ * a child was removed live (qv-sup-quorum.c) they no longer follow the
+ * positions; the set of children is what must match.
  */
 typedef struct {
     GHashTable *nodes;
@@ -302,11 +305,8 @@ collect_graph(json_object *o, QvGraphWant *want)
                 add_edge(want, self, key, val);
             } else if (strcmp(key, "children") == 0 &&
                        json_object_is_type(val, json_type_array)) {
-                for (size_t i = 0; i < json_object_array_length(val); i++) {
-                    g_autofree char *role = g_strdup_printf("children.%zu", i);
-
-                    add_edge(want, self, role, json_object_array_get_idx(val, i));
-                }
+                for (size_t i = 0; i < json_object_array_length(val); i++)
+                    add_edge(want, self, "children", json_object_array_get_idx(val, i));
             }
         }
     }
@@ -460,6 +460,8 @@ graph_from_debug(json_object *ret, GPtrArray *nodes, GPtrArray *edges)
             continue;
         parent = g_hash_table_lookup(by_id, GINT_TO_POINTER(json_object_get_int(p)));
         child = g_hash_table_lookup(by_id, GINT_TO_POINTER(json_object_get_int(c)));
+        if (g_str_has_prefix(role, "children."))
+            role = "children";
         /* links from devices and jobs are not part of the disk graph */
         if (parent && child)
             g_ptr_array_add(edges, g_strdup_printf("%s %s %s", parent, role, child));

@@ -109,7 +109,11 @@ plan(QvSupervisor *sup, const QvCtlArgs *args, bool reuse, GArray *out, GError *
             g_set_error(error, QV_ERROR, QV_ERR_BUSY, "disk '%s' has a running %s job '%s': no snapshot until it ends", disk->dst, qv_job_type_to_string(job->type), job->id);
             return false;
         }
-        if (!qv_blockdev_disk_has_media(disk) || disk->src->type == QV_STORAGE_QUORUM ||
+        if (qv_blockdev_disk_has_media(disk) && disk->src->type == QV_STORAGE_QUORUM) {
+            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s' is a quorum: an overlay above it would take the writes out of the vote, so it gets none (use --diskspec %s,snapshot=no; 'qvirt blockcopy' copies it whole)", disk->dst, disk->dst);
+            return false;
+        }
+        if (!qv_blockdev_disk_has_media(disk) ||
             !qv_source_is_local(disk->src) || !disk->src->path) {
             g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': only a disk whose top is a local file or block device can get an overlay (use --diskspec %s,snapshot=no)", disk->dst, disk->dst);
             return false;

@@ -5,7 +5,8 @@
  * guest-wide requests and QMP events), qv-sup-graph.c (graph edits and
  * what follows them), qv-sup-job.c (the job framework), one file per job
  * type (qv-sup-pull.c, qv-sup-commit.c, qv-sup-copy.c), qv-sup-jobctl.c
- * (info, speed, abort/pivot, wait), qv-sup-snapshot.c, and the guest's
+ * (info, speed, abort/pivot, wait), qv-sup-snapshot.c, qv-sup-quorum.c
+ * and qv-sup-health.c (quorum children live, disk health), and the guest's
  * leases: qv-sup-locks.c (when they are taken and let go) and
  * qv-sup-lockfds.c (the fds QEMU holds for them, and their record).
  */
@@ -37,7 +38,8 @@ typedef struct {
     int type;                    /* QvirtDomainBlockJobType */
     unsigned int flags;          /* the caller's flags */
     unsigned int top, base;      /* pull/commit: element indexes (0: none) */
-    unsigned int stop;           /* copy: the element the destination shares, 0: none */
+    unsigned int stop;           /* copy: the element the destination shares, 0: none;
+                                  * quorum-add: 1 while qvirt holds the guest paused */
     bool ready;                  /* copy/active commit: mirroring */
     bool ending;                 /* pivot or abort asked */
     bool pivot;                  /* what was asked */
@@ -73,6 +75,7 @@ typedef struct {
     const char *device_op;       /* an attach, detach or media change under way */
     GHashTable *unplugs;         /* device id -> unplug QEMU has not finished (qv-sup-hotplug.c) */
     GList *unplug_retries;       /* blockdev-dels waiting for a device to be finalized */
+    json_object *health;         /* disk errors and quorum health (qv-sup-health.c), or NULL */
 
     /* the guest's leases (qv-sup-locks.c) */
     QvLockManager *locks;
@@ -245,12 +248,18 @@ typedef struct {
     bool can_pivot;              /* has a ready phase and a pivot */
     void (*finish)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk, bool ok);
     void (*abandon)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk);
+    /* optional: a job that goes on by itself once ready (the quorum
+     * jobs); called instead of marking it ready for a pivot */
+    void (*ready)(QvSupervisor *sup, QvSupJob *job, QvDiskDef *disk);
 } QvSupJobDriver;
 
 extern const QvSupJobDriver qv_sup_pull_driver;
 extern const QvSupJobDriver qv_sup_commit_driver;
 extern const QvSupJobDriver qv_sup_active_commit_driver;
 extern const QvSupJobDriver qv_sup_copy_driver;
+extern const QvSupJobDriver qv_sup_quorum_add_driver;
+extern const QvSupJobDriver qv_sup_quorum_replace_driver;
+extern const QvSupJobDriver qv_sup_quorum_scrub_driver;
 
 const QvSupJobDriver *qv_sup_job_driver(int type);
 const char *qv_job_type_to_string(int type);
@@ -281,6 +290,9 @@ bool qv_sup_jobs_save(QvSupervisor *sup, GError **error);
 void qv_sup_job_status_event(QvSupervisor *sup, json_object *data);
 void qv_sup_jobs_reattach(QvSupervisor *sup);
 void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);
+/* Ask QEMU whether @job has concluded, and finish it if so (a driver
+ * that held its end back while it worked) */
+void qv_sup_job_check_end(QvSupervisor *sup, QvSupJob *job);
 
 /* ---- the control handlers, one file per concern ---- */
 
@@ -315,3 +327,13 @@ void qv_sup_hotplug_clear(QvSupervisor *sup);
 void qv_sup_hotplug_qemu_gone(QvSupervisor *sup, const char *reason);
 /* An unplug of @disk is under way */
 bool qv_sup_hotplug_unplugging(QvSupervisor *sup, const QvDiskDef *disk);
+/* qv-sup-quorum.c: quorum children added, removed, replaced, scrubbed */
+void qv_sup_do_quorum(QvSupCall *call);
+/* domblkinfo of a quorum: allocation and physical are the sums of its
+ * children's top images (from @nodes, query-named-block-nodes) */
+void qv_sup_quorum_blkinfo(const QvDiskDef *disk, json_object *nodes, json_object *out);
+/* qv-sup-health.c: QUORUM_REPORT_BAD, QUORUM_FAILURE, BLOCK_IO_ERROR
+ * become per-disk and per-child state, kept in the health file */
+void qv_sup_health_event(QvSupervisor *sup, const char *name, json_object *data,
+                         gint64 seconds);
+void qv_sup_do_disk_errors(QvSupCall *call);

@@ -396,6 +396,7 @@ supervisor_clear(QvSupervisor *sup)
     g_clear_pointer(&sup->qemu_cwd, g_free);
     qv_sup_locks_close(sup);
     g_clear_pointer(&sup->jobs, g_hash_table_unref);
+    g_clear_pointer(&sup->health, json_object_put);
     g_clear_pointer(&sup->job_failures, g_hash_table_unref);
     g_clear_pointer(&sup->rt, qv_runtime_free);
     g_clear_pointer(&sup->files, qv_guest_files_free);

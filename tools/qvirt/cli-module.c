@@ -21,6 +21,7 @@ static const struct {
     { "qv_block_commands", "qv_block_ncommands" },
     { "qv_lock_commands", "qv_lock_ncommands" },
     { "qv_device_commands", "qv_device_ncommands" },
+    { "qv_quorum_commands", "qv_quorum_ncommands" },
 };
 
 static GPtrArray *module_cmds;

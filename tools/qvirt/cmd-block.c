@@ -24,6 +24,7 @@ extern const size_t qv_block_ncommands;
 
 static const char *const job_titles[] = {
     "Block Job", "Block Pull", "Block Copy", "Block Commit", "Active Block Commit",
+    "Quorum Child Fill", "Quorum Repair", "Quorum Scrub",
 };
 
 static QvirtDomain *

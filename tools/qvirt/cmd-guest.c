@@ -243,10 +243,14 @@ print_events(const char *name, GString *buf, gsize *done, bool json)
         json_object_object_get_ex(t, "microseconds", &us);
         json_object_object_get_ex(ev, "event", &ename);
         json_object_object_get_ex(ev, "data", &data);
-        printf("%" G_GINT64_FORMAT ".%06d: event '%s' for domain '%s'%s%s\n",
-               json_object_get_int64(secs), json_object_get_int(us),
-               json_object_get_string(ename), name, data ? ": " : "",
-               data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN) : "");
+        {
+            g_autofree char *text = qv_cli_health_event_text(json_object_get_string(ename), data);
+
+            printf("%" G_GINT64_FORMAT ".%06d: event '%s' for domain '%s'%s%s\n",
+                   json_object_get_int64(secs), json_object_get_int(us),
+                   json_object_get_string(ename), name, data ? ": " : "",
+                   text ? text : data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN) : "");
+        }
     }
     fflush(stdout);
 }

@@ -54,5 +54,9 @@ bool qv_cli_parse(const QvCommand *cmd, const GOptionEntry *entries,
 const char *qv_cli_state_name(int state);
 const char *qv_cli_reason_name(int state, int reason);
 
+/* A readable line for a disk health event (QUORUM_REPORT_BAD,
+ * QUORUM_FAILURE, BLOCK_IO_ERROR), or NULL; in cmd-quorum.c */
+char *qv_cli_health_event_text(const char *event, json_object *data);
+
 /* Print "Usage: ..." and the help of @cmd to stdout */
 void qv_cli_print_command_help(const QvCommand *cmd);
