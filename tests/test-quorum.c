@@ -367,6 +367,11 @@ test_errors(void)
     out = wait_blkerror(&fx, "bdw: no space");
     g_free(out);
     out = wait_blkerror(&fx, "bdr: unspecified error (read: Input/output error");
+    /* dominfo names them too */
+    g_free(out);
+    qv_ok(&fx.e, &out, "dominfo", fx.name, NULL);
+    assert_contains(out, "Disk errors:");
+    assert_contains(out, "bdw");
     /* 2 of 2 with one corrupted child: the vote fails */
     qemu_io(&fx, "vdc", "write -P 0x9 0 64k");
     corrupt(&fx, "y.img", 0);
@@ -587,6 +592,74 @@ test_copy_out(void)
     fx_clear(&fx);
 }
 
+
+/* A child's own chain flattened while the guest runs: blockpull into the
+ * child's top; the other children and the vote are left alone.  A commit
+ * inside a child is refused with the way out (QEMU commits only below a
+ * root node) */
+static void
+test_pull_in_child(void)
+{
+    Fx fx;
+    g_autofree char *q = NULL, *base = NULL, *mid = NULL, *top = NULL, *err_text = NULL;
+    g_autofree char *live = NULL, *nodes = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) list = NULL;
+
+    q = g_strdup_printf("<disk type='quorum' device='disk'><driver name='qemu' type='quorum'/>"
+                        "<threshold value='2'/>"
+                        "<backingStore type='file'><format type='raw'/><source file='@DIR@/a.img'/></backingStore>"
+                        "<backingStore type='file'><format type='raw'/><source file='@DIR@/b.img'/></backingStore>"
+                        "<backingStore type='file'><format type='qcow2'/><source file='@DIR@/c-top.qcow2'/>"
+                        "</backingStore><target dev='vdb' bus='virtio'/></disk>");
+    fx_init(&fx, "qpull", q);
+    mkraw(&fx, "a.img");
+    mkraw(&fx, "b.img");
+    mkraw(&fx, "c-base.img");
+    base = img(&fx.e, "c-base.img");
+    mid = img(&fx.e, "c-mid.qcow2");
+    top = img(&fx.e, "c-top.qcow2");
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-b", base, "-F", "raw", mid, NULL);
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-b", mid, "-F", "qcow2", top, NULL);
+    qv_ok(&fx.e, NULL, "start", "qpull", NULL);
+    qemu_io(&fx, "vdb", "write -P 0x5d 0 1M");
+    g_assert_cmpint(qv(&fx.e, NULL, &err_text, "blockcommit", "qpull", "vdb"), !=, 0);
+    assert_contains(err_text, "flattens a child's chain instead");
+    g_free(err_text);
+    err_text = NULL;
+    /* the disk's name is the quorum, not a chain to pull into */
+    g_assert_cmpint(qvirt_domain_block_pull(fx.dom, "vdb", 0, 0, &err), ==, -1);
+    assert_contains(err->message, "a child's top image");
+    g_clear_error(&err);
+    g_assert_cmpint(qvirt_domain_block_pull(fx.dom, top, 0, 0, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpint(qvirt_domain_block_job_wait(fx.dom, top, 60000, &err), ==, 0);
+    g_assert_no_error(err);
+    qv_ok(&fx.e, &live, "dumpxml", "qpull", NULL);
+    g_assert_null(strstr(live, "c-mid.qcow2"));
+    g_assert_null(strstr(live, "c-base.img"));
+    assert_contains(live, "c-top.qcow2");
+    list = qmp(&fx, "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}");
+    /* the quorum, three children, no layers below the third */
+    g_assert_cmpuint(json_object_array_length(list), ==, 7);
+    qv_ok(&fx.e, NULL, "destroy", "qpull", NULL);
+    /* the child holds all it had, on its own now */
+    {
+        g_autofree char *out = NULL, *errs = NULL;
+        g_autofree char *a = img(&fx.e, "a.img");
+        const char *argv[] = { "qemu-img", "compare", "-q", "-f", "raw", "-F", "qcow2", a, top, NULL };
+        const char *info[] = { "qemu-img", "info", "--output=json", top, NULL };
+
+        if (qv_test_run(argv, &out, &errs) != 0)
+            g_error("the pulled child differs from a.img: %s%s", out, errs);
+        g_free(out);
+        out = NULL;
+        g_assert_cmpint(qv_test_run(info, &out, NULL), ==, 0);
+        g_assert_null(strstr(out, "backing-filename"));
+    }
+    fx_clear(&fx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -602,6 +675,7 @@ main(int argc, char **argv)
     g_test_add_func("/quorum/copy-out", test_copy_out);
     g_test_add_func("/quorum/add-chain", test_add_chain);
     g_test_add_func("/quorum/kill-during-add", test_kill_during_add);
+    g_test_add_func("/quorum/pull-in-child", test_pull_in_child);
     rc = g_test_run();
     qv_test_guest_cleanup();
     return rc;

@@ -556,7 +556,7 @@ int qvirt_domain_block_job_wait(QvirtDomain *dom, const char *disk,
  * "time", "sector", "count"}, the last one seen (QEMU throttles these
  * events, so they are never counted).
  *
- * Since: 0.3.0
+ * Since: 0.2.0
  */
 char *qvirt_domain_block_quorum_info(QvirtDomain *dom, const char *disk,
                                      unsigned int flags, GError **error);
@@ -570,7 +570,7 @@ char *qvirt_domain_block_quorum_info(QvirtDomain *dom, const char *disk,
  * qvirt_domain_get_block_job_info follow it) and joins the vote only
  * once it holds the quorum's data.  Returns once the job has started.
  *
- * Since: 0.3.0
+ * Since: 0.2.0
  */
 int qvirt_domain_block_quorum_add(QvirtDomain *dom, const char *disk,
                                   const char *childxml, unsigned int flags,
@@ -581,7 +581,7 @@ int qvirt_domain_block_quorum_add(QvirtDomain *dom, const char *disk,
  * element of its chain, or a path in it); refused when fewer children
  * than the vote threshold, or than 2, would be left.
  *
- * Since: 0.3.0
+ * Since: 0.2.0
  */
 int qvirt_domain_block_quorum_remove(QvirtDomain *dom, const char *disk,
                                      const char *child, unsigned int flags,
@@ -592,7 +592,7 @@ int qvirt_domain_block_quorum_remove(QvirtDomain *dom, const char *disk,
  * runs: a QUORUM_REPLACE job mirrors the quorum onto the new child and
  * puts it in the old one's slot; the old child's nodes and lease go.
  *
- * Since: 0.3.0
+ * Since: 0.2.0
  */
 int qvirt_domain_block_quorum_replace(QvirtDomain *dom, const char *disk,
                                       const char *child, const char *childxml,
@@ -603,7 +603,7 @@ int qvirt_domain_block_quorum_replace(QvirtDomain *dom, const char *disk,
  * child outvoted meanwhile is in qvirt_domain_block_quorum_info's
  * "scrub" member ("state", "bad": [{"node", "type", "sector", "count"}]).
  *
- * Since: 0.3.0
+ * Since: 0.2.0
  */
 int qvirt_domain_block_quorum_scrub(QvirtDomain *dom, const char *disk,
                                     unsigned int flags, GError **error);
@@ -628,7 +628,7 @@ typedef struct {
  * *@errors (new, free with qvirt_domain_disk_errors_free) has the
  * returned count of entries.  -1 on error.
  *
- * Since: 0.3.0
+ * Since: 0.2.0
  */
 int qvirt_domain_get_disk_errors(QvirtDomain *dom, QvirtDomainDiskError **errors,
                                  unsigned int flags, GError **error);

@@ -30,7 +30,7 @@ commit_range(QvSupCall *call, QvStorageSource **topp, QvStorageSource **basep, G
         !qv_sup_chain_element(sup, disk, call->args->base, &base, error))
         return false;
     if (disk->src->type == QV_STORAGE_QUORUM) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s' is a quorum: commit inside a child's chain is not supported", name, disk->dst);
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s' is a quorum: QEMU commits only in the chain of a root node, and a quorum child's chain has the quorum above it; 'qvirt blockpull %s CHILD-TOP' flattens a child's chain instead (it streams the layers below into the child's top)", name, disk->dst, name);
         return false;
     }
     if (!top)

@@ -16,6 +16,36 @@
 #include "util/qv-json.h"
 #include "supervisor/qv-supervisor-priv.h"
 
+QvStorageSource *
+qv_sup_chain_root(QvDiskDef *disk, QvStorageSource *elem)
+{
+    QvStorageSource *src = disk->src;
+
+    while (src && src->type == QV_STORAGE_QUORUM) {
+        QvStorageSource *in = NULL;
+
+        if (elem == src)
+            return NULL;
+        for (size_t i = 0; i < src->nbacking && !in; i++) {
+            if (src->backing[i] == elem || qv_source_chain_has(src->backing[i], elem))
+                in = src->backing[i];
+        }
+        src = in;
+    }
+    return src;
+}
+
+bool
+qv_sup_is_chain_root(QvDiskDef *disk, const QvStorageSource *src)
+{
+    QvStorageSource *parent;
+
+    if (src == disk->src)
+        return true;
+    parent = qv_source_find_parent(disk->src, src, NULL);
+    return parent && parent->type == QV_STORAGE_QUORUM;
+}
+
 char *
 qv_sup_fmt_node(const QvDiskDef *disk, const QvStorageSource *src)
 {

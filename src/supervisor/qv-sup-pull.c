@@ -20,33 +20,35 @@ qv_sup_do_pull(QvSupCall *call)
     g_autoptr(json_object) args = NULL;
     g_autofree char *top_node = NULL, *bnode = NULL, *bstr = NULL;
     QvStorageSource *base = NULL;
+    /* the disk's top, or a quorum child's top that DISK names */
+    QvStorageSource *root = qv_sup_chain_root(disk, call->elem);
     QvSupJob *job;
 
     if (!qv_sup_chain_element(sup, disk, call->args->base, &base, &err))
         goto fail;
-    if (call->elem != disk->src || disk->src->type == QV_STORAGE_QUORUM) {
-        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s': a pull streams into the disk's top image", name, disk->dst);
+    if (!root || call->elem != root) {
+        g_set_error(&err, QV_ERROR, QV_ERR_UNSUPPORTED, "domain '%s': disk '%s': a pull streams into the disk's top image%s", name, disk->dst, disk->src->type == QV_STORAGE_QUORUM ? " (in a quorum: a child's top image, named by its path or vdb[N])" : "");
         goto fail;
     }
-    if (base && !qv_source_chain_has(disk->src, base)) {
+    if (base && !qv_source_chain_has(root, base)) {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': the base '%s' is not below the top of the chain", name, disk->dst, base->path ? base->path : "?");
         goto fail;
     }
-    if (disk->src->nbacking == 0 || base == disk->src->backing[0]) {
+    if (root->nbacking == 0 || base == root->backing[0]) {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': disk '%s': nothing to pull: the top image has no backing file%s", name, disk->dst, base ? " above the base" : "");
         goto fail;
     }
-    top_node = qv_sup_fmt_node(disk, disk->src);
+    top_node = qv_sup_fmt_node(disk, root);
     if (base) {
         bnode = qv_sup_fmt_node(disk, base);
-        bstr = qv_source_backing_string(disk->src, base,
+        bstr = qv_source_backing_string(root, base,
                                         call->args->flags & QVIRT_DOMAIN_BLOCK_REBASE_RELATIVE);
     }
     if (!(args = qv_json_new(&err, "s:device", top_node, "S:base-node", bnode,
                              "S:backing-file", bstr, "U:speed", call->args->bandwidth, NULL)))
         goto fail;
     job = qv_sup_job_new(sup, disk, QVIRT_DOMAIN_BLOCK_JOB_TYPE_PULL, call->args->flags);
-    job->top = disk->src->index;
+    job->top = root->index;
     job->base = base ? base->index : 0;
     qv_sup_job_launch(call, job, "block-stream", &args);
     return;

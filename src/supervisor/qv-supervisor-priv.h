@@ -223,6 +223,11 @@ void qv_sup_blockdev_del_chain(QvSupervisor *sup, const QvDiskDef *disk,
 /* blockdev-reopen the format node of @src with read-only @ro */
 bool qv_sup_reopen(QvSupervisor *sup, QvDiskDef *disk, QvStorageSource *src, bool ro,
                    GError **error);
+/* The top of the chain @elem is in: the disk's top, or in a quorum the
+ * top of the child whose chain holds it; NULL when @elem is a quorum */
+QvStorageSource *qv_sup_chain_root(QvDiskDef *disk, QvStorageSource *elem);
+/* @src is the top of a chain QEMU writes: the disk's, or a quorum child's */
+bool qv_sup_is_chain_root(QvDiskDef *disk, const QvStorageSource *src);
 /* The format node name of an element of @disk */
 char *qv_sup_fmt_node(const QvDiskDef *disk, const QvStorageSource *src);
 /* The virtual size of @disk's top image as QEMU has it open */

@@ -279,6 +279,26 @@ run_domblklist(int argc, char **argv, GError **error)
     return 0;
 }
 
+/* A running guest's disks (and quorum children) whose last I/O failed,
+ * as domblkerror lists them: "Disk errors:    vdb[3], vda" or "none" */
+static int
+print_disk_errors(QvirtDomain *dom, int state, GError **error)
+{
+    QvirtDomainDiskError *errs = NULL;
+    g_autoptr(GString) names = g_string_new(NULL);
+    int n;
+
+    if (state == QVIRT_DOMAIN_SHUTOFF)
+        return 0;
+    if ((n = qvirt_domain_get_disk_errors(dom, &errs, 0, error)) < 0)
+        return 1;
+    for (int i = 0; i < n; i++)
+        g_string_append_printf(names, "%s%s", i ? ", " : "", errs[i].disk);
+    printf("%-15s %s\n", "Disk errors:", n ? names->str : "none");
+    qvirt_domain_disk_errors_free(errs, n);
+    return 0;
+}
+
 static int
 run_dominfo(int argc, char **argv, GError **error)
 {
@@ -325,7 +345,7 @@ run_dominfo(int argc, char **argv, GError **error)
     printf("%-15s %s\n", "Persistent:", "yes");
     printf("%-15s %d\n", "Disks:", ndisks);
     printf("%-15s %d\n", "Leases:", nleases);
-    return 0;
+    return print_disk_errors(dom, st, error);
 }
 
 static int
@@ -449,7 +469,7 @@ static const QvCommand qv_cmd_domblklist = {
 static const QvCommand qv_cmd_dominfo = {
     .name = "dominfo", .args = "DOMAIN",
     .summary = "show basic information about a domain",
-    .help = "Name, uuid, state, vcpus, memory, disks and leases.",
+    .help = "Name, uuid, state, vcpus, memory, disks and leases; for a running guest the disks and quorum children whose last I/O failed (domblkerror has the details).",
     .run = run_dominfo,
 };
 static const QvCommand qv_cmd_validate = {
