@@ -320,6 +320,16 @@ test_scrub(void)
     g_free(out);
     out = wait_blkerror(&fx, "vdb[4]");
     assert_contains(out, "unspecified error");
+    /* the live XML has it as the child's <health>, and stays valid */
+    g_free(out);
+    qv_ok(&fx.e, &out, "dumpxml", "qscrub", NULL);
+    assert_contains(out, "<health element='vdb[4]' event='QUORUM_REPORT_BAD' type='read'");
+    {
+        g_autofree char *path = g_build_filename(fx.e.root, "live.xml", NULL);
+
+        g_assert_true(g_file_set_contents(path, out, -1, NULL));
+        qv_ok(&fx.e, NULL, "validate", path, NULL);
+    }
     fx_clear(&fx);
 }
 

@@ -111,8 +111,9 @@ collect_children(xmlNodePtr node, DiskNodes *nodes, QvDiskDef *disk,
             disk->transient = true;
             continue;
         } else if (strcmp(name, "backingStore") == 0 ||
-                   strcmp(name, "backingChain") == 0) {
-            /* the chain is read later; the flat view is derived output */
+                   strcmp(name, "backingChain") == 0 || strcmp(name, "health") == 0) {
+            /* the chain is read later; the flat view is derived output, and
+             * so is <health> (the live XML's; the supervisor keeps it) */
             continue;
         }
         for (i = 0; i < G_N_ELEMENTS(disk_children); i++) {
@@ -597,6 +598,27 @@ format_device_info(GString *buf, const QvDiskDef *disk, unsigned int flags,
         qv_xml_indent(buf, indent);
         g_string_append(buf, disk->address_xml);
         g_string_append_c(buf, '\n');
+    }
+    for (guint i = 0; (flags & QV_DOMAIN_XML_STATUS) && disk->health && i < disk->health->len; i++) {
+        const QvDiskHealth *h = disk->health->pdata[i];
+        g_autofree char *elem = h->index ? g_strdup_printf("%s[%u]", disk->dst, h->index) : NULL;
+        g_autofree char *time = g_strdup_printf("%" G_GINT64_FORMAT, h->time);
+        g_autofree char *sector = g_strdup_printf("%" G_GUINT64_FORMAT, h->sector);
+        g_autofree char *sectors = g_strdup_printf("%" G_GUINT64_FORMAT, h->sectors);
+
+        qv_xml_indent(buf, indent);
+        g_string_append(buf, "<health");
+        if (elem)
+            qv_xml_attr(buf, "element", elem);
+        qv_xml_attr(buf, "event", h->event);
+        if (h->type)
+            qv_xml_attr(buf, "type", h->type);
+        if (h->error)
+            qv_xml_attr(buf, "error", h->error);
+        qv_xml_attr(buf, "time", time);
+        qv_xml_attr(buf, "sector", sector);
+        qv_xml_attr(buf, "sectors", sectors);
+        g_string_append(buf, "/>\n");
     }
 }
 

@@ -80,7 +80,28 @@ qv_disk_def_free(QvDiskDef *disk)
     g_free(disk->alias);
     g_free(disk->address_xml);
     qv_disk_mirror_free(disk->mirror);
+    if (disk->health)
+        g_ptr_array_unref(disk->health);
     g_free(disk);
+}
+
+void
+qv_disk_health_free(QvDiskHealth *h)
+{
+    if (!h)
+        return;
+    g_free(h->event);
+    g_free(h->type);
+    g_free(h->error);
+    g_free(h);
+}
+
+void
+qv_disk_add_health(QvDiskDef *disk, QvDiskHealth *h)
+{
+    if (!disk->health)
+        disk->health = g_ptr_array_new_with_free_func((GDestroyNotify)qv_disk_health_free);
+    g_ptr_array_add(disk->health, h);
 }
 
 void

@@ -123,6 +123,17 @@ typedef struct {
     QvStorageSource *src;    /* type, format, path/network, chain */
 } QvDiskMirror;
 
+/* The last I/O error QEMU reported for a disk or a quorum child: shown in
+ * the live XML as <health> (status only; the supervisor keeps it) */
+typedef struct {
+    unsigned int index;      /* the child's element index (vdb[N]); 0: the disk */
+    char *event;             /* "BLOCK_IO_ERROR", "QUORUM_REPORT_BAD", "QUORUM_FAILURE" */
+    char *type;              /* "read", "write", "flush", "quorum", or NULL */
+    char *error;             /* QEMU's message, or NULL */
+    gint64 time;             /* unix seconds */
+    uint64_t sector, sectors;
+} QvDiskHealth;
+
 typedef struct {
     QvDiskDevice device;
     QvStorageSource *src;    /* never NULL; type NONE when no <source> */
@@ -153,6 +164,7 @@ typedef struct {
     char *address_xml;       /* <address .../> kept verbatim, or NULL */
 
     QvDiskMirror *mirror;    /* status only, while a copy/commit runs */
+    GPtrArray *health;       /* QvDiskHealth, for the live XML only, or NULL */
 } QvDiskDef;
 
 typedef struct {
@@ -213,6 +225,9 @@ void qv_disk_def_free(QvDiskDef *disk);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvDiskDef, qv_disk_def_free)
 
 void qv_disk_mirror_free(QvDiskMirror *mirror);
+void qv_disk_health_free(QvDiskHealth *h);
+/* Add one (stolen) to @disk's health */
+void qv_disk_add_health(QvDiskDef *disk, QvDiskHealth *h);
 void qv_lease_def_free(QvLeaseDef *lease);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvLeaseDef, qv_lease_def_free)
 

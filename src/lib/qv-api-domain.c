@@ -4,12 +4,14 @@
  * metadata, os type, disks).  They work on the files under the root;
  * only the state asks the supervisor.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/qv-api-priv.h"
 #include "conf/qv-domain-xml.h"
 #include "supervisor/qv-status.h"
 #include "util/qv-error.h"
+#include "util/qv-json.h"
 
 QvirtDomain *
 qv_api_domain_new(QvirtConnect *conn, const QvDomainDef *def)
@@ -186,6 +188,67 @@ stored_def(QvirtDomain *dom, GError **error)
     return qv_conn_lookup(dom->conn->conn, dom->name, error);
 }
 
+static QvDiskHealth *
+health_entry(json_object *e, unsigned int index)
+{
+    QvDiskHealth *h;
+    json_object *v = NULL;
+
+    if (!e || !json_object_is_type(e, json_type_object) ||
+        !json_object_object_get_ex(e, "event", &v))
+        return NULL;
+    h = g_new0(QvDiskHealth, 1);
+    h->index = index;
+    h->event = g_strdup(json_object_get_string(v));
+    if (json_object_object_get_ex(e, "type", &v))
+        h->type = g_strdup(json_object_get_string(v));
+    if (json_object_object_get_ex(e, "error", &v))
+        h->error = g_strdup(json_object_get_string(v));
+    if (json_object_object_get_ex(e, "time", &v))
+        h->time = json_object_get_int64(v);
+    if (json_object_object_get_ex(e, "sector", &v))
+        h->sector = (uint64_t)json_object_get_int64(v);
+    if (json_object_object_get_ex(e, "count", &v))
+        h->sectors = (uint64_t)json_object_get_int64(v);
+    return h;
+}
+
+/* The last errors the supervisor recorded (state/NAME.health.json), on
+ * the disks of the live definition: the live XML's <health> */
+static void
+add_health(QvDomainDef *def, const QvGuestFiles *files)
+{
+    g_autofree char *data = NULL;
+    g_autoptr(json_object) doc = NULL;
+
+    if (!g_file_get_contents(files->health, &data, NULL, NULL) ||
+        !(doc = json_tokener_parse(data)) || !json_object_is_type(doc, json_type_object))
+        return;
+    for (size_t i = 0; i < def->ndisks; i++) {
+        QvDiskDef *disk = def->disks[i];
+        json_object *d = NULL, *e = NULL, *kids = NULL;
+        QvDiskHealth *h;
+
+        if (!json_object_object_get_ex(doc, disk->dst, &d))
+            continue;
+        if (json_object_object_get_ex(d, "error", &e) && (h = health_entry(e, 0)))
+            qv_disk_add_health(disk, h);
+        if (!json_object_object_get_ex(d, "children", &kids) ||
+            !json_object_is_type(kids, json_type_object))
+            continue;
+        {
+            json_object_object_foreach(kids, node, entry) {
+                const char *f = strrchr(node, 'f');
+                unsigned int index = f ? (unsigned int)strtoul(f + 1, NULL, 10) : 0;
+
+                /* a node qvirt did not name (added over QMP) has no vdb[N] */
+                if (index && qv_disk_find_index(disk, index) && (h = health_entry(entry, index)))
+                    qv_disk_add_health(disk, h);
+            }
+        }
+    }
+}
+
 /* What @dom runs with when it runs (its status document), else its
  * stored definition with the chains read from the images; *@live says
  * which */
@@ -204,6 +267,7 @@ current_def(QvirtDomain *dom, bool *live, GError **error)
 
         if (running) {
             *live = true;
+            add_health(running, files);
             return running;
         }
     }
