@@ -433,6 +433,22 @@ test_impact(void)
     g_free(msg);
     msg = attach_fails(&fx, a, CONFIG);
     assert_contains(msg, "target sda already exists");
+    /* update-device changes the source and nothing else, as libvirt */
+    {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *plain = disk_xml(&fx, "c.qcow2", "sdc", "sata", NULL);
+        g_autofree char *cached = qv_test_replace(plain, "type='qcow2'/>", "type='qcow2' cache='none'/>");
+        g_autofree char *moved = disk_xml(&fx, "b.qcow2", "sdc", "sata", NULL);
+        g_autofree char *cfg2 = NULL;
+
+        g_assert_cmpint(qvirt_domain_update_device_flags(fx.dom, cached, CONFIG, &err), ==, -1);
+        assert_contains(err->message, "cannot modify field 'cache' of the disk");
+        g_clear_error(&err);
+        g_assert_cmpint(qvirt_domain_update_device_flags(fx.dom, moved, CONFIG, &err), ==, 0);
+        g_assert_no_error(err);
+        cfg2 = config_xml(&fx);
+        assert_contains(cfg2, "b.qcow2'/>\n      <target dev='sdc'");
+    }
     g_assert_cmpint(detach(&fx, c, QVIRT_DOMAIN_AFFECT_CURRENT), ==, 0);
     g_free(msg);
     g_assert_cmpint(detach_err(&fx, c, CONFIG, &msg), ==, -1);

@@ -254,13 +254,49 @@ qvirt_domain_detach_device_alias(QvirtDomain *dom, const char *alias, unsigned i
 
 /* ---- update ---- */
 
-/* The definition with @nd's source on its disk; libvirt changes
- * nothing else of a disk here */
+/* The first field update-device may not change (libvirt's
+ * qemuDomainDiskChangeSupported, for the fields qvirt models), or NULL */
+static const char *
+unchangeable(const QvDiskDef *a, const QvDiskDef *b)
+{
+    if (a->device != b->device)
+        return "device";
+    if (a->bus != b->bus)
+        return "target bus";
+    if (a->cache != b->cache)
+        return "cache";
+    if (a->io != b->io)
+        return "io";
+    if (a->discard != b->discard)
+        return "discard";
+    if (a->detect_zeroes != b->detect_zeroes)
+        return "detect_zeroes";
+    if (a->copy_on_read != b->copy_on_read)
+        return "copy_on_read";
+    if (a->readonly != b->readonly)
+        return "readonly";
+    if (a->shareable != b->shareable)
+        return "shareable";
+    if (a->transient != b->transient)
+        return "transient";
+    if (g_strcmp0(a->serial, b->serial) != 0)
+        return "serial";
+    if (a->boot_order != b->boot_order)
+        return "boot order";
+    if (g_strcmp0(a->address_xml, b->address_xml) != 0)
+        return "address";
+    return NULL;
+}
+
+/* The definition with @nd's source on its disk: the one thing (with its
+ * startupPolicy) update-device changes; changing anything else is
+ * refused, as libvirt refuses it */
 static char *
 config_updated(QvirtDomain *dom, QvDiskDef *nd, GError **error)
 {
     g_autoptr(QvDomainDef) def = qv_conn_lookup(dom->conn->conn, dom->name, error);
     QvDiskDef *disk;
+    const char *field;
 
     if (!def)
         return NULL;
@@ -268,11 +304,12 @@ config_updated(QvirtDomain *dom, QvDiskDef *nd, GError **error)
         g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "target %s doesn't exist.", nd->dst);
         return NULL;
     }
-    if (disk->device != nd->device || disk->bus != nd->bus) {
+    if ((field = unchangeable(disk, nd))) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "cannot modify field '%s' of the disk",
-                    disk->device != nd->device ? "device" : "target bus");
+                    field);
         return NULL;
     }
+    disk->startup_policy = nd->startup_policy;
     qv_source_free(disk->src);
     disk->src = qv_source_copy(nd->src);
     disk->has_source = nd->has_source;
@@ -294,6 +331,23 @@ qvirt_domain_update_device_flags(QvirtDomain *dom, const char *xml, unsigned int
         return -1;
     if (config && !(newxml = config_updated(dom, nd, error)))
         return -1;
+    if (live) {
+        g_autoptr(QvDomainDef) ldef = live_def(dom, error);
+        QvDiskDef *have = ldef ? qv_domain_find_disk(ldef, nd->dst) : NULL;
+        const char *field;
+
+        if (!ldef)
+            return -1;
+        if (!have) {
+            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "target %s doesn't exist.", nd->dst);
+            return -1;
+        }
+        if ((field = unchangeable(have, nd))) {
+            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "cannot modify field '%s' of the disk",
+                        field);
+            return -1;
+        }
+    }
     if (live) {
         g_auto(QvCtlArgs) args = { .disk = g_strdup(nd->dst),
                                    .flags = flags & QVIRT_DOMAIN_DEVICE_MODIFY_FORCE };
