@@ -153,6 +153,12 @@ printf 'CD001' > cd.iso
 run "$QVIRT" "${ROOT[@]}" change-media vm1 sda "$DEMO/cd.iso" --insert --live
 run "$QVIRT" "${ROOT[@]}" domblklist vm1 --details
 run "$QVIRT" "${ROOT[@]}" change-media vm1 sda --eject --live
+say "the quorum live: its children and their health, a fourth child filled from the vote before it joins, then removed"
+qemu-img create -q -f raw r4.raw 64M
+run "$QVIRT" "${ROOT[@]}" blockquorum vm1 vdb
+run "$QVIRT" "${ROOT[@]}" blockquorum vm1 vdb --add "$DEMO/r4.raw" --format raw --wait
+run "$QVIRT" "${ROOT[@]}" blockquorum vm1 vdb --remove 3
+run "$QVIRT" "${ROOT[@]}" domblkerror vm1
 run "$QVIRT" "${ROOT[@]}" destroy vm1
 run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
 
