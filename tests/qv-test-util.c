@@ -72,13 +72,11 @@ qv_test_qemu_img(const char *first, ...)
 }
 
 int
-qv_test_qvirt(char **out, char **err, const char *first, ...)
+qv_test_qvirtv(char **out, char **err, const char *const *args)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     const char *bin = g_getenv("QVIRT_BIN");
     const char *wrapper = g_getenv("QV_TEST_WRAPPER");
-    const char *a;
-    va_list ap;
 
     g_assert_nonnull(bin);
     if (wrapper && *wrapper) {
@@ -90,12 +88,25 @@ qv_test_qvirt(char **out, char **err, const char *first, ...)
         }
     }
     g_ptr_array_add(argv, g_strdup(bin));
-    va_start(ap, first);
-    for (a = first; a; a = va_arg(ap, const char *))
-        g_ptr_array_add(argv, g_strdup(a));
-    va_end(ap);
+    for (size_t i = 0; args[i]; i++)
+        g_ptr_array_add(argv, g_strdup(args[i]));
     g_ptr_array_add(argv, NULL);
     return qv_test_run((const char *const *)argv->pdata, out, err);
+}
+
+int
+qv_test_qvirt(char **out, char **err, const char *first, ...)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    const char *a;
+    va_list ap;
+
+    va_start(ap, first);
+    for (a = first; a; a = va_arg(ap, const char *))
+        g_ptr_array_add(args, (gpointer)a);
+    va_end(ap);
+    g_ptr_array_add(args, NULL);
+    return qv_test_qvirtv(out, err, (const char *const *)args->pdata);
 }
 
 void

@@ -24,6 +24,8 @@ void qv_test_qemu_img(const char *first, ...) G_GNUC_NULL_TERMINATED;
 /* Run the qvirt binary (QVIRT_BIN, under QV_TEST_WRAPPER when set) */
 int qv_test_qvirt(char **out, char **err, const char *first, ...)
     G_GNUC_NULL_TERMINATED;
+/* The same with the arguments as a NULL-terminated array */
+int qv_test_qvirtv(char **out, char **err, const char *const *args);
 
 /* Write @len bytes at @offset in @path (created if absent) */
 void qv_test_write_at(const char *path, long offset, const void *data,

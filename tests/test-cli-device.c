@@ -461,24 +461,12 @@ qvirt(char **out, char **err, const char *const *args)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *o = NULL, *e = NULL;
-    const char *bin = g_getenv("QVIRT_BIN");
-    const char *wrapper = g_getenv("QV_TEST_WRAPPER");
     int rc;
 
-    g_assert_nonnull(bin);
-    if (wrapper && *wrapper) {
-        g_auto(GStrv) w = g_strsplit(wrapper, " ", -1);
-
-        for (size_t i = 0; w[i]; i++) {
-            if (*w[i])
-                g_ptr_array_add(argv, g_strdup(w[i]));
-        }
-    }
-    g_ptr_array_add(argv, g_strdup(bin));
     for (size_t i = 0; args[i]; i++)
         g_ptr_array_add(argv, qv_test_replace(args[i], "@TMP@", dir));
     g_ptr_array_add(argv, NULL);
-    rc = qv_test_run((const char *const *)argv->pdata, &o, &e);
+    rc = qv_test_qvirtv(&o, &e, (const char *const *)argv->pdata);
     *out = qv_test_replace(o, dir, "@TMP@");
     *err = qv_test_replace(e, dir, "@TMP@");
     return rc;

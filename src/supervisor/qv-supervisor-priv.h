@@ -6,7 +6,9 @@
  * what follows them), qv-sup-job.c (the job framework), one file per job
  * type (qv-sup-pull.c, qv-sup-commit.c, qv-sup-copy.c), qv-sup-jobctl.c
  * (info, speed, abort/pivot, wait), qv-sup-snapshot.c, qv-sup-quorum.c
- * and qv-sup-health.c (quorum children live, disk health), and the guest's
+ * and qv-sup-health.c (quorum children live, disk health),
+ * qv-sup-hotplug.c and qv-sup-media.c (disks plugged in and out, media
+ * changes), and the guest's
  * leases: qv-sup-locks.c (when they are taken and let go) and
  * qv-sup-lockfds.c (the fds QEMU holds for them, and their record).
  */
@@ -318,7 +320,7 @@ void qv_sup_do_job_abort(QvSupCall *call);
 void qv_sup_do_job_wait(QvSupCall *call);
 /* qv-sup-snapshot.c */
 void qv_sup_do_snapshot(QvSupCall *call);
-/* qv-sup-hotplug.c: disks plugged in and out, media changes */
+/* qv-sup-hotplug.c, qv-sup-media.c: disks plugged in and out, media changes */
 void qv_sup_do_attach(QvSupCall *call);
 void qv_sup_do_detach(QvSupCall *call);
 void qv_sup_do_change_media(QvSupCall *call);
