@@ -205,6 +205,7 @@ typedef enum {
 typedef enum {
     QVIRT_DOMAIN_RUNNING_UNKNOWN = 0,
     QVIRT_DOMAIN_RUNNING_BOOTED = 1,
+    QVIRT_DOMAIN_RUNNING_MIGRATED = 2,   /* since 0.3.0 */
     QVIRT_DOMAIN_RUNNING_UNPAUSED = 5,
 } QvirtDomainRunningReason;
 
@@ -212,6 +213,7 @@ typedef enum {
 typedef enum {
     QVIRT_DOMAIN_PAUSED_UNKNOWN = 0,
     QVIRT_DOMAIN_PAUSED_USER = 1,
+    QVIRT_DOMAIN_PAUSED_MIGRATION = 2,   /* since 0.3.0 */
     QVIRT_DOMAIN_PAUSED_STARTING_UP = 11,
 } QvirtDomainPausedReason;
 
@@ -221,6 +223,7 @@ typedef enum {
     QVIRT_DOMAIN_SHUTOFF_SHUTDOWN = 1,
     QVIRT_DOMAIN_SHUTOFF_DESTROYED = 2,
     QVIRT_DOMAIN_SHUTOFF_CRASHED = 3,
+    QVIRT_DOMAIN_SHUTOFF_MIGRATED = 5,   /* since 0.3.0 */
     QVIRT_DOMAIN_SHUTOFF_FAILED = 6,
 } QvirtDomainShutoffReason;
 
@@ -694,5 +697,93 @@ typedef enum {
  */
 char *qvirt_chain_format(const QvirtChain *chain, int format,
                          unsigned int flags, GError **error);
+
+/* ---- migration ---- */
+
+/* virDomainMigrateFlags: libvirt's values, the ones qvirt takes */
+typedef enum {
+    QVIRT_MIGRATE_LIVE = 1 << 0,             /* the guest runs while memory is copied */
+    QVIRT_MIGRATE_PERSIST_DEST = 1 << 3,     /* defined on the destination afterwards */
+    QVIRT_MIGRATE_UNDEFINE_SOURCE = 1 << 4,  /* undefined here afterwards */
+    QVIRT_MIGRATE_PAUSED = 1 << 5,           /* paused on the destination */
+    QVIRT_MIGRATE_NON_SHARED_DISK = 1 << 6,  /* copy every disk (--copy-storage-all) */
+    QVIRT_MIGRATE_NON_SHARED_INC = 1 << 7,   /* copy the top images (--copy-storage-inc) */
+    QVIRT_MIGRATE_UNSAFE = 1 << 9,           /* skip the safety checks */
+    QVIRT_MIGRATE_OFFLINE = 1 << 10,         /* only the definition moves */
+    QVIRT_MIGRATE_ABORT_ON_ERROR = 1 << 12,  /* an I/O error (or the timeout) aborts */
+    QVIRT_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES = 1 << 18, /* the copy converges */
+} QvirtDomainMigrateFlags;
+
+/* virDomainJobType */
+typedef enum {
+    QVIRT_DOMAIN_JOB_NONE = 0,
+    QVIRT_DOMAIN_JOB_UNBOUNDED = 2,
+} QvirtDomainJobType;
+
+/* virDomainJobInfo: sizes in bytes, time in ms; data_* is the sum of
+ * mem_* (the guest's RAM) and file_* (the disks copied) */
+typedef struct {
+    int type;                            /* QvirtDomainJobType */
+    unsigned long long time_elapsed;
+    unsigned long long data_total, data_processed, data_remaining;
+    unsigned long long mem_total, mem_processed, mem_remaining;
+    unsigned long long file_total, file_processed, file_remaining;
+    const char *phase;                   /* qvirt's own: "storage", "memory",
+                                          * "switchover", "cancelling" */
+} QvirtDomainJobInfo;
+
+/* What a migration that worked measured (QEMU's figures) */
+typedef struct {
+    unsigned long long total_ms;         /* the whole call */
+    unsigned long long memory_ms;        /* QEMU's total-time of the RAM phase */
+    unsigned long long downtime_ms;      /* QEMU's downtime */
+    unsigned long long disk_bytes;       /* copied by the mirrors */
+    unsigned long long memory_bytes;     /* RAM transferred */
+} QvirtMigrateResult;
+
+typedef void (*QvirtMigrateProgressFunc)(QvirtDomain *dom, const QvirtDomainJobInfo *info,
+                                         void *opaque);
+
+/* virDomainMigrateToURI3's parameters that qvirt takes; every member
+ * may be NULL or 0 */
+typedef struct {
+    const char *dest_xml;                /* the destination's definition (--xml) */
+    const char *dest_name;               /* another name there (--dname) */
+    const char *const *migrate_disks;    /* NULL-terminated targets to copy; NULL: every
+                                          * writable disk */
+    const char *migrate_uri;             /* the RAM stream: tcp://HOST[:PORT], unix:PATH */
+    const char *disks_uri;               /* the NBD server: tcp://HOST[:PORT], unix:PATH */
+    unsigned long long bandwidth;        /* MiB/s; 0: the domain's migrate-setspeed */
+    unsigned int timeout_s;              /* suspend (ABORT_ON_ERROR: abort) the guest
+                                          * after this long; 0: never */
+    QvirtMigrateProgressFunc progress;   /* about twice a second while it runs */
+    void *opaque;
+    QvirtMigrateResult *result;          /* filled when it worked */
+} QvirtMigrateParams;
+
+/*
+ * Move @dom to @dest_uri: qvirt:///ROOT (another root on this host) or
+ * qvirt+ssh://[USER@]HOST[:PORT][/ROOT][?keyfile=F&known_hosts=F&
+ * no_verify=1&command=PATH] (qvirt's destination side run through ssh).
+ * Any failure before the end leaves the guest running here, with its
+ * leases, and nothing behind on the destination.
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_migrate(QvirtDomain *dom, const char *dest_uri,
+                         const QvirtMigrateParams *params, unsigned int flags,
+                         GError **error);
+/* virDomainGetJobInfo: the migration under way (type NONE: none); the
+ * phase string is static.  Since: 0.3.0 */
+int qvirt_domain_get_job_info(QvirtDomain *dom, QvirtDomainJobInfo *info, GError **error);
+/* virDomainAbortJob: the migration under way.  Since: 0.3.0 */
+int qvirt_domain_abort_job(QvirtDomain *dom, GError **error);
+/* virDomainMigrateSetMaxSpeed / GetMaxSpeed: MiB/s, 0: unlimited; for
+ * the migration under way and the next ones of the running guest.
+ * Since: 0.3.0 */
+int qvirt_domain_migrate_set_max_speed(QvirtDomain *dom, unsigned long bandwidth,
+                                       unsigned int flags, GError **error);
+int qvirt_domain_migrate_get_max_speed(QvirtDomain *dom, unsigned long *bandwidth,
+                                       unsigned int flags, GError **error);
 
 G_END_DECLS

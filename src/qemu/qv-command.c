@@ -103,6 +103,10 @@ qv_command_machine(GPtrArray *argv, const QvDomainDef *def,
     qv_argv_addf(argv, "guest=%s,debug-threads=on", name);
     if (opts->paused)
         qv_argv_add(argv, "-S");
+    if (opts->incoming) {
+        qv_argv_add(argv, "-incoming");
+        qv_argv_add(argv, opts->incoming);
+    }
     qv_argv_add(argv, "-machine");
     qv_argv_addf(argv, "%s,accel=%s,usb=off", machine,
                  opts->accel ? opts->accel : "tcg");

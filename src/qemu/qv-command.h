@@ -21,6 +21,7 @@ typedef struct {
     const char *pidfile;     /* NULL: none */
     const char *accel;       /* "kvm" or "tcg"; NULL: "tcg" */
     bool paused;             /* -S: CPUs stay stopped until "cont" */
+    const char *incoming;    /* -incoming's value ("defer"); NULL: none */
     const char *cwd;         /* the folder QEMU runs in (qv_blockdev_pick_cwd); NULL: none assumed */
 } QvQemuBuildOptions;
 

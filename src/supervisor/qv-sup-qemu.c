@@ -53,6 +53,7 @@ qv_sup_build_argv(QvSupervisor *sup, GError **error)
         return NULL;
     /* always -S: the graph is checked before the guest runs a cycle */
     opts.paused = true;
+    opts.incoming = sup->incoming ? "defer" : NULL;
     g_free(sup->qemu_cwd);
     sup->qemu_cwd = qv_blockdev_pick_cwd(sup->live);
     opts.cwd = sup->qemu_cwd;
