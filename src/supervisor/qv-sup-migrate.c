@@ -86,6 +86,8 @@ struct _QvSupMigration {
     bool qemu_ended;             /* QEMU's migration status failed or cancelled */
     bool cancel_sent;
     bool released;               /* the leases let go after the STOP */
+    bool completed;              /* QEMU's MIGRATION completed */
+    bool finished;               /* over: mig_end once no step runs */
     MigPhase phase;
     gint64 started;              /* monotonic, µs */
     GError *failure;             /* why it is undone */
@@ -344,7 +346,7 @@ abort_step(QvSupMigration *m)
     }
     for (guint i = 0; m->sup->qemu_pid > 0 && i < m->disks->len; i++)
         drop_nodes(m, m->disks->pdata[i]);
-    mig_end(m);
+    m->finished = true;
 }
 
 static void
@@ -386,6 +388,11 @@ step(QvSupMigration *m)
         abort_step(m);
         return;
     }
+    if (m->completed && m->phase == MIG_CONTINUE) {
+        m->migrating = false;
+        m->finished = true;
+        return;
+    }
     switch (m->phase) {
     case MIG_STORAGE:
         if (all(m, true) && !start_ram(m, &err)) {
@@ -413,14 +420,14 @@ step(QvSupMigration *m)
             return;
         for (guint i = 0; i < m->disks->len; i++)
             drop_nodes(m, m->disks->pdata[i]);
+        /* its "completed" may come before the answer */
+        m->phase = MIG_CONTINUE;
         if (!qmp(m, "migrate-continue", qv_json_new(NULL, "s:state", "pre-switchover", NULL),
                  NULL, &err)) {
             g_prefix_error(&err, "domain '%s': migration: ", dom_name(m));
             mig_fail(m, g_steal_pointer(&err));
-            m->again = true;
-            return;
         }
-        m->phase = MIG_CONTINUE;
+        m->again = true;
         return;
     case MIG_CONTINUE:
     case MIG_ABORTING:
@@ -439,13 +446,13 @@ mig_advance(QvSupMigration *m)
     m->busy = true;
     do {
         m->again = false;
-        if (m->phase == MIG_DONE)
-            break;
-        step(m);
-    } while (m->again && m->sup->migration == m);
-    /* mig_end freed it when it ended */
-    if (m->sup->migration == m)
-        m->busy = false;
+        if (!m->finished)
+            step(m);
+    } while (m->again && !m->finished);
+    m->busy = false;
+    /* the outermost call ends it: no step is under way */
+    if (m->finished)
+        mig_end(m);
 }
 
 /* ---- events ---- */
@@ -468,10 +475,8 @@ qv_sup_migrate_event(QvSupervisor *sup, const char *name, json_object *data)
     } else if (strcmp(name, "MIGRATION") == 0 && status) {
         if (strcmp(status, "pre-switchover") == 0 && m->phase == MIG_RAM) {
             m->phase = MIG_SWITCHOVER;
-        } else if (strcmp(status, "completed") == 0 && m->phase == MIG_CONTINUE) {
-            m->migrating = false;
-            mig_end(m);
-            return;
+        } else if (strcmp(status, "completed") == 0) {
+            m->completed = true;
         } else if (strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0) {
             m->qemu_ended = true;
             m->migrating = false;
@@ -495,8 +500,7 @@ qv_sup_migrate_event(QvSupervisor *sup, const char *name, json_object *data)
     } else {
         return;
     }
-    if (sup->migration == m)
-        mig_advance(m);
+    mig_advance(m);
 }
 
 void
@@ -510,13 +514,16 @@ qv_sup_migrate_qemu_gone(QvSupervisor *sup, const char *reason)
                             "domain '%s': migration: QEMU exited (%s)", dom_name(m), reason));
     m->was_running = false;
     m->qemu_ended = true;
+    m->migrating = false;
     for (guint i = 0; i < m->disks->len; i++) {
         MigDisk *d = m->disks->pdata[i];
 
         d->concluded = true;
         d->started = d->added = false;
     }
-    mig_end(m);
+    m->phase = MIG_ABORTING;
+    m->finished = true;
+    mig_advance(m);
 }
 
 static void
