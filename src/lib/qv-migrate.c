@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -232,6 +233,27 @@ peer_fail(Peer *p, GError **error)
         g_prefix_error(error, "%s: ", p->what);
 }
 
+/* Write to the destination's side without a SIGPIPE when it is gone
+ * (the library leaves the program's signals alone: the signal is
+ * blocked for the write and a pending one taken back) */
+static bool
+peer_write(Peer *p, json_object *msg, GError **error)
+{
+    sigset_t pipe_set, old;
+    struct timespec zero = { 0, 0 };
+    bool ok;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ok = qv_ctl_write_line(p->to, msg, error);
+    if (!ok)
+        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
 /* Send @msg (stolen) and read the answer */
 static bool
 peer_call(Peer *p, json_object *msg, unsigned int timeout_s, json_object **ret, GError **error)
@@ -239,7 +261,7 @@ peer_call(Peer *p, json_object *msg, unsigned int timeout_s, json_object **ret, 
     g_autoptr(json_object) m = msg, answer = NULL;
 
     *ret = NULL;
-    if (!qv_ctl_write_line(p->to, m, error) ||
+    if (!peer_write(p, m, error) ||
         !(answer = qv_ctl_read_line(p->from, g_get_monotonic_time() +
                                     (gint64)timeout_s * G_USEC_PER_SEC, p->what, NULL, error))) {
         peer_fail(p, error);
