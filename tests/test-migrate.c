@@ -430,7 +430,11 @@ test_copy_inc(void)
     {
         g_autofree char *d2 = qcow_disk("vda", dst);
         g_autofree char *x = domain_xml("vm", d2);
-        const char *args[] = { "--live", "--copy-storage-inc", "--xml", NULL, NULL };
+        /* over TCP on loopback, guest writes waiting for the copy */
+        const char *args[] = { "--live", "--copy-storage-inc", "--xml", NULL,
+                               "--copy-storage-synchronous-writes",
+                               "--migrateuri", "tcp://127.0.0.1", "--disks-uri", "tcp://127.0.0.1",
+                               NULL };
 
         xmlpath = write_xml(&a, "dest.xml", x);
         args[3] = xmlpath;
@@ -762,6 +766,85 @@ test_ping_pong(void)
     env_clear(&h[1]);
 }
 
+/* --timeout: the guest is suspended so that the copy converges, or
+ * with --abort-on-error the migration is aborted; migrate-setspeed and
+ * getspeed; domjobinfo without a migration; --offline */
+static void
+test_timeout_speed_offline(void)
+{
+    Env a, b;
+    g_autofree char *top = NULL, *dst = NULL, *dev = NULL, *xmlpath = NULL, *err = NULL;
+    g_autofree char *out = NULL;
+
+    hosts_init(&a, &b, "timeout");
+    make_data_chain(&a);
+    top = img(&a, "top.qcow2");
+    dst = img(&b, "vda.qcow2");
+    dev = qcow_disk("vda", top);
+    define_xml(&a, "vm", dev);
+    qv_ok(&a, NULL, "start", "vm", NULL);
+    {
+        g_autofree char *d2 = qcow_disk("vda", dst);
+        g_autofree char *x = domain_xml("vm", d2);
+
+        xmlpath = write_xml(&a, "dest.xml", x);
+    }
+    qv_ok(&a, &out, "domjobinfo", "vm", NULL);
+    assert_contains(out, "None");
+    g_clear_pointer(&out, g_free);
+    qv_ok(&a, NULL, "migrate-setspeed", "vm", "100");
+    qv_ok(&a, &out, "migrate-getspeed", "vm", NULL);
+    g_assert_cmpstr(g_strstrip(out), ==, "100");
+    g_clear_pointer(&out, g_free);
+    qv_ok(&a, NULL, "migrate-setspeed", "vm", "0");
+    qv_ok(&a, &out, "migrate-getspeed", "vm", NULL);
+    g_assert_cmpstr(g_strstrip(out), ==, "0");
+    {
+        const char *args[] = { "--live", "--copy-storage-all", "--xml", xmlpath, "--bandwidth",
+                               "1", "--timeout", "1", "--abort-on-error", NULL };
+
+        g_assert_cmpint(migrate(&a, &b, "vm", &err, args), !=, 0);
+        assert_contains(err, "did not complete in time; aborted");
+    }
+    assert_runs_with_leases(&a, "vm", top);
+    {
+        const char *const images[] = { dst, NULL };
+
+        assert_dest_clean(&b, "vm", images);
+    }
+    {
+        /* suspended at the timeout, it converges; it runs there after */
+        const char *args[] = { "--live", "--copy-storage-all", "--xml", xmlpath, "--bandwidth",
+                               "4", "--timeout", "1", NULL };
+
+        migrate_ok(&a, &b, "vm", args);
+    }
+    runtime_pid(&b, "vm", "qemu_pid");
+    assert_runs_with_leases(&b, "vm", dst);
+    {
+        g_autofree char *log = g_strdup_printf("%s/var/lib/vm.supervisor.log", a.root);
+        g_autofree char *text = NULL;
+
+        g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+        assert_contains(text, "timeout; suspending the guest");
+    }
+    qv_ok(&b, NULL, "destroy", "vm", NULL);
+    /* --offline: the definition alone, of a domain that is shut off */
+    {
+        const char *args[] = { "--offline", "--persistent", "--undefinesource", NULL };
+        g_autofree char *def = g_strdup_printf("%s/etc/domains/vm.xml", b.root);
+
+        unlink(def);
+        migrate_ok(&a, &b, "vm", args);
+        g_assert_true(g_file_test(def, G_FILE_TEST_EXISTS));
+        g_clear_pointer(&err, g_free);
+        g_assert_cmpint(qv(&a, NULL, &err, "dominfo", "vm", NULL), !=, 0);
+        assert_contains(err, "is not defined");
+    }
+    env_clear(&a);
+    env_clear(&b);
+}
+
 /* What libvirt refuses, and a guest that stays paused */
 static void
 test_refusals(void)
@@ -866,6 +949,7 @@ main(int argc, char **argv)
     g_test_add_func("/migrate/quorum-deep", test_quorum_deep);
     g_test_add_func("/migrate/ping-pong", test_ping_pong);
     g_test_add_func("/migrate/refusals", test_refusals);
+    g_test_add_func("/migrate/timeout-speed-offline", test_timeout_speed_offline);
     rc = g_test_run();
     g_free(lockspace);
     g_free(leases);
