@@ -694,6 +694,8 @@ fill_result(Mig *m, json_object *stats, gint64 t0)
         return;
     memset(r, 0, sizeof(*r));
     r->total_ms = (uint64_t)((g_get_monotonic_time() - t0) / 1000);
+    if (stats && json_object_object_get_ex(stats, "disk_bytes", &v))
+        r->disk_bytes = json_object_get_uint64(v);
     if (!stats || !json_object_object_get_ex(stats, "qemu", &q))
         return;
     if (json_object_object_get_ex(q, "total-time", &v))
@@ -703,9 +705,6 @@ fill_result(Mig *m, json_object *stats, gint64 t0)
     if (json_object_object_get_ex(q, "ram", &ram) &&
         json_object_object_get_ex(ram, "transferred", &v))
         r->memory_bytes = json_object_get_uint64(v);
-    if (json_object_object_get_ex(q, "disk", &ram) &&
-        json_object_object_get_ex(ram, "transferred", &v))
-        r->disk_bytes = json_object_get_uint64(v);
 }
 
 static void

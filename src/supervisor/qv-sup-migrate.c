@@ -88,6 +88,7 @@ struct _QvSupMigration {
     bool released;               /* the leases let go after the STOP */
     bool completed;              /* QEMU's MIGRATION completed */
     bool finished;               /* over: mig_end once no step runs */
+    uint64_t disk_bytes;         /* what the mirrors that ended copied */
     MigPhase phase;
     gint64 started;              /* monotonic, µs */
     GError *failure;             /* why it is undone */
@@ -256,9 +257,12 @@ mirror_status(QvSupMigration *m, MigDisk *d, const char *status)
 
         d->concluded = true;
         if (qmp(m, "query-jobs", NULL, &jobs, NULL) &&
-            (job = qv_sup_qemu_job(jobs, "id", d->job)) &&
-            json_object_object_get_ex(job, "error", &e))
-            d->error = g_strdup(json_object_get_string(e));
+            (job = qv_sup_qemu_job(jobs, "id", d->job))) {
+            if (json_object_object_get_ex(job, "error", &e))
+                d->error = g_strdup(json_object_get_string(e));
+            if (json_object_object_get_ex(job, "current-progress", &e))
+                m->disk_bytes += json_object_get_uint64(e);
+        }
         /* a mirror that ends before qvirt ended it failed */
         if (m->phase == MIG_STORAGE || m->phase == MIG_RAM || m->phase == MIG_SWITCHOVER ||
             (m->phase == MIG_MIRRORS_ENDING && d->error))
@@ -281,6 +285,7 @@ figures(QvSupMigration *m)
         json_object_object_add(out, "qemu", json_object_get(st));
     json_object_object_add(out, "elapsed_ms",
                            json_object_new_int64((g_get_monotonic_time() - m->started) / 1000));
+    json_object_object_add(out, "disk_bytes", json_object_new_uint64(m->disk_bytes));
     json_object_object_add(out, "lock_state",
                            m->sup->lock_state ? json_object_new_string(m->sup->lock_state) : NULL);
     return out;
