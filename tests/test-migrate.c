@@ -504,6 +504,14 @@ test_shared(void)
     define_xml(&a, "vm", dev);
     g_assert_cmpint(qv(&a, NULL, &err, "start", "vm", NULL), !=, 0);
     assert_contains(err, "is locked by domain 'vm'");
+    /* nor can anything else write it: QEMU's own image lock is there's */
+    {
+        const char *argv[] = { "qemu-io", "-f", "qcow2", "-c", "write 0 512", top, NULL };
+        g_autofree char *out = NULL, *e2 = NULL;
+
+        g_assert_cmpint(qv_test_run(argv, &out, &e2), !=, 0);
+        assert_contains(e2, "Failed to get \"write\" lock");
+    }
     qv_ok(&b, NULL, "destroy", "vm", NULL);
     assert_image_reads(top, "0xe1", "30M", "1M", "the source's last write");
     /* --persistent: the definition stays after the guest stops */
@@ -862,6 +870,7 @@ test_refusals(void)
         { { "--copy-storage-synchronous-writes", NULL }, "requires --copy-storage-all" },
         { { "--copy-storage-all", "--migrate-disks", "vdz" }, "has no disk 'vdz'" },
         { { "--tunnelled", NULL }, "not supported" },
+        { { "--timeout", "5", NULL }, "Unexpected timeout for offline migration" },
     };
 
     hosts_init(&a, &b, "refuse");

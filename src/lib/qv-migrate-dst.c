@@ -46,6 +46,7 @@ typedef struct {
     bool had_definition;         /* the domain was defined here before */
     bool persistent;
     bool finished;               /* the guest runs here: nothing is undone */
+    bool defined;                /* the finish defined it (it was not before) */
     char *xml;
     char *incoming;              /* the parameters' file */
 } Dst;
@@ -218,7 +219,12 @@ make_images(Dst *d, QvDomainDef *def, json_object *copy, json_object *files, boo
 static int
 free_port(int skip, GError **error)
 {
-    for (int port = QV_MIGRATE_PORT_MIN; port <= QV_MIGRATE_PORT_MAX; port++) {
+    const int n = QV_MIGRATE_PORT_MAX - QV_MIGRATE_PORT_MIN + 1;
+    /* from a random place: two migrations at once rarely pick one port */
+    int first = g_random_int_range(0, n);
+
+    for (int k = 0; k < n; k++) {
+        int port = QV_MIGRATE_PORT_MIN + (first + k) % n;
         struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
         int fd, one = 1;
         bool ok;
@@ -434,10 +440,21 @@ prepare(Dst *d, json_object *req, GError **error)
     }
     if (!pick_addresses(d, req, json_object_array_length(exports) > 0, &mig_uri, &nbd, error))
         return NULL;
-    params = qv_json_new(error, "s:xml", xml, "s:uri", mig_uri, "A:nbd",
-                         &(json_object *){ nbd ? json_object_get(nbd) : NULL },
-                         "a:exports", &(json_object *){ json_object_get(exports) },
-                         "b:late_block_activate", !suspend, NULL);
+    {
+        json_object *created = json_object_new_array();
+        unsigned long long start = 0;
+
+        for (guint i = 0; i < d->created->len; i++)
+            json_object_array_add(created, json_object_new_string(d->created->pdata[i]));
+        qv_proc_start_time(getpid(), &start);
+        /* the supervisor undoes it all if this process dies unheard */
+        params = qv_json_new(error, "s:xml", xml, "s:uri", mig_uri, "A:nbd",
+                             &(json_object *){ nbd ? json_object_get(nbd) : NULL },
+                             "a:exports", &(json_object *){ json_object_get(exports) },
+                             "b:late_block_activate", !suspend,
+                             "a:created", &created, "u:owner_pid", (uint64_t)getpid(),
+                             "u:owner_start", (uint64_t)start, NULL);
+    }
     if (!params)
         return NULL;
     d->incoming = g_strdup_printf("%s/%s.incoming.json", d->conn->conn->paths->state_dir, name);
@@ -472,25 +489,28 @@ finish(Dst *d, json_object *req, GError **error)
         return NULL;
     if (json_object_object_get_ex(req, "suspend", &v))
         suspend = json_object_get_boolean(v);
+    /* the definition is this host's before the guest runs here (as
+     * libvirt stores it before starting the CPUs): nothing that can
+     * fail comes after the guest runs */
+    if (d->persistent || !d->had_definition) {
+        if (!(dom = qvirt_domain_define_xml(d->conn, d->xml, 0, error))) {
+            g_prefix_error(error, "the destination cannot store the definition: ");
+            return NULL;
+        }
+        d->defined = !d->had_definition;
+        if (!d->persistent) {
+            g_autofree char *mark = g_strdup_printf("%s/%s.transient",
+                                                    d->conn->conn->paths->state_dir, d->name);
+
+            if (!qv_file_write_atomic(mark, "", 0, 0600, error))
+                return NULL;
+        }
+    }
     if (d->started) {
         args.arguments = qv_json_new(error, "S:lock_state", state, "b:suspend", suspend, NULL);
         if (!qv_ctl_call(d->conn->conn, d->name, QV_CTL_MIGRATE_FINISH, &args,
                          QV_API_CALL_TIMEOUT_MS * 5, &ret, error))
             return NULL;
-    }
-    /* the guest runs here: from now on the definition is this host's */
-    if (d->persistent || !d->had_definition) {
-        if (!(dom = qvirt_domain_define_xml(d->conn, d->xml, 0, error))) {
-            g_prefix_error(error, "the guest runs on the destination, but its definition "
-                           "could not be stored: ");
-            return NULL;
-        }
-        if (!d->persistent) {
-            g_autofree char *mark = g_strdup_printf("%s/%s.transient",
-                                                    d->conn->conn->paths->state_dir, d->name);
-
-            qv_file_write_atomic(mark, "", 0, 0600, NULL);
-        }
     }
     d->finished = true;
     return ret ? g_steal_pointer(&ret) : json_object_new_object();
@@ -519,6 +539,16 @@ undo(Dst *d)
     g_ptr_array_set_size(d->created, 0);
     if (d->incoming)
         unlink(d->incoming);
+    if (d->defined) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *mark = g_strdup_printf("%s/%s.transient",
+                                                d->conn->conn->paths->state_dir, d->name);
+
+        if (!qv_conn_undefine(d->conn->conn, d->name, &err))
+            g_printerr("qvirt migration destination: %s\n", err->message);
+        unlink(mark);
+        d->defined = false;
+    }
     if (d->name && !d->had_definition) {
         g_autoptr(QvGuestFiles) f = qv_guest_files_new(d->conn->conn->paths, d->name);
         const char *const paths[] = { f->runtime, f->status, f->state, f->events, f->qemu_log,
@@ -584,7 +614,10 @@ qv_migrate_incoming_main(const char *root, int in_fd, int out_fd)
             if (!reply(out_fd, ret, e) || !prepared)
                 break;
         } else if (strcmp(cmd, "finish") == 0 && prepared) {
-            ret = finish(&d, msg, &e);
+            /* a failed finish is undone before it is told: the source
+             * may then run the guest again */
+            if (!(ret = finish(&d, msg, &e)))
+                undo(&d);
             reply(out_fd, ret, e);
             if (ret)
                 status = 0;

@@ -62,6 +62,7 @@ typedef struct {
     char *errlog;                /* its stderr */
     char *host;                  /* where its streams listen (tcp), or NULL: unix */
     char *what;                  /* "the destination 'URI'" */
+    bool answered;               /* the last peer_call got an answer */
 } Peer;
 
 static void
@@ -75,8 +76,19 @@ peer_close(Peer *p)
     if (p->pid > 0) {
         int st;
 
-        while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
-            ;
+        /* it ends once its input does; ssh over a dead network may not */
+        for (int i = 0; i < 1000; i++) {
+            pid_t r = waitpid(p->pid, &st, WNOHANG);
+
+            if (r == p->pid || (r < 0 && errno != EINTR))
+                break;
+            if (i == 999) {
+                kill(p->pid, SIGKILL);
+                while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+                    ;
+            }
+            g_usleep(10 * 1000);
+        }
         p->pid = 0;
     }
     if (p->errlog) {
@@ -159,6 +171,13 @@ peer_argv(const char *uri, Peer *p, GError **error)
         g_ptr_array_add(argv, g_strdup("-T"));
         g_ptr_array_add(argv, g_strdup("-o"));
         g_ptr_array_add(argv, g_strdup("BatchMode=yes"));
+        /* a host that goes silent ends the conversation, not hangs it */
+        g_ptr_array_add(argv, g_strdup("-o"));
+        g_ptr_array_add(argv, g_strdup("ServerAliveInterval=5"));
+        g_ptr_array_add(argv, g_strdup("-o"));
+        g_ptr_array_add(argv, g_strdup("ServerAliveCountMax=3"));
+        g_ptr_array_add(argv, g_strdup("-o"));
+        g_ptr_array_add(argv, g_strdup("ConnectTimeout=30"));
         if (g_uri_get_port(u) > 0) {
             g_ptr_array_add(argv, g_strdup("-p"));
             g_ptr_array_add(argv, g_strdup_printf("%d", g_uri_get_port(u)));
@@ -254,19 +273,22 @@ peer_write(Peer *p, json_object *msg, GError **error)
     return ok;
 }
 
-/* Send @msg (stolen) and read the answer */
+/* Send @msg (stolen) and read the answer; p->answered tells whether
+ * one came (an error it sent) or none (it is gone, or silent) */
 static bool
 peer_call(Peer *p, json_object *msg, unsigned int timeout_s, json_object **ret, GError **error)
 {
     g_autoptr(json_object) m = msg, answer = NULL;
 
     *ret = NULL;
+    p->answered = false;
     if (!peer_write(p, m, error) ||
         !(answer = qv_ctl_read_line(p->from, g_get_monotonic_time() +
                                     (gint64)timeout_s * G_USEC_PER_SEC, p->what, NULL, error))) {
         peer_fail(p, error);
         return false;
     }
+    p->answered = true;
     return qv_ctl_unpack(answer, ret, error);
 }
 
@@ -362,13 +384,10 @@ check_safe(Mig *m, GError **error)
                         "check)", disk->dst, disk->src->path);
             return false;
         }
-        if (kind == 2 && disk->cache != QV_CACHE_NONE &&
-            disk->cache != QV_CACHE_DIRECTSYNC) {
-            g_set_error(error, QV_ERROR, QV_ERR_UNSAFE,
-                        "Unsafe migration: Migration may lead to data corruption if disks use "
-                        "cache other than none or directsync (disk '%s')", disk->dst);
-            return false;
-        }
+        /* libvirt's cache check passes whenever QEMU can drop the host's
+         * page cache at the switch (blockdev file drop-cache, QEMU 4.0
+         * on), which every QEMU qvirt runs can: a cluster file system is
+         * safe, and so is any other shared one */
     }
     return true;
 }
@@ -627,8 +646,15 @@ perform(Mig *m, json_object *args, json_object **ret, GError **error)
         return false;
     }
     if (peer_gone) {
+        /* QEMU completed here, but nobody is there to finish: it never
+         * ran there (it was never told to); take_back resumes it here */
+        g_autofree char *err = peer_stderr(&m->peer);
+
+        json_object_put(*ret);
+        *ret = NULL;
         g_set_error(error, QV_ERROR, QV_ERR_OPERATION_FAILED,
-                    "domain '%s': migration: %s went away", m->dom->name, m->peer.what);
+                    "domain '%s': migration: %s went away%s%s", m->dom->name, m->peer.what,
+                    err ? ": " : "", err ? err : "");
         return false;
     }
     return true;
@@ -770,6 +796,72 @@ hello(Mig *m, GError **error)
     return true;
 }
 
+/* What the destination answered must be a stream qvirt opens itself:
+ * never an exec: or fd: URI that QEMU would act on */
+static bool
+check_stream_uri(Mig *m, const char *uri, GError **error)
+{
+    const char *rest = NULL;
+
+    if (g_str_has_prefix(uri, "unix:/") && !strchr(uri, ','))
+        return true;
+    if (g_str_has_prefix(uri, "tcp:") && (rest = strrchr(uri + 4, ':')) && rest[1]) {
+        bool digits = true;
+
+        for (const char *c = rest + 1; *c; c++)
+            digits = digits && g_ascii_isdigit(*c);
+        if (digits && rest > uri + 4 && !strchr(uri, ','))
+            return true;
+    }
+    g_set_error(error, QV_ERROR, QV_ERR_UNSAFE,
+                "%s answered the migration stream '%s'; qvirt sends RAM only to tcp:HOST:PORT "
+                "or unix:PATH", m->peer.what, uri);
+    return false;
+}
+
+/* The destination exports exactly the disks to copy; into @disks
+ * [{"disk", "export"}] for the source */
+static bool
+check_exports(Mig *m, json_object *exports, json_object *disks, GError **error)
+{
+    size_t n = exports ? json_object_array_length(exports) : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(exports, i);
+        const char *t = NULL, *name = NULL;
+
+        if (!qv_json_require_string(e, "disk", &t, error) ||
+            !qv_json_require_string(e, "name", &name, error))
+            return false;
+        if (!g_ptr_array_find_with_equal_func(m->copied, t, g_str_equal, NULL)) {
+            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                        "%s exports disk '%s', which is not to be copied", m->peer.what, t);
+            return false;
+        }
+        json_object_array_add(disks, qv_json_new(NULL, "s:disk", t, "s:export", name, NULL));
+    }
+    if (n != m->copied->len) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "%s exports %zu disks; %u are to be copied", m->peer.what, n,
+                    m->copied->len);
+        return false;
+    }
+    return true;
+}
+
+/* After a failed perform: a source whose QEMU completed before the
+ * failure waits paused for this (the destination is undone now) */
+static void
+take_back(Mig *m)
+{
+    g_auto(QvCtlArgs) cargs = { .name = g_strdup("resume") };
+    g_autoptr(GError) err = NULL;
+
+    if (!qv_api_call(m->dom, QV_CTL_MIGRATE_CONFIRM, &cargs, QV_API_CALL_TIMEOUT_MS, NULL,
+                     &err) && !g_error_matches(err, QV_ERROR, QV_ERR_OPERATION_INVALID))
+        g_printerr("qvirt: domain '%s': %s\n", m->dom->name, err->message);
+}
+
 static int
 migrate(Mig *m, const char *dest_uri, GError **error)
 {
@@ -793,21 +885,20 @@ migrate(Mig *m, const char *dest_uri, GError **error)
         goto finish;
     }
     if (!qv_json_require_string(prep, "migrate_uri", &uri, error) ||
-        !qv_json_get_array(prep, "exports", &exports, error))
+        !qv_json_get_array(prep, "exports", &exports, error) ||
+        !check_stream_uri(m, uri, error) ||
+        !check_exports(m, exports, disks, error))
         goto fail_disks;
-    for (size_t i = 0; exports && i < json_object_array_length(exports); i++) {
-        json_object *e = json_object_array_get_idx(exports, i);
-        const char *t = NULL, *n = NULL;
-
-        qv_json_get_string(e, "disk", &t, NULL);
-        qv_json_get_string(e, "name", &n, NULL);
-        json_object_array_add(disks, qv_json_new(NULL, "s:disk", t, "s:export", n, NULL));
-    }
     {
         json_object *d = NULL;
 
         json_object_object_get_ex(prep, "nbd", &d);
-        nbd = source_nbd(m, d);
+        if (m->copied->len && !(nbd = source_nbd(m, d))) {
+            g_set_error(error, QV_ERROR, QV_ERR_PARSE,
+                        "%s answered no NBD server (unix or inet) for the disks to copy",
+                        m->peer.what);
+            goto fail_disks;
+        }
     }
     suri = source_uri(m, uri);
     args = qv_json_new(error, "s:uri", suri, "a:disks", &disks, "A:nbd",
@@ -820,7 +911,11 @@ migrate(Mig *m, const char *dest_uri, GError **error)
                        "U:bandwidth", (uint64_t)(m->params ? m->params->bandwidth : 0) << 20,
                        "U:timeout", (uint64_t)(m->params ? m->params->timeout_s : 0), NULL);
     if (!args || !perform(m, g_steal_pointer(&args), &stats, error)) {
+        /* the destination is undone first (it never ran the guest: it
+         * was never told to finish); a source whose QEMU had completed
+         * waits for that before it runs the guest again */
         abort_peer(m);
+        take_back(m);
         return -1;
     }
     qv_json_get_string(stats, "lock_state", &lock_state, NULL);
@@ -828,7 +923,16 @@ finish:
     if (!peer_call(&m->peer, qv_json_new(NULL, "s:cmd", "finish", "S:lock_state", lock_state,
                                          "b:suspend", (m->flags & QVIRT_MIGRATE_PAUSED) != 0,
                                          NULL), PREPARE_TIMEOUT_S, &fin, &ferr)) {
-        /* the guest runs here again, with its leases */
+        if (!offline && !m->peer.answered) {
+            /* no answer: it may run there; it must not run twice */
+            g_set_error(error, QV_ERROR, QV_ERR_OPERATION_FAILED,
+                        "domain '%s': migration: %s did not answer its finish (%s): the guest "
+                        "stays paused here; if it does not run there, 'qvirt domjobabort %s' "
+                        "takes it back here", m->dom->name, m->peer.what, ferr->message,
+                        m->dom->name);
+            return -1;
+        }
+        /* it answered: it has undone its side, the guest runs here again */
         if (!offline) {
             cargs.name = g_strdup("resume");
             if (!qv_api_call(m->dom, QV_CTL_MIGRATE_CONFIRM, &cargs, QV_API_CALL_TIMEOUT_MS,

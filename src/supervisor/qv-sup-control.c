@@ -514,6 +514,15 @@ call_prepare(QvSupCall *call)
         g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s", name,
                     sup->migration ? "a migration is under way" :
                     "the domain was migrated away; destroy or resume it");
+    } else if ((sup->migration || sup->migrated_out || sup->incoming) &&
+               (call->cmd == QV_CTL_RESUME || call->cmd == QV_CTL_SHUTDOWN ||
+                (sup->incoming && call->cmd == QV_CTL_SUSPEND) ||
+                (call->cmd == QV_CTL_QMP && strcmp(call->args->execute, "cont") == 0))) {
+        /* only the migration's own steps run the guest now */
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s", name,
+                    sup->incoming ? "it is arriving by migration" :
+                    sup->migration ? "a migration is under way (domjobabort stops it)" :
+                    "it was migrated away: destroy it, or take it back with domjobabort");
     } else if ((call->needs & QV_SUP_NEEDS_LIVE) && !sup->live) {
         g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
                     "domain '%s': the supervisor has no status document", name);

@@ -17,7 +17,12 @@
  * taken with the state the source let go of, and the guest continues
  * (or stays paused with "suspend").
  */
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "conf/qv-domain-xml.h"
 #include "qemu/qv-blockdev.h"
@@ -37,6 +42,9 @@ struct _QvSupIncoming {
     char *failed;                /* ... failed: why */
     QvCtlRequest *finish_req;    /* a finish that waits for the completion */
     json_object *finish_args;
+    GPtrArray *created;          /* the images the destination process made */
+    GSource *owner_watch;        /* that process: gone before the finish, all goes */
+    int owner_fd;
 };
 
 void
@@ -47,6 +55,14 @@ qv_sup_incoming_free(QvSupervisor *sup)
     if (!in)
         return;
     sup->incoming = NULL;
+    if (in->owner_watch) {
+        g_source_destroy(in->owner_watch);
+        g_source_unref(in->owner_watch);
+    }
+    if (in->owner_fd >= 0)
+        close(in->owner_fd);
+    if (in->created)
+        g_ptr_array_free(in->created, TRUE);
     if (in->finish_req) {
         g_autoptr(GError) err = g_error_new(QV_ERROR, QV_ERR_OPERATION_FAILED,
                                             "domain '%s': the incoming migration ended: %s",
@@ -62,6 +78,56 @@ qv_sup_incoming_free(QvSupervisor *sup)
     json_object_put(in->exports);
     g_free(in->failed);
     g_free(in);
+}
+
+/* The destination process is gone before the guest could run here:
+ * nobody will finish or abort, so everything made for it goes */
+static gboolean
+owner_gone(gint fd, GIOCondition cond, gpointer opaque)
+{
+    QvSupervisor *sup = opaque;
+    QvSupIncoming *in = sup->incoming;
+
+    if (!in)
+        return G_SOURCE_REMOVE;
+    g_source_unref(in->owner_watch);
+    in->owner_watch = NULL;
+    g_printerr("domain '%s': the migration's destination process is gone: undoing the "
+               "incoming migration\n", sup->files->name);
+    for (guint i = 0; i < in->created->len; i++)
+        unlink(in->created->pdata[i]);
+    unlink(in->path);
+    sup->exit_reason = "failed";
+    if (!sup->destroying && sup->qemu_pid > 0) {
+        sup->destroying = true;
+        kill(sup->qemu_pid, SIGKILL);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static bool
+watch_owner(QvSupervisor *sup, json_object *o, GError **error)
+{
+    QvSupIncoming *in = sup->incoming;
+    uint64_t pid = 0, start = 0;
+    unsigned long long now = 0;
+
+    if (!qv_json_get_uint64(o, "owner_pid", &pid, NULL, error) ||
+        !qv_json_get_uint64(o, "owner_start", &start, NULL, error))
+        return false;
+    if (!pid)
+        return true;
+    if ((in->owner_fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) < 0 ||
+        !qv_proc_start_time((pid_t)pid, &now) || now != start) {
+        g_set_error(error, QV_ERROR, QV_ERR_OPERATION_FAILED,
+                    "domain '%s': the migration's destination process (pid %" G_GUINT64_FORMAT
+                    ") is gone", sup->files->name, pid);
+        return false;
+    }
+    in->owner_watch = g_unix_fd_source_new(in->owner_fd, G_IO_IN);
+    g_source_set_callback(in->owner_watch, (GSourceFunc)(void (*)(void))owner_gone, sup, NULL);
+    g_source_attach(in->owner_watch, sup->ctx);
+    return true;
 }
 
 bool
@@ -98,8 +164,18 @@ qv_sup_incoming_load(QvSupervisor *sup, GError **error)
     in->exports = exports ? json_object_get(exports) : json_object_new_array();
     if (json_object_object_get_ex(o, "late_block_activate", &v))
         in->late_block_activate = json_object_get_boolean(v);
+    in->owner_fd = -1;
+    in->created = g_ptr_array_new_with_free_func(g_free);
+    if (json_object_object_get_ex(o, "created", &v) && json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            const char *c = json_object_get_string(json_object_array_get_idx(v, i));
+
+            if (c && *c == '/')
+                g_ptr_array_add(in->created, g_strdup(c));
+        }
+    }
     sup->incoming = in;
-    return true;
+    return watch_owner(sup, o, error);
 }
 
 static bool
@@ -189,8 +265,17 @@ finish_now(QvSupervisor *sup, json_object *args, GError **error)
     if (in->nbd && json_object_array_length(in->exports) &&
         !qmp(sup, "nbd-server-stop", NULL, error))
         return false;
+    /* nested calls above: QEMU may be gone */
+    if (!(in = sup->incoming) || sup->qemu_pid <= 0) {
+        g_set_error(error, QV_ERROR, QV_ERR_OPERATION_FAILED,
+                    "domain '%s': QEMU exited before the migration finished", sup->files->name);
+        return false;
+    }
     g_free(sup->lock_state);
     sup->lock_state = g_strdup(state);
+    /* everything that can fail comes before the guest runs here */
+    if (!qv_sup_save_status(sup, error))
+        return false;
     if (suspend) {
         qv_sup_set_state(sup, QV_GUEST_PAUSED, "user");
     } else {
@@ -205,9 +290,8 @@ finish_now(QvSupervisor *sup, json_object *args, GError **error)
         }
         qv_sup_set_state(sup, QV_GUEST_RUNNING, "migrated");
     }
-    if (!qv_sup_save_status(sup, error))
-        return false;
-    unlink(in->path);
+    if ((in = sup->incoming))
+        unlink(in->path);
     return true;
 }
 
@@ -216,6 +300,14 @@ finish_reply(QvSupervisor *sup, QvCtlRequest *req, json_object *args)
 {
     g_autoptr(GError) err = NULL;
 
+    if (!sup->incoming) {
+        g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_FAILED,
+                    "domain '%s': the incoming migration ended before its finish",
+                    sup->files->name);
+        qv_ctl_reply_error(req, err);
+        json_object_put(args);
+        return;
+    }
     if (!finish_now(sup, args, &err)) {
         qv_ctl_reply_error(req, err);
         json_object_put(args);
@@ -224,6 +316,20 @@ finish_reply(QvSupervisor *sup, QvCtlRequest *req, json_object *args)
     json_object_put(args);
     qv_sup_incoming_free(sup);
     qv_ctl_reply(req, qv_sup_status_json(sup));
+}
+
+static void
+finish_requester_gone(gpointer opaque)
+{
+    QvSupervisor *sup = opaque;
+    QvSupIncoming *in = sup->incoming;
+
+    if (!in || !in->finish_req)
+        return;
+    g_printerr("domain '%s': the migration's finish was given up\n", sup->files->name);
+    g_clear_pointer(&in->finish_args, json_object_put);
+    qv_ctl_reply(in->finish_req, NULL);
+    in->finish_req = NULL;
 }
 
 void
@@ -243,6 +349,8 @@ qv_sup_do_migrate_finish(QvSupCall *call)
     if (!in->completed) {
         in->finish_req = call->req;
         in->finish_args = json_object_get(call->args->arguments);
+        /* nobody to hear it: the guest must not run here */
+        qv_ctl_request_on_close(call->req, finish_requester_gone, sup);
         return;
     }
     qv_sup_locks_when_idle(sup, finish_reply, call->req,

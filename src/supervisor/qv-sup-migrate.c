@@ -77,7 +77,7 @@ struct _QvSupMigration {
     char *uri;                   /* the RAM stream */
     bool inc;                    /* mirror only the top images */
     bool write_blocking;
-    bool abort_on_timeout;
+    bool abort_on_error;
     bool live;                   /* the guest runs while its RAM is copied */
     guint64 bandwidth;           /* bytes/s, 0: unlimited */
     guint timeout_timer;
@@ -89,6 +89,9 @@ struct _QvSupMigration {
     bool completed;              /* QEMU's MIGRATION completed */
     bool finished;               /* over: mig_end once no step runs */
     uint64_t disk_bytes;         /* what the mirrors that ended copied */
+    bool ended;                  /* mig_end ran: only the references keep it */
+    guint refs;                  /* sup->migration's, and every caller that may run
+                                  * nested QMP loops (whose events may end it) */
     MigPhase phase;
     gint64 started;              /* monotonic, µs */
     GError *failure;             /* why it is undone */
@@ -118,6 +121,20 @@ mig_free(QvSupMigration *m)
     g_free(m->uri);
     g_clear_error(&m->failure);
     g_free(m);
+}
+
+static QvSupMigration *
+mig_ref(QvSupMigration *m)
+{
+    m->refs++;
+    return m;
+}
+
+static void
+mig_unref(QvSupMigration *m)
+{
+    if (--m->refs == 0)
+        mig_free(m);
 }
 
 static const char *
@@ -186,9 +203,12 @@ start_mirror(QvSupMigration *m, MigDisk *d, GError **error)
                          "U:speed", m->bandwidth,
                          "S:copy-mode", m->write_blocking ? "write-blocking" : NULL,
                          "b:auto-dismiss", false, NULL);
-    if (!mirror || !qmp(m, "blockdev-mirror", mirror, NULL, error))
-        return false;
+    /* its first events may come with the answer */
     d->started = true;
+    if (!mirror || !qmp(m, "blockdev-mirror", mirror, NULL, error)) {
+        d->started = d->ready || d->concluded;
+        return false;
+    }
     return true;
 }
 
@@ -313,10 +333,22 @@ mig_end(QvSupMigration *m)
 {
     QvSupervisor *sup = m->sup;
 
+    if (m->ended)
+        return;
+    m->ended = true;
     sup->migration = NULL;
     m->phase = MIG_DONE;
     qv_sup_locks_extra_done(sup);
-    if (m->failure) {
+    if (m->failure && m->completed && sup->qemu_pid > 0) {
+        /* QEMU completed: the destination may have its images active
+         * now; the command resumes the guest here once it has undone
+         * the destination (migrate-confirm resume) */
+        sup->migrated_out = true;
+        g_printerr("domain '%s': %s (after QEMU completed: the guest stays paused until the "
+                   "destination is undone)\n", dom_name(m), m->failure->message);
+        if (m->req)
+            qv_ctl_reply_error(m->req, m->failure);
+    } else if (m->failure) {
         g_printerr("domain '%s': %s\n", dom_name(m), m->failure->message);
         if (m->req)
             qv_ctl_reply_error(m->req, m->failure);
@@ -330,17 +362,30 @@ mig_end(QvSupMigration *m)
             qv_ctl_reply(m->req, figures(m));
     }
     m->req = NULL;
-    mig_free(m);
+    mig_unref(m);
 }
 
 /* Undo: QEMU's migration cancelled, the mirrors too, their nodes gone */
 static void
 abort_step(QvSupMigration *m)
 {
+    if (m->completed) {
+        /* nothing to cancel: QEMU's side is over */
+        m->migrating = false;
+    }
     if (m->phase != MIG_ABORTING) {
         m->phase = MIG_ABORTING;
-        if (m->migrating && !m->qemu_ended && m->sup->qmp)
+        if (m->migrating && !m->qemu_ended && m->sup->qmp) {
+            g_autoptr(GError) err = NULL;
+
+            /* QEMU restarts the vCPUs of a guest that ran when it
+             * cancels after the switch began: its leases come first */
+            if (m->released && m->was_running &&
+                !qv_sup_locks_acquire_all(m->sup, &err))
+                g_printerr("domain '%s': migration: the leases could not be taken back "
+                           "before the guest resumes: %s\n", dom_name(m), err->message);
             qmp(m, "migrate_cancel", NULL, NULL, NULL);
+        }
         if (m->sup->qmp)
             cancel_mirrors(m, true);
     }
@@ -376,11 +421,15 @@ start_ram(QvSupMigration *m, GError **error)
         return false;
     params = qv_json_new(error, "u:max-bandwidth",
                          m->bandwidth ? m->bandwidth : (uint64_t)MIG_BANDWIDTH_MAX, NULL);
-    if (!params || !qmp(m, "migrate-set-parameters", params, NULL, error) ||
-        !qmp(m, "migrate", qv_json_new(NULL, "s:uri", m->uri, NULL), NULL, error))
+    if (!params || !qmp(m, "migrate-set-parameters", params, NULL, error))
         return false;
+    /* its first events may come with the answer */
     m->migrating = true;
     m->phase = MIG_RAM;
+    if (!qmp(m, "migrate", qv_json_new(NULL, "s:uri", m->uri, NULL), NULL, error)) {
+        m->migrating = false;
+        return false;
+    }
     return true;
 }
 
@@ -448,6 +497,7 @@ mig_advance(QvSupMigration *m)
         m->again = true;
         return;
     }
+    mig_ref(m);
     m->busy = true;
     do {
         m->again = false;
@@ -458,6 +508,7 @@ mig_advance(QvSupMigration *m)
     /* the outermost call ends it: no step is under way */
     if (m->finished)
         mig_end(m);
+    mig_unref(m);
 }
 
 /* ---- events ---- */
@@ -470,6 +521,8 @@ qv_sup_migrate_event(QvSupervisor *sup, const char *name, json_object *data)
 
     if (!m || !data)
         return;
+    /* its handlers run nested QMP calls, whose events may end it */
+    mig_ref(m);
     qv_json_get_string(data, "status", &status, NULL);
     if (strcmp(name, "JOB_STATUS_CHANGE") == 0) {
         MigDisk *d;
@@ -498,14 +551,20 @@ qv_sup_migrate_event(QvSupervisor *sup, const char *name, json_object *data)
                                         desc ? json_object_get_string(desc) : "no reason given"));
             }
         }
-    } else if (strcmp(name, "BLOCK_IO_ERROR") == 0 && m->abort_on_timeout) {
-        mig_fail(m, g_error_new(QV_ERROR, QV_ERR_OPERATION_FAILED,
-                                "domain '%s': migration aborted: an I/O error on a disk",
-                                dom_name(m)));
-    } else {
-        return;
+    } else if (strcmp(name, "BLOCK_IO_ERROR") == 0 && m->abort_on_error) {
+        const char *action = NULL, *dev = NULL;
+
+        /* libvirt's ABORT_ON_ERROR: the guest paused by an I/O error */
+        qv_json_get_string(data, "action", &action, NULL);
+        qv_json_get_string(data, "device", &dev, NULL);
+        if (action && strcmp(action, "stop") == 0)
+            mig_fail(m, g_error_new(QV_ERROR, QV_ERR_OPERATION_FAILED,
+                                    "domain '%s': migration aborted: an I/O error paused the "
+                                    "guest (%s)", dom_name(m), dev && *dev ? dev : "a disk"));
     }
-    mig_advance(m);
+    if (!m->ended)
+        mig_advance(m);
+    mig_unref(m);
 }
 
 void
@@ -539,8 +598,7 @@ requester_gone(gpointer opaque)
 
     if (!m)
         return;
-    /* the answer has nowhere to go */
-    m->req = NULL;
+    /* the answer goes nowhere; the request is freed with it */
     mig_fail(m, g_error_new(QV_ERROR, QV_ERR_OPERATION_FAILED,
                             "domain '%s': migration: the connection to the migrating "
                             "command was lost", dom_name(m)));
@@ -553,9 +611,9 @@ timed_out(gpointer opaque)
     QvSupMigration *m = opaque;
 
     m->timeout_timer = 0;
-    if (m->phase != MIG_STORAGE && m->phase != MIG_RAM)
+    if (m->ended || m->failure || (m->phase != MIG_STORAGE && m->phase != MIG_RAM))
         return G_SOURCE_REMOVE;
-    if (m->abort_on_timeout) {
+    if (m->abort_on_error) {
         mig_fail(m, g_error_new(QV_ERROR, QV_ERR_TIMEOUT,
                                 "domain '%s': migration did not complete in time; aborted",
                                 dom_name(m)));
@@ -675,13 +733,14 @@ qv_sup_do_migrate(QvSupCall *call)
         return;
     }
     m = g_new0(QvSupMigration, 1);
+    m->refs = 1;
     m->sup = sup;
     m->disks = g_ptr_array_new_with_free_func((GDestroyNotify)mig_disk_free);
     m->uri = g_strdup(uri);
     m->nbd = nbd ? json_object_get(nbd) : NULL;
     m->inc = sync && strcmp(sync, "top") == 0;
     m->write_blocking = wb;
-    m->abort_on_timeout = abort_to;
+    m->abort_on_error = abort_to;
     m->live = live;
     m->bandwidth = bw ? bw : sup->migrate_speed;
     m->started = g_get_monotonic_time();
@@ -725,6 +784,8 @@ qv_sup_do_migrate(QvSupCall *call)
     mig_advance(m);
 }
 
+static void confirm_resume(QvSupervisor *sup, QvCtlRequest *req, json_object *unused);
+
 static void
 add_u64(json_object *o, const char *key, json_object *from, const char *fkey)
 {
@@ -746,6 +807,8 @@ qv_sup_do_migrate_info(QvSupCall *call)
         qv_ctl_reply(call->req, NULL);
         return;
     }
+    /* the queries run nested loops, whose events may end it */
+    mig_ref(m);
     out = json_object_new_object();
     json_object_object_add(out, "phase", json_object_new_string(phase_names[m->phase]));
     json_object_object_add(out, "elapsed_ms",
@@ -766,12 +829,13 @@ qv_sup_do_migrate_info(QvSupCall *call)
     json_object_object_add(out, "disk_total", json_object_new_uint64(total));
     json_object_object_add(out, "disk_processed", json_object_new_uint64(done));
     json_object_object_add(out, "disk_remaining", json_object_new_uint64(total - MIN(total, done)));
-    if (m->migrating && qmp(m, "query-migrate", NULL, &st, NULL) &&
+    if (!m->ended && m->migrating && qmp(m, "query-migrate", NULL, &st, NULL) &&
         json_object_object_get_ex(st, "ram", &ram)) {
         add_u64(out, "mem_total", ram, "total");
         add_u64(out, "mem_processed", ram, "transferred");
         add_u64(out, "mem_remaining", ram, "remaining");
     }
+    mig_unref(m);
     qv_ctl_reply(call->req, out);
 }
 
@@ -781,6 +845,12 @@ qv_sup_do_migrate_abort(QvSupCall *call)
     QvSupMigration *m = call->sup->migration;
     g_autoptr(GError) err = NULL;
 
+    /* the migrating command went away after QEMU completed: the guest
+     * is taken back (if its leases are free: not running elsewhere) */
+    if (!m && call->sup->migrated_out) {
+        qv_sup_locks_when_idle(call->sup, confirm_resume, call->req, NULL);
+        return;
+    }
     if (!m) {
         g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_INVALID,
                     "domain '%s': no migration is under way", call->sup->files->name);
@@ -811,8 +881,9 @@ qv_sup_do_migrate_speed(QvSupCall *call)
         sup->migrate_speed = call->args->bandwidth >= (uint64_t)MIG_BANDWIDTH_MAX ?
                              0 : call->args->bandwidth;
         if (m) {
+            mig_ref(m);
             m->bandwidth = sup->migrate_speed;
-            for (guint i = 0; i < m->disks->len; i++) {
+            for (guint i = 0; i < m->disks->len && !m->ended; i++) {
                 MigDisk *d = m->disks->pdata[i];
 
                 if (d->started && !d->concluded)
@@ -820,13 +891,38 @@ qv_sup_do_migrate_speed(QvSupCall *call)
                                                               "u:speed", m->bandwidth, NULL),
                         NULL, NULL);
             }
-            if (m->migrating)
+            if (!m->ended && m->migrating)
                 qmp(m, "migrate-set-parameters",
                     qv_json_new(NULL, "u:max-bandwidth", m->bandwidth ? m->bandwidth :
                                 (uint64_t)MIG_BANDWIDTH_MAX, NULL), NULL, NULL);
+            mig_unref(m);
         }
     }
     qv_ctl_reply(call->req, qv_json_new(NULL, "u:bandwidth", sup->migrate_speed, NULL));
+}
+
+/* The destination failed after QEMU completed: the guest runs here
+ * again, once every lease is back */
+static void
+confirm_resume(QvSupervisor *sup, QvCtlRequest *req, json_object *unused)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!sup->migrated_out) {
+        g_set_error(&err, QV_ERROR, QV_ERR_OPERATION_INVALID,
+                    "domain '%s' has not been migrated", sup->files->name);
+        qv_ctl_reply_error(req, err);
+        return;
+    }
+    if (!qv_sup_locks_acquire_all(sup, &err) ||
+        !qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_TIMEOUT_MS, NULL, &err)) {
+        g_prefix_error(&err, "domain '%s': cannot resume after the failed migration: ",
+                       sup->files->name);
+        qv_ctl_reply_error(req, err);
+        return;
+    }
+    sup->migrated_out = false;
+    qv_ctl_reply(req, NULL);
 }
 
 /* After "migrate" answered: the guest runs on the destination ("done":
@@ -858,13 +954,5 @@ qv_sup_do_migrate_confirm(QvSupCall *call)
         qv_ctl_reply_error(call->req, err);
         return;
     }
-    sup->migrated_out = false;
-    if (!qv_sup_locks_acquire_all(sup, &err) ||
-        !qv_qmp_command_sync(sup->qmp, "cont", NULL, QV_QMP_TIMEOUT_MS, NULL, &err)) {
-        g_prefix_error(&err, "domain '%s': cannot resume after the failed migration: ",
-                       sup->files->name);
-        qv_ctl_reply_error(call->req, err);
-        return;
-    }
-    qv_ctl_reply(call->req, NULL);
+    qv_sup_locks_when_idle(sup, confirm_resume, call->req, NULL);
 }

@@ -81,7 +81,7 @@ run_migrate(int argc, char **argv, GError **error)
         { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "suspend the guest after S seconds", "S" },
         { "timeout-suspend", 0, 0, G_OPTION_ARG_NONE, &tsuspend, "what --timeout does (the default)", NULL },
         { "timeout-postcopy", 0, 0, G_OPTION_ARG_NONE, &tpostcopy, "refused: no post-copy", NULL },
-        { "abort-on-error", 0, 0, G_OPTION_ARG_NONE, &abort_err, "abort on an I/O error, and at --timeout", NULL },
+        { "abort-on-error", 0, 0, G_OPTION_ARG_NONE, &abort_err, "abort when an I/O error pauses the guest, and at --timeout", NULL },
         { "bandwidth", 0, 0, G_OPTION_ARG_INT64, &bandwidth, "MiB/s for the disks and the memory", "N" },
         { "migrateuri", 0, 0, G_OPTION_ARG_STRING, &muri, "where the memory goes: tcp://HOST[:PORT], unix:PATH", "URI" },
         { "disks-uri", 0, 0, G_OPTION_ARG_STRING, &duri, "where the disks go: tcp://HOST[:PORT], unix:PATH", "URI" },
@@ -110,6 +110,12 @@ run_migrate(int argc, char **argv, GError **error)
     if (timeout < 0 || bandwidth < 0) {
         g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG,
                     "migrate: --timeout and --bandwidth take positive numbers");
+        return 1;
+    }
+    if (timeout && !live) {
+        /* virsh's words */
+        g_set_error(error, QVIRT_ERROR, QVIRT_ERR_INVALID_ARG,
+                    "migrate: Unexpected timeout for offline migration");
         return 1;
     }
     if (tsuspend && !timeout) {
