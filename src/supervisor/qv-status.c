@@ -47,6 +47,7 @@ qv_guest_files_new(const QvPaths *paths, const char *name)
     f->lock = g_strdup_printf("%s/%s.lock", r, name);
     f->sock = g_strdup_printf("%s/%s.sock", r, name);
     f->qmp = g_strdup_printf("%s/%s.qmp", r, name);
+    f->master_key = g_strdup_printf("%s/%s.master-key.aes", r, name);
     f->runtime = g_strdup_printf("%s/%s.runtime.json", s, name);
     f->status = g_strdup_printf("%s/%s.status.xml", s, name);
     f->state = g_strdup_printf("%s/%s.state", s, name);
@@ -72,6 +73,7 @@ qv_guest_files_free(QvGuestFiles *f)
     g_free(f->health);
     g_free(f->sock);
     g_free(f->qmp);
+    g_free(f->master_key);
     g_free(f->runtime);
     g_free(f->status);
     g_free(f->state);
@@ -263,6 +265,7 @@ qv_guest_files_remove_run(const QvGuestFiles *files)
     unlink(files->health);
     unlink(files->sock);
     unlink(files->qmp);
+    unlink(files->master_key);
 }
 
 bool

@@ -41,6 +41,7 @@ typedef struct {
     char *lock;        /* run/NAME.lock */
     char *sock;        /* run/NAME.sock */
     char *qmp;         /* run/NAME.qmp */
+    char *master_key;  /* run/NAME.master-key.aes: the key of QEMU's secrets (0600) */
     char *runtime;     /* state/NAME.runtime.json */
     char *status;      /* state/NAME.status.xml */
     char *state;       /* state/NAME.state */
