@@ -391,6 +391,83 @@ test_missing_secret(void)
     g_free(ok("secret-set-value", LUKS_UUID, "--file", lp, "--plain", NULL));
 }
 
+static gint
+cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The ids of QEMU's user-created objects, newline-joined and sorted */
+static char *
+qemu_objects(void)
+{
+    g_autofree char *out = ok("qemu-monitor-command", "enc",
+                              "{\"execute\":\"qom-list\",\"arguments\":{\"path\":\"/objects\"}}", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) reply = qv_json_parse_object(out, &err);
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    json_object *ret = NULL;
+
+    g_assert_no_error(err);
+    g_assert_true(json_object_object_get_ex(reply, "return", &ret));
+    for (size_t i = 0; i < json_object_array_length(ret); i++) {
+        json_object *o = json_object_array_get_idx(ret, i), *name = NULL, *type = NULL;
+
+        json_object_object_get_ex(o, "name", &name);
+        json_object_object_get_ex(o, "type", &type);
+        if (g_str_has_prefix(json_object_get_string(type), "child<secret"))
+            g_ptr_array_add(names, (char *)json_object_get_string(name));
+    }
+    g_ptr_array_sort(names, cmp_names);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **)names->pdata);
+}
+
+/* An encrypted disk plugged in gets its secret object before its nodes,
+ * and loses it after they are gone */
+static void
+test_hotplug(void)
+{
+    g_autofree char *img = P("hot.img");
+    g_autofree char *lp = P("luks.pass");
+    g_autofree char *sx = g_strdup_printf("<secret><uuid>c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f</uuid>"
+                                          "<usage type='volume'><volume>%s</volume></usage></secret>", img);
+    g_autofree char *dx = g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                                          "<source file='%s'><encryption format='luks'>"
+                                          "<secret type='passphrase' usage='%s'/></encryption></source>"
+                                          "<target dev='vdc' bus='virtio'/></disk>", img, img);
+    g_autofree char *sp = P("s3.xml"), *dp = P("hot.xml"), *luks = P("luks.img");
+    g_autofree char *objs = NULL, *log = NULL, *logpath = state_file(".log");
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    int tries;
+
+    g_assert_true(g_file_get_contents(luks, &data, &len, NULL));
+    g_assert_true(g_file_set_contents(img, data, (gssize)len, NULL));
+    write_file("s3.xml", sx);
+    write_file("hot.xml", dx);
+    g_free(ok("secret-define", sp, NULL));
+    g_free(ok("secret-set-value", "c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f", "--file", lp, "--plain", NULL));
+    g_free(ok("start", "enc", "--paused", NULL));
+    g_free(ok("attach-device", "enc", dp, "--live", NULL));
+    objs = qemu_objects();
+    g_assert_cmpstr(objs, ==, "masterKey0 vda-f1-encryption-secret0 vdb-f2-encryption-secret0 vdc-f3-encryption-secret0");
+    guest_read(2, "0x5a", "0");
+    g_assert_true(g_file_get_contents(logpath, &log, NULL, NULL));
+    g_assert_null(strstr(log, "Pattern verification failed"));
+    g_free(ok("detach-device", "enc", dp, "--live", NULL));
+    /* the unplug ends when QEMU says the device is gone: wait for that, not for a time */
+    for (tries = 0; tries < 600; tries++) {
+        g_free(objs);
+        objs = qemu_objects();
+        if (!strstr(objs, "vdc-"))
+            break;
+        g_usleep(100 * 1000);
+    }
+    g_assert_cmpstr(objs, ==, "masterKey0 vda-f1-encryption-secret0 vdb-f2-encryption-secret0");
+    g_free(ok("destroy", "enc", NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -402,6 +479,7 @@ main(int argc, char **argv)
     make_images();
     define_all();
     g_test_add_func("/secret-start/start-read", test_start_read);
+    g_test_add_func("/secret-start/hotplug", test_hotplug);
     g_test_add_func("/secret-start/wrong-passphrase", test_wrong_passphrase);
     g_test_add_func("/secret-start/missing-secret", test_missing_secret);
     rc = g_test_run();
