@@ -297,7 +297,7 @@ test_api(void)
 static void
 test_disk_xml_libvirt_valid(void)
 {
-    static const char *const names[] = { "encryption-luks", "encryption-network" };
+    static const char *const names[] = { "encryption-luks", "encryption-network", "status-encryption" };
 
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         g_autofree char *base = g_strdup_printf("%s.out.xml", names[i]);
