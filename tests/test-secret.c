@@ -286,6 +286,22 @@ test_api(void)
                                                    QVIRT_CONNECT_LIST_SECRETS_NO_PRIVATE, &err), ==, 2);
     g_assert_cmpint(qvirt_connect_list_all_secrets(conn, NULL, 1 << 9, &err), ==, -1);
     g_clear_error(&err);
+    /* a copy's destination is not encrypted: asking for it is refused, not dropped */
+    {
+        g_autoptr(QvirtDomain) dom = NULL;
+
+        dom = qvirt_domain_define_xml(conn, "<domain type='qemu'><name>c</name><memory>65536</memory>"
+                                      "<devices><disk type='file'><driver name='qemu' type='raw'/>"
+                                      "<source file='/i/a.raw'/><target dev='vda' bus='virtio'/></disk>"
+                                      "</devices></domain>", 0, &err);
+        g_assert_no_error(err);
+        g_assert_cmpint(qvirt_domain_block_copy(dom, "vda", "<disk type='file'><source file='/i/b.img'>"
+                                                "<encryption format='luks'><secret type='passphrase' usage='b'/>"
+                                                "</encryption></source></disk>", NULL, 0, 0, &err), ==, -1);
+        g_assert_error(err, QVIRT_ERROR, QVIRT_ERR_UNSUPPORTED);
+        g_assert_nonnull(strstr(err->message, "asks for <encryption>"));
+        g_clear_error(&err);
+    }
     g_assert_cmpint(qvirt_secret_undefine(s1, &err), ==, 0);
     g_assert_null(qvirt_secret_lookup_by_uuid_string(conn, UUID1, &err));
     g_assert_error(err, QVIRT_ERROR, QVIRT_ERR_NOT_FOUND);
