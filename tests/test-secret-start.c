@@ -468,6 +468,31 @@ test_hotplug(void)
     g_free(ok("destroy", "enc", NULL));
 }
 
+/* A backing image that is encrypted, found by reading the chain at start
+ * and given no <encryption>: refused before QEMU runs, naming it */
+static void
+test_encrypted_backing_undeclared(void)
+{
+    g_autofree char *top = P("top.qcow2");
+    g_autofree char *base = P("enc.qcow2");
+    g_autofree char *xml = g_strdup_printf("<domain type='qemu'><name>bk</name><memory unit='MiB'>128</memory>"
+                                           "<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                                           "<source file='%s'/><target dev='vda' bus='virtio'/></disk></devices></domain>",
+                                           top);
+    g_autofree char *dp = P("bk.xml");
+    g_autofree char *err = NULL;
+    g_autofree char *want = g_strdup_printf(
+        "qvirt: error: disk 'vda': '%s' is encrypted (luks) but the definition gives no <encryption> for it; "
+        "add <encryption format='luks'><secret type='passphrase' uuid='...'/></encryption> to its <source> "
+        "(in a <backingStore> for a backing image)\n", base);
+
+    qv_test_qemu_img("create", "-q", "-f", "qcow2", "-u", "-b", base, "-F", "qcow2", top, "8M", NULL);
+    write_file("bk.xml", xml);
+    g_free(ok("define", dp, NULL));
+    err = fails("start", "bk", "--paused", NULL);
+    g_assert_cmpstr(err, ==, want);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -482,6 +507,7 @@ main(int argc, char **argv)
     g_test_add_func("/secret-start/hotplug", test_hotplug);
     g_test_add_func("/secret-start/wrong-passphrase", test_wrong_passphrase);
     g_test_add_func("/secret-start/missing-secret", test_missing_secret);
+    g_test_add_func("/secret-start/encrypted-backing-undeclared", test_encrypted_backing_undeclared);
     rc = g_test_run();
     qv_test_rmtree(dir);
     g_free(dir);

@@ -153,6 +153,13 @@ qv_qemu_validate_secrets(const QvDiskDef *disk, const QvStorageSource *src, GErr
                     disk->dst, qv_protocol_to_string(src->protocol), what);
         return false;
     }
+    if (!enc && src->encrypted && src->format != QV_FORMAT_LUKS) {
+        /* read from the image itself at start: say it before QEMU does */
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "disk '%s': '%s' is encrypted (%s) but the definition gives no <encryption> for it; add <encryption format='luks'><secret type='passphrase' uuid='...'/></encryption> to its <source> (in a <backingStore> for a backing image)",
+                    disk->dst, what, src->encryption ? src->encryption : "unknown method");
+        return false;
+    }
     if (!enc) {
         if (src->format != QV_FORMAT_LUKS)
             return true;
