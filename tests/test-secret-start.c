@@ -287,7 +287,7 @@ test_start_read(void)
     g_autofree char *cmdline = NULL, *log = NULL, *chain = NULL, *key = NULL, *xml = NULL;
     g_autofree char *logpath = state_file(".log");
     g_autofree char *status = state_file(".status.xml");
-    g_autofree char *keypath = g_build_filename(root, "run", "enc.master-key.aes", NULL);
+    g_autofree char *keypath = state_file(".master-key.aes");
     g_autofree char *luks = P("luks.img"), *qcow = P("enc.qcow2");
     g_autofree char *err = NULL;
     gsize keylen = 0;
@@ -376,7 +376,7 @@ test_missing_secret(void)
         "secret '" LUKS_UUID "' does not have a value (set one with secret-set-value)\n", dir);
     g_autofree char *sp1 = P("s1.xml");
     g_autofree char *lp = P("luks.pass");
-    g_autofree char *keypath = g_build_filename(root, "run", "enc.master-key.aes", NULL);
+    g_autofree char *keypath = state_file(".master-key.aes");
 
     g_free(ok("secret-undefine", QCOW_UUID, NULL));
     err = fails("start", "enc", "--paused", NULL);

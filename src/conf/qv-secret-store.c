@@ -34,7 +34,9 @@ qv_secret_store_open(const QvPaths *paths, GError **error)
     g_autofree char *edir = g_build_filename(paths->run_dir, SECRET_SUBDIR, NULL);
     QvSecretStore *s;
 
-    if (!qv_mkdir_p(dir, 0700, error) || !qv_mkdir_p(edir, 0700, error))
+    /* the folders above keep the modes everyone else makes them with */
+    if (!qv_mkdir_p(paths->config_dir, 0755, error) || !qv_mkdir_p(paths->run_dir, 0755, error) ||
+        !qv_mkdir_p(dir, 0700, error) || !qv_mkdir_p(edir, 0700, error))
         return NULL;
     /* a folder made by hand (or an older umask) must not show what it holds */
     if (chmod(dir, 0700) < 0 || chmod(edir, 0700) < 0) {

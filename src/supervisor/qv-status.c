@@ -47,7 +47,6 @@ qv_guest_files_new(const QvPaths *paths, const char *name)
     f->lock = g_strdup_printf("%s/%s.lock", r, name);
     f->sock = g_strdup_printf("%s/%s.sock", r, name);
     f->qmp = g_strdup_printf("%s/%s.qmp", r, name);
-    f->master_key = g_strdup_printf("%s/%s.master-key.aes", r, name);
     f->runtime = g_strdup_printf("%s/%s.runtime.json", s, name);
     f->status = g_strdup_printf("%s/%s.status.xml", s, name);
     f->state = g_strdup_printf("%s/%s.state", s, name);
@@ -58,6 +57,7 @@ qv_guest_files_new(const QvPaths *paths, const char *name)
     f->jobs = g_strdup_printf("%s/%s.jobs.json", s, name);
     f->locks = g_strdup_printf("%s/%s.locks.json", s, name);
     f->health = g_strdup_printf("%s/%s.health.json", s, name);
+    f->master_key = g_strdup_printf("%s/%s.master-key.aes", s, name);
     return f;
 }
 

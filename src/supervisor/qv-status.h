@@ -41,7 +41,6 @@ typedef struct {
     char *lock;        /* run/NAME.lock */
     char *sock;        /* run/NAME.sock */
     char *qmp;         /* run/NAME.qmp */
-    char *master_key;  /* run/NAME.master-key.aes: the key of QEMU's secrets (0600) */
     char *runtime;     /* state/NAME.runtime.json */
     char *status;      /* state/NAME.status.xml */
     char *state;       /* state/NAME.state */
@@ -52,6 +51,8 @@ typedef struct {
     char *jobs;        /* state/NAME.jobs.json: the block jobs QEMU runs for us */
     char *locks;       /* state/NAME.locks.json: the leases QEMU holds (qv-sup-locks.c) */
     char *health;      /* state/NAME.health.json: disk errors, quorum health (qv-sup-health.c) */
+    char *master_key;  /* state/NAME.master-key.aes: the key QEMU decrypts its secrets with
+                        * (0600; beside the serial log, where QEMU's user can reach it) */
 } QvGuestFiles;
 
 QvGuestFiles *qv_guest_files_new(const QvPaths *paths, const char *name);
