@@ -7,6 +7,7 @@
  */
 #include "qemu/qv-secret-objects.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
