@@ -23,6 +23,7 @@
 #include "conf/qv-domain-validate.h"
 #include "conf/qv-domain-xml.h"
 #include "qemu/qv-blockdev.h"
+#include "qemu/qv-secret-objects.h"
 #include "qemu/qv-command.h"
 #include "qemu/qv-disk-prepare.h"
 #include "qemu/qv-qemu-validate.h"
@@ -510,6 +511,8 @@ delete_disk_nodes(QvSupervisor *sup, QvDiskDef *disk, bool last_try)
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, &err);
     g_autoptr(json_object) names = props ? qv_sup_hp_names_top_down(props) : NULL;
+    /* taken now: @disk may be freed while a QMP command below waits */
+    g_autoptr(GPtrArray) secrets = qv_qemu_secret_ids(disk);
     json_object *args;
 
     if (!names || !json_object_array_length(names))
@@ -523,7 +526,7 @@ delete_disk_nodes(QvSupervisor *sup, QvDiskDef *disk, bool last_try)
                    json_object_get_string(json_object_array_get_idx(names, 0)), err->message);
     json_object_array_del_idx(names, 0, 1);
     qv_sup_blockdev_del_all(sup, names);
-    qv_sup_secrets_del(sup, disk);
+    qv_sup_secrets_del_ids(sup, secrets);
     return true;
 }
 

@@ -68,3 +68,9 @@ qv_sup_secrets_del(QvSupervisor *sup, const QvDiskDef *disk)
 
     del_ids(sup, ids, ids->len);
 }
+
+void
+qv_sup_secrets_del_ids(QvSupervisor *sup, GPtrArray *ids)
+{
+    del_ids(sup, ids, ids->len);
+}
