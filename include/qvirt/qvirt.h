@@ -659,6 +659,93 @@ typedef enum {
 int qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml,
                                      unsigned int flags, GError **error);
 
+/* ---- secrets ---- */
+
+/*
+ * A secret of the store (virsh secret-*): libvirt's secret XML, its value
+ * kept 0600 under the config folder (an ephemeral one under the run
+ * folder).  Disks name secrets in <encryption> and <auth>; start hands
+ * their values to QEMU encrypted, never as plain text.
+ */
+typedef struct _QvirtSecret QvirtSecret;
+
+/* virSecretUsageType, same values */
+typedef enum {
+    QVIRT_SECRET_USAGE_TYPE_NONE = 0,
+    QVIRT_SECRET_USAGE_TYPE_VOLUME = 1,
+    QVIRT_SECRET_USAGE_TYPE_CEPH = 2,
+    QVIRT_SECRET_USAGE_TYPE_ISCSI = 3,
+    QVIRT_SECRET_USAGE_TYPE_TLS = 4,
+    QVIRT_SECRET_USAGE_TYPE_VTPM = 5,
+} QvirtSecretUsageType;
+
+/*
+ * virSecretDefineXML (@flags: 0): create or update the secret of that
+ * uuid (generated when the XML has none).  QVIRT_ERR_XML for bad XML,
+ * QVIRT_ERR_INVALID_ARG for a usage another secret has.
+ *
+ * Since: 0.2.0
+ */
+QvirtSecret *qvirt_secret_define_xml(QvirtConnect *conn, const char *xml,
+                                     unsigned int flags, GError **error);
+/*
+ * virSecretLookupByUUIDString, virSecretLookupByUsage (@usage_type a
+ * QvirtSecretUsageType; @usage_id the volume path, ceph or TLS name,
+ * iscsi target); QVIRT_ERR_NOT_FOUND when there is none.
+ *
+ * Since: 0.2.0
+ */
+QvirtSecret *qvirt_secret_lookup_by_uuid_string(QvirtConnect *conn, const char *uuid,
+                                                GError **error);
+QvirtSecret *qvirt_secret_lookup_by_usage(QvirtConnect *conn, int usage_type,
+                                          const char *usage_id, GError **error);
+/* Since: 0.2.0 */
+void qvirt_secret_free(QvirtSecret *secret);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvirtSecret, qvirt_secret_free)
+/* Valid as long as @secret; Since: 0.2.0 */
+const char *qvirt_secret_get_uuid_string(const QvirtSecret *secret);
+int qvirt_secret_get_usage_type(const QvirtSecret *secret);
+const char *qvirt_secret_get_usage_id(const QvirtSecret *secret);
+
+/* virSecretGetXMLDesc (@flags: 0); Since: 0.2.0 */
+char *qvirt_secret_get_xml_desc(QvirtSecret *secret, unsigned int flags, GError **error);
+
+/* virSecretSetValue (@flags: 0): @size bytes of @value; Since: 0.2.0 */
+int qvirt_secret_set_value(QvirtSecret *secret, const unsigned char *value, size_t size,
+                           unsigned int flags, GError **error);
+
+/*
+ * virSecretGetValue (@flags: 0): the value (g_free it, best after
+ * wiping) and its size.  A private secret's value is refused
+ * (QVIRT_ERR_OPERATION_INVALID), as libvirt does; QVIRT_ERR_NOT_FOUND
+ * when it has none.
+ *
+ * Since: 0.2.0
+ */
+unsigned char *qvirt_secret_get_value(QvirtSecret *secret, size_t *size, unsigned int flags,
+                                      GError **error);
+
+/* virSecretUndefine: the definition and the value; Since: 0.2.0 */
+int qvirt_secret_undefine(QvirtSecret *secret, GError **error);
+
+/* virConnectListAllSecretsFlags: within each pair, the flags given are or-ed */
+typedef enum {
+    QVIRT_CONNECT_LIST_SECRETS_EPHEMERAL = 1 << 0,
+    QVIRT_CONNECT_LIST_SECRETS_NO_EPHEMERAL = 1 << 1,
+    QVIRT_CONNECT_LIST_SECRETS_PRIVATE = 1 << 2,
+    QVIRT_CONNECT_LIST_SECRETS_NO_PRIVATE = 1 << 3,
+} QvirtConnectListAllSecretsFlags;
+
+/*
+ * virConnectListAllSecrets: the number of secrets, sorted by uuid, and in
+ * *@secrets (optional; NULL-terminated, g_free it after freeing each)
+ * their handles.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_connect_list_all_secrets(QvirtConnect *conn, QvirtSecret ***secrets,
+                                   unsigned int flags, GError **error);
+
 /* ---- images ---- */
 
 typedef struct _QvirtChain QvirtChain;

@@ -163,6 +163,12 @@ typedef struct {
     char *alias;             /* <alias name=...>: status, or user "ua-*" */
     char *address_xml;       /* <address .../> kept verbatim, or NULL */
 
+    /* <auth> and <encryption> given as children of <disk> (libvirt's
+     * older place, where libvirt writes <auth>) rather than of <source>:
+     * written back where they were found */
+    bool auth_disk_level;
+    bool enc_disk_level;
+
     QvDiskMirror *mirror;    /* status only, while a copy/commit runs */
     GPtrArray *health;       /* QvDiskHealth, for the live XML only, or NULL */
 } QvDiskDef;

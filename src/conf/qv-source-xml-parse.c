@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf/qv-xml-util.h"
+#include "conf/qv-encryption-xml.h"
 
 /* ------------------------------------------------------------------ */
 /* Parsing                                                             */
@@ -142,6 +143,8 @@ parse_network(xmlNodePtr node, QvStorageSource *src, const char *ctx,
             ok = parse_single(c, "file", &src->config, ctx, error);
         else if (qv_xml_is(c, "auth"))
             ok = qv_source_xml_parse_auth(c, src, ctx, error);
+        else if (qv_xml_is(c, "encryption"))
+            ok = qv_encryption_xml_parse(c, &src->enc, ctx, error);
         else
             FAIL("%s: unsupported element <%s> in <source>", ctx,
                  (const char *)c->name);
@@ -183,9 +186,14 @@ qv_source_xml_parse_source(xmlNodePtr node, QvStorageSource *src,
              qv_storage_type_to_string(src->type));
     }
     src->path = qv_xml_prop(node, path_attr);
-    if ((child = qv_xml_element(node->children)))
-        FAIL("%s: unsupported element <%s> in a %s <source>", ctx,
-             (const char *)child->name, qv_storage_type_to_string(src->type));
+    for (child = qv_xml_element(node->children); child;
+         child = qv_xml_element(child->next)) {
+        if (!qv_xml_is(child, "encryption"))
+            FAIL("%s: unsupported element <%s> in a %s <source>", ctx,
+                 (const char *)child->name, qv_storage_type_to_string(src->type));
+        if (!qv_encryption_xml_parse(child, &src->enc, ctx, error))
+            return false;
+    }
     return true;
 }
 

@@ -412,6 +412,8 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     qv_argv_add(argv, emulator);
     qv_command_machine(argv, def, opts);
     qv_command_chardevs(argv, opts);
+    for (i = 0; opts->objects && i < json_object_array_length(opts->objects); i++)
+        qv_argv_add_json(argv, "-object", json_object_array_get_idx(opts->objects, i));
     for (i = 0; i < def->ndisks; i++) {
         if (!qv_command_disk_blockdevs(argv, def->disks[i], opts->cwd, error))
             return NULL;

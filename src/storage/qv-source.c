@@ -114,6 +114,7 @@ source_clear_fields(QvStorageSource *src)
     g_free(src->secret_type);
     g_free(src->secret_uuid);
     g_free(src->secret_usage);
+    qv_encryption_free(src->enc);
     g_free(src->backing_name);
     g_free(src->data_file);
     g_free(src->encryption);
@@ -160,6 +161,7 @@ source_copy_one(const QvStorageSource *src)
     dst->secret_type = g_strdup(src->secret_type);
     dst->secret_uuid = g_strdup(src->secret_uuid);
     dst->secret_usage = g_strdup(src->secret_usage);
+    dst->enc = qv_encryption_copy(src->enc);
     dst->backing_name = g_strdup(src->backing_name);
     dst->data_file = g_strdup(src->data_file);
     dst->encryption = g_strdup(src->encryption);
@@ -262,7 +264,8 @@ source_equal_one(const QvStorageSource *a, const QvStorageSource *b)
         g_strcmp0(a->backing_name, b->backing_name) != 0 ||
         g_strcmp0(a->data_file, b->data_file) != 0 ||
         g_strcmp0(a->encryption, b->encryption) != 0 ||
-        g_strcmp0(a->relpath, b->relpath) != 0)
+        g_strcmp0(a->relpath, b->relpath) != 0 ||
+        !qv_encryption_equal(a->enc, b->enc))
         return false;
 
     for (size_t i = 0; i < a->nhosts; i++) {

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "storage/qv-encryption.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -110,6 +112,10 @@ struct _QvStorageSource {
     char *secret_type;       /* "ceph", "iscsi", ... */
     char *secret_uuid;
     char *secret_usage;
+
+    /* <encryption> as the definition gives it (NULL: none); what the
+     * image itself says is encrypted/encryption below */
+    QvEncryption *enc;
 
     bool readonly;
 

@@ -229,6 +229,14 @@ json_object *qv_sup_status_json(QvSupervisor *sup);
 bool qv_sup_blockdev_add_all(QvSupervisor *sup, json_object *props, GError **error);
 /* blockdev-del every name of @names (failures are logged) */
 void qv_sup_blockdev_del_all(QvSupervisor *sup, json_object *names);
+
+/* qv-sup-secrets.c: the secret objects of a disk plugged in (before its
+ * nodes) and unplugged (after them) */
+bool qv_sup_secrets_add(QvSupervisor *sup, const QvDiskDef *disk, GError **error);
+void qv_sup_secrets_del(QvSupervisor *sup, const QvDiskDef *disk);
+/* The same by the ids qv_qemu_secret_ids gave, for a caller whose disk may
+ * be gone once a QMP command has run (events are handled meanwhile) */
+void qv_sup_secrets_del_ids(QvSupervisor *sup, GPtrArray *ids);
 /* blockdev-del the nodes of @top's chain down to @stop (excluded) */
 void qv_sup_blockdev_del_chain(QvSupervisor *sup, const QvDiskDef *disk,
                                const QvStorageSource *top, const QvStorageSource *stop);
