@@ -22,6 +22,9 @@ typedef struct {
     const char *accel;       /* "kvm" or "tcg"; NULL: "tcg" */
     bool paused;             /* -S: CPUs stay stopped until "cont" */
     const char *cwd;         /* the folder QEMU runs in (qv_blockdev_pick_cwd); NULL: none assumed */
+    int qmp_fd;              /* > 0: QMP on this listening socket QEMU inherits (qmp_socket
+                              * is then only where it is bound) */
+    bool sandbox;            /* -sandbox on, with everything QEMU does not need denied */
 } QvQemuBuildOptions;
 
 /*

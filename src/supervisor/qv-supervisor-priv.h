@@ -23,6 +23,7 @@
 #include "conf/qv-domain.h"
 #include "locking/qv-lock-manager.h"
 #include "qemu/qv-qmp.h"
+#include "security/qv-dac.h"
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
 
@@ -99,6 +100,12 @@ typedef struct {
     QvLockOwner lock_owner;
     QvLockObject *reg_obj;       /* registers QEMU's process in the child */
 
+    /* who QEMU runs as, and what is labelled for it (qv-sup-labels.c) */
+    QvSecurityConfig *sec;
+    QvQemuCred *cred;
+    GPtrArray *labels;           /* QvDacLabel */
+    int qmp_listen_fd;           /* the monitor's socket until QEMU has it, or -1 */
+
     bool destroying;
     bool shutdown_seen;
     guint kill_timer;
@@ -170,6 +177,25 @@ json_object *qv_sup_lock_want_json(const char *key, const QvLockWant *w, const c
 bool qv_sup_locks_load(QvSupervisor *sup);
 /* lock-status's answer */
 json_object *qv_sup_locks_status(QvSupervisor *sup, GError **error);
+
+/* What the guest's definition, its jobs and @extra (may be NULL) need:
+ * QvLockWant, the same set qv_sup_locks_sync holds (labels follow it) */
+GPtrArray *qv_sup_locks_desired(QvSupervisor *sup, GPtrArray *extra);
+
+/* ---- qv-sup-labels.c: QEMU's user and its files' labels ---- */
+
+/* qemu.conf's confinement and QEMU's user (a missing user is an error
+ * saying how to create it); after a reattach, the record of the labels */
+bool qv_sup_labels_open(QvSupervisor *sup, GError **error);
+void qv_sup_labels_close(QvSupervisor *sup);
+/* Every file of qv_sup_locks_desired(@extra) labelled for QEMU before it
+ * opens it, what left it restored, QEMU's access checked, the record
+ * saved; on failure what this call labelled is restored */
+bool qv_sup_labels_sync(QvSupervisor *sup, GPtrArray *extra, GError **error);
+/* QEMU is gone: every label restored, the record removed */
+void qv_sup_labels_release_all(QvSupervisor *sup);
+/* The files QEMU itself opens by name (its serial log) made its own */
+bool qv_sup_labels_own_file(QvSupervisor *sup, const char *path, GError **error);
 
 /* ---- qv-sup-control.c: the control table ---- */
 
