@@ -28,19 +28,49 @@ qv_dac_label_free(QvDacLabel *label)
     g_free(label);
 }
 
+/* "+N" or a name, of a user (@user) or a group */
+static bool
+parse_id(const char *s, size_t len, bool user, guint32 *out)
+{
+    g_autofree char *part = g_strndup(s, len);
+    char *end = NULL;
+
+    if (part[0] == '+') {
+        guint64 n;
+
+        if (!g_ascii_isdigit(part[1]))
+            return false;
+        n = g_ascii_strtoull(part + 1, &end, 10);
+        if (*end || n >= G_MAXUINT32)
+            return false;
+        *out = (guint32)n;
+        return true;
+    }
+    if (!part[0])
+        return false;
+    if (user) {
+        struct passwd *pw = getpwnam(part);
+
+        if (pw)
+            *out = pw->pw_uid;
+        return pw != NULL;
+    } else {
+        struct group *gr = getgrnam(part);
+
+        if (gr)
+            *out = gr->gr_gid;
+        return gr != NULL;
+    }
+}
+
 bool
 qv_dac_parse_label(const char *s, uid_t *uid, gid_t *gid)
 {
-    char *end = NULL;
-    guint64 u, g;
+    const char *colon = s ? strchr(s, ':') : NULL;
+    guint32 u, g;
 
-    if (!s || s[0] != '+' || !g_ascii_isdigit(s[1]))
-        return false;
-    u = g_ascii_strtoull(s + 1, &end, 10);
-    if (end[0] != ':' || end[1] != '+' || !g_ascii_isdigit(end[2]))
-        return false;
-    g = g_ascii_strtoull(end + 2, &end, 10);
-    if (*end || u >= G_MAXUINT32 || g >= G_MAXUINT32)
+    if (!colon || !parse_id(s, (size_t)(colon - s), true, &u) ||
+        !parse_id(colon + 1, strlen(colon + 1), false, &g))
         return false;
     *uid = (uid_t)u;
     *gid = (gid_t)g;
@@ -303,6 +333,12 @@ qv_dac_label(const QvDac *dac, const QvDacRequest *req, QvDacLabel **out, GError
     if (stat(req->path, &st) < 0) {
         qv_error_set_errno(error, errno, "cannot label '%s' for QEMU's user '%s'", req->path,
                            dac->cred->user);
+        return false;
+    }
+    if (req->label && !qv_dac_parse_label(req->label, &uid, &gid)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "'%s': <seclabel model='dac'> label '%s' names no user and group of this "
+                    "host (give '+UID:+GID' or existing names)", req->path, req->label);
         return false;
     }
     change = target(dac, req, &st, &uid, &gid, &mode);

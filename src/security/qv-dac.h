@@ -106,7 +106,7 @@ bool qv_dac_check_access(const QvQemuCred *cred, const QvDacRequest *reqs, size_
 /* The host's boot time as libvirt writes it in timestamp_dac */
 char *qv_dac_boot_timestamp(void);
 
-/* "+UID:+GID" into its numbers */
+/* "+UID:+GID" (or "user:group" names) into its numbers */
 bool qv_dac_parse_label(const char *s, uid_t *uid, gid_t *gid);
 
 json_object *qv_dac_label_to_json(const QvDacLabel *label);
