@@ -423,6 +423,148 @@ test_driver_none(void)
     env_clear(&e);
 }
 
+/* qvirt --root ROOT ARGS... (NULL-terminated) must succeed */
+#define QV_OK(e, ...) do { \
+        g_autofree char *err_ = NULL; \
+        int rc_ = qv_test_qvirt(NULL, &err_, "--root", (e)->root, __VA_ARGS__, NULL); \
+        if (rc_ != 0) \
+            g_error("line %d: qvirt failed (%d): %s", __LINE__, rc_, err_); \
+    } while (0)
+
+/* What a job hands QEMU is labelled, what leaves the chain goes back:
+ * a copy's destination, a snapshot's overlay, an active commit */
+static void
+test_jobs(void)
+{
+    Env e;
+    g_autofree char *d = NULL, *copy = NULL, *over = NULL;
+
+    env_init(&e, "jobs");
+    chain(&e, "j");
+    d = chain_disk("vda", "j");
+    define(&e, "jobs", d);
+    qv_ok(&e, NULL, "start", "jobs", "--paused");
+    runtime_pid(&e, "jobs", "qemu_pid");
+    copy = img(&e, "copy.qcow2");
+    /* a full copy, pivoted to: the new top is QEMU's, the old chain is
+     * as it was */
+    QV_OK(&e, "blockcopy", "jobs", "vda", copy, "--wait", "--pivot");
+    assert_owner(copy, quid, qgid, 0644);
+    assert_ref(copy, "1");
+    assert_chain_restored(&e, "j");
+    /* a snapshot: the overlay is QEMU's; its backing (readable already)
+     * goes back to its owner */
+    QV_OK(&e, "snapshot-create-as", "jobs", "s1", "--disk-only");
+    over = img(&e, "copy.s1");
+    assert_owner(over, quid, qgid, 0644);
+    assert_owner(copy, 0, 0, 0644);
+    assert_no_xattrs(copy);
+    /* an active commit back into it: written by QEMU again, the overlay
+     * that left the chain restored */
+    QV_OK(&e, "blockcommit", "jobs", "vda", "--active", "--wait", "--pivot");
+    assert_owner(copy, quid, qgid, 0644);
+    assert_owner(over, 0, 0, 0644);
+    assert_no_xattrs(over);
+    qv_ok(&e, NULL, "destroy", "jobs", NULL);
+    assert_owner(copy, 0, 0, 0644);
+    assert_no_xattrs(copy);
+    env_clear(&e);
+}
+
+/* A commit below the top writes into its base: the base is QEMU's only
+ * while the job runs, the layer committed away goes back */
+static void
+test_commit(void)
+{
+    Env e;
+    g_autofree char *d = NULL, *mid = NULL, *base = NULL;
+
+    env_init(&e, "commit");
+    chain(&e, "m");
+    d = chain_disk("vda", "m");
+    define(&e, "commit", d);
+    qv_ok(&e, NULL, "start", "commit", "--paused");
+    runtime_pid(&e, "commit", "qemu_pid");
+    mid = elem(&e, "m", "mid");
+    base = elem(&e, "m", "base");
+    QV_OK(&e, "blockcommit", "commit", "vda", "--top", mid, "--wait");
+    /* mid left the chain; base is a backing layer again */
+    assert_owner(mid, 0, 0, 0600);
+    assert_no_xattrs(mid);
+    assert_owner(base, 0, qgid, 0640);
+    QV_OK(&e, "blockpull", "commit", "vda", "--wait");
+    assert_owner(base, 0, 0, 0600);
+    assert_no_xattrs(base);
+    qv_ok(&e, NULL, "destroy", "commit", NULL);
+    assert_chain_restored(&e, "m");
+    env_clear(&e);
+}
+
+static char *
+hp_disk(Env *e, const char *file, const char *dev)
+{
+    return g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                           "<source file='%s/%s'/><target dev='%s' bus='virtio'/></disk>",
+                           e->dir, file, dev);
+}
+
+/* A plugged chain is labelled before QEMU opens it and restored after
+ * the unplug; an attach that fails restores what it labelled */
+static void
+test_hotplug(void)
+{
+    Env e;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *x = NULL, *xf = NULL, *xml = NULL, *path = NULL;
+    QvirtConnect *conn;
+    QvirtDomain *dom;
+
+    env_init(&e, "hp");
+    chain(&e, "h");
+    chain(&e, "f");
+    xml = g_strdup_printf("<domain type='qemu'><name>hp</name><memory unit='MiB'>64</memory>"
+                          "<vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                          "<devices></devices></domain>");
+    path = g_build_filename(e.root, "hp.xml", NULL);
+    g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+    qv_ok(&e, NULL, "define", path, NULL);
+    qv_ok(&e, NULL, "start", "hp", NULL);
+    runtime_pid(&e, "hp", "qemu_pid");
+    conn = qvirt_connect_open(e.root, &err);
+    g_assert_no_error(err);
+    dom = qvirt_domain_lookup(conn, "hp", &err);
+    g_assert_no_error(err);
+
+    x = hp_disk(&e, "h-top.qcow2", "vdb");
+    g_assert_cmpint(qvirt_domain_attach_device_flags(dom, x, QVIRT_DOMAIN_AFFECT_LIVE, &err), ==, 0);
+    g_assert_no_error(err);
+    assert_chain_labelled(&e, "h");
+    g_assert_cmpint(qvirt_domain_detach_device_flags(dom, x, QVIRT_DOMAIN_AFFECT_LIVE, &err), ==, 0);
+    g_assert_no_error(err);
+    assert_chain_restored(&e, "h");
+
+    /* the spare root ports taken, the next attach fails after its nodes
+     * were added: its chain goes back */
+    for (int i = 0; i < 4; i++) {
+        g_autofree char *name = g_strdup_printf("p%d.qcow2", i);
+        g_autofree char *dev = g_strdup_printf("vd%c", 'c' + i);
+        g_autofree char *px = hp_disk(&e, name, dev);
+
+        mkqcow(&e, name, NULL);
+        g_assert_cmpint(qvirt_domain_attach_device_flags(dom, px, QVIRT_DOMAIN_AFFECT_LIVE, &err),
+                        ==, 0);
+        g_assert_no_error(err);
+    }
+    xf = hp_disk(&e, "f-top.qcow2", "vdz");
+    g_assert_cmpint(qvirt_domain_attach_device_flags(dom, xf, QVIRT_DOMAIN_AFFECT_LIVE, &err), ==, -1);
+    assert_contains(err->message, "no free PCIe root port for disk 'vdz'");
+    assert_chain_restored(&e, "f");
+    qvirt_domain_free(dom);
+    qvirt_connect_close(conn);
+    qv_ok(&e, NULL, "destroy", "hp", NULL);
+    env_clear(&e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -442,6 +584,9 @@ main(int argc, char **argv)
     g_test_add_func("/dac-guest/kills", test_kills);
     g_test_add_func("/dac-guest/relabel-no", test_relabel_no);
     g_test_add_func("/dac-guest/driver-none", test_driver_none);
+    g_test_add_func("/dac-guest/jobs", test_jobs);
+    g_test_add_func("/dac-guest/commit", test_commit);
+    g_test_add_func("/dac-guest/hotplug", test_hotplug);
     ret = g_test_run();
     qv_test_guest_cleanup();
     return ret;
