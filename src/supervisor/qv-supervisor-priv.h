@@ -10,7 +10,8 @@
  * qv-sup-hotplug.c and qv-sup-media.c (disks plugged in and out, media
  * changes), and the guest's
  * leases: qv-sup-locks.c (when they are taken and let go) and
- * qv-sup-lockfds.c (the fds QEMU holds for them, and their record).
+ * qv-sup-lockfds.c (the fds QEMU holds for them, and their record);
+ * qv-sup-labels.c (QEMU's user and its files' labels).
  */
 #pragma once
 
