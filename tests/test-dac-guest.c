@@ -565,6 +565,66 @@ test_hotplug(void)
     env_clear(&e);
 }
 
+#define CDROM "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>%s" \
+              "<target dev='sdc' bus='scsi'/><readonly/></disk>"
+
+/* A medium is readable by QEMU while inserted, as before once changed
+ * or ejected */
+static void
+test_media(void)
+{
+    Env e;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *xml = NULL, *path = NULL, *one = NULL, *two = NULL;
+    g_autofree char *x1 = NULL, *x2 = NULL, *none = NULL;
+    QvirtConnect *conn;
+    QvirtDomain *dom;
+
+    env_init(&e, "media");
+    one = img(&e, "one.iso");
+    two = img(&e, "two.iso");
+    g_assert_true(g_file_set_contents(one, "1", 1, NULL));
+    g_assert_true(g_file_set_contents(two, "2", 1, NULL));
+    g_assert_cmpint(chmod(one, 0600), ==, 0);
+    g_assert_cmpint(chmod(two, 0600), ==, 0);
+    none = g_strdup_printf(CDROM, "");
+    xml = g_strdup_printf("<domain type='qemu'><name>media</name><memory unit='MiB'>64</memory>"
+                          "<vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                          "<devices>%s</devices></domain>", none);
+    path = g_build_filename(e.root, "media.xml", NULL);
+    g_assert_true(g_file_set_contents(path, xml, -1, NULL));
+    qv_ok(&e, NULL, "define", path, NULL);
+    qv_ok(&e, NULL, "start", "media", "--paused");
+    runtime_pid(&e, "media", "qemu_pid");
+    conn = qvirt_connect_open(e.root, &err);
+    g_assert_no_error(err);
+    dom = qvirt_domain_lookup(conn, "media", &err);
+    g_assert_no_error(err);
+    {
+        g_autofree char *s1 = g_strdup_printf("<source file='%s'/>", one);
+        g_autofree char *s2 = g_strdup_printf("<source file='%s'/>", two);
+
+        x1 = g_strdup_printf(CDROM, s1);
+        x2 = g_strdup_printf(CDROM, s2);
+    }
+    g_assert_cmpint(qvirt_domain_update_device_flags(dom, x1, QVIRT_DOMAIN_AFFECT_LIVE, &err), ==, 0);
+    g_assert_no_error(err);
+    assert_owner(one, 0, qgid, 0640);
+    g_assert_cmpint(qvirt_domain_update_device_flags(dom, x2, QVIRT_DOMAIN_AFFECT_LIVE, &err), ==, 0);
+    g_assert_no_error(err);
+    assert_owner(one, 0, 0, 0600);
+    assert_no_xattrs(one);
+    assert_owner(two, 0, qgid, 0640);
+    g_assert_cmpint(qvirt_domain_update_device_flags(dom, none, QVIRT_DOMAIN_AFFECT_LIVE, &err), ==, 0);
+    g_assert_no_error(err);
+    assert_owner(two, 0, 0, 0600);
+    assert_no_xattrs(two);
+    qvirt_domain_free(dom);
+    qvirt_connect_close(conn);
+    qv_ok(&e, NULL, "destroy", "media", NULL);
+    env_clear(&e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -587,6 +647,7 @@ main(int argc, char **argv)
     g_test_add_func("/dac-guest/jobs", test_jobs);
     g_test_add_func("/dac-guest/commit", test_commit);
     g_test_add_func("/dac-guest/hotplug", test_hotplug);
+    g_test_add_func("/dac-guest/media", test_media);
     ret = g_test_run();
     qv_test_guest_cleanup();
     return ret;
