@@ -386,6 +386,31 @@ test_relabel_no(void)
     }
     qv_ok(&e, NULL, "destroy", "norelabel", NULL);
     assert_owner(mid, 0, 0, 0644);
+
+    /* on the top, it holds for the layers below that have none */
+    {
+        const char *names[] = { "base", "mid", "top" };
+        g_autofree char *d2 = g_strdup_printf(
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            "<source file='@DIR@/n-top.qcow2'><seclabel model='dac' relabel='no'/></source>"
+            "<target dev='vda' bus='virtio'/></disk>");
+
+        for (int i = 0; i < 3; i++) {
+            g_autofree char *p = elem(&e, "n", names[i]);
+
+            g_assert_cmpint(chmod(p, 0666), ==, 0);
+        }
+        define(&e, "norelabel", d2);
+        qv_ok(&e, NULL, "start", "norelabel", "--paused");
+        runtime_pid(&e, "norelabel", "qemu_pid");
+        for (int i = 0; i < 3; i++) {
+            g_autofree char *p = elem(&e, "n", names[i]);
+
+            assert_owner(p, 0, 0, 0666);
+            assert_no_xattrs(p);
+        }
+        qv_ok(&e, NULL, "destroy", "norelabel", NULL);
+    }
     env_clear(&e);
 }
 

@@ -93,22 +93,33 @@ find_path(QvStorageSource *src, size_t index, gssize parent, unsigned int depth,
     return true;
 }
 
-static const QvStorageSource *
-element_at(QvSupervisor *sup, const char *path)
+/* The model='dac' <seclabel> that applies to the element at @path: its
+ * own, else that of the top of its chain (libvirt's precedence), or NULL */
+static const QvSecLabelDef *
+seclabel_at(QvSupervisor *sup, const char *path)
 {
-    FindPath f = { .path = path };
+    for (size_t i = 0; sup->live && i < sup->live->ndisks; i++) {
+        QvDiskDef *disk = sup->live->disks[i];
+        FindPath f = { .path = path };
+        const QvSecLabelDef *sl;
+        QvStorageSource *root;
 
-    for (size_t i = 0; sup->live && i < sup->live->ndisks && !f.found; i++)
-        qv_source_walk(sup->live->disks[i]->src, find_path, &f);
-    return f.found;
+        qv_source_walk(disk->src, find_path, &f);
+        if (!f.found)
+            continue;
+        if ((sl = qv_source_dac_seclabel(f.found)))
+            return sl;
+        root = qv_sup_chain_root(disk, (QvStorageSource *)f.found);
+        return root && root != f.found ? qv_source_dac_seclabel(root) : NULL;
+    }
+    return NULL;
 }
 
 /* What @w asks of QEMU's access to its file */
 static void
 request_of(QvSupervisor *sup, const QvLockWant *w, QvDacRequest *req)
 {
-    const QvStorageSource *elem = element_at(sup, w->res.name);
-    const QvSecLabelDef *sl = elem ? qv_source_dac_seclabel(elem) : NULL;
+    const QvSecLabelDef *sl = seclabel_at(sup, w->res.name);
     unsigned int f = w->res.flags;
 
     memset(req, 0, sizeof(*req));
