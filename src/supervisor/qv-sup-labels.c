@@ -75,51 +75,56 @@ save(QvSupervisor *sup)
         g_printerr("domain '%s': %s\n", sup->files->name, err->message);
 }
 
-/* The element of the live definition at @path, for its <seclabel> */
+/*
+ * The model='dac' <seclabel> that applies to each element of the live
+ * definition, by path: its own, else that of the top of its chain
+ * (libvirt's precedence; in a quorum, each child's top).  One walk per
+ * sync, so thousands of layers cost linear time.
+ */
 typedef struct {
-    const char *path;
-    const QvStorageSource *found;
-} FindPath;
+    const QvSecLabelDef *root_sl;   /* the chain top's */
+    bool quorum;
+} WalkNode;
+
+typedef struct {
+    GArray *nodes;                  /* WalkNode, by the walk's index */
+    GHashTable *by_path;            /* path -> const QvSecLabelDef * (NULL: none) */
+} SecWalk;
 
 static bool
-find_path(QvStorageSource *src, size_t index, gssize parent, unsigned int depth, void *opaque)
+collect_seclabel(QvStorageSource *src, size_t index, gssize parent, unsigned int depth,
+                 void *opaque)
 {
-    FindPath *f = opaque;
+    SecWalk *w = opaque;
+    const QvSecLabelDef *own = qv_source_dac_seclabel(src);
+    WalkNode n = { .quorum = src->type == QV_STORAGE_QUORUM };
+    const WalkNode *up = parent >= 0 ? &g_array_index(w->nodes, WalkNode, parent) : NULL;
 
-    if (src->path && strcmp(src->path, f->path) == 0) {
-        f->found = src;
-        return false;
-    }
+    n.root_sl = !up || up->quorum ? own : up->root_sl;
+    g_array_append_val(w->nodes, n);
+    if (src->path && !g_hash_table_contains(w->by_path, src->path))
+        g_hash_table_insert(w->by_path, src->path, (gpointer)(own ? own : n.root_sl));
     return true;
 }
 
-/* The model='dac' <seclabel> that applies to the element at @path: its
- * own, else that of the top of its chain (libvirt's precedence), or NULL */
-static const QvSecLabelDef *
-seclabel_at(QvSupervisor *sup, const char *path)
+static GHashTable *
+seclabels_by_path(QvSupervisor *sup)
 {
-    for (size_t i = 0; sup->live && i < sup->live->ndisks; i++) {
-        QvDiskDef *disk = sup->live->disks[i];
-        FindPath f = { .path = path };
-        const QvSecLabelDef *sl;
-        QvStorageSource *root;
+    SecWalk w = { .by_path = g_hash_table_new(g_str_hash, g_str_equal) };
 
-        qv_source_walk(disk->src, find_path, &f);
-        if (!f.found)
-            continue;
-        if ((sl = qv_source_dac_seclabel(f.found)))
-            return sl;
-        root = qv_sup_chain_root(disk, (QvStorageSource *)f.found);
-        return root && root != f.found ? qv_source_dac_seclabel(root) : NULL;
+    for (size_t i = 0; sup->live && i < sup->live->ndisks; i++) {
+        w.nodes = g_array_new(FALSE, FALSE, sizeof(WalkNode));
+        qv_source_walk(sup->live->disks[i]->src, collect_seclabel, &w);
+        g_array_unref(w.nodes);
     }
-    return NULL;
+    return w.by_path;
 }
 
 /* What @w asks of QEMU's access to its file */
 static void
-request_of(QvSupervisor *sup, const QvLockWant *w, QvDacRequest *req)
+request_of(GHashTable *seclabels, const QvLockWant *w, QvDacRequest *req)
 {
-    const QvSecLabelDef *sl = seclabel_at(sup, w->res.name);
+    const QvSecLabelDef *sl = g_hash_table_lookup(seclabels, w->res.name);
     unsigned int f = w->res.flags;
 
     memset(req, 0, sizeof(*req));
@@ -134,20 +139,6 @@ request_of(QvSupervisor *sup, const QvLockWant *w, QvDacRequest *req)
     }
 }
 
-static QvDacLabel *
-held_label(QvSupervisor *sup, const char *path, guint *at)
-{
-    for (guint i = 0; i < sup->labels->len; i++) {
-        QvDacLabel *l = sup->labels->pdata[i];
-
-        if (strcmp(l->path, path) == 0) {
-            *at = i;
-            return l;
-        }
-    }
-    return NULL;
-}
-
 static void
 restore_one(QvSupervisor *sup, QvDacLabel *l)
 {
@@ -157,63 +148,67 @@ restore_one(QvSupervisor *sup, QvDacLabel *l)
         g_printerr("domain '%s': %s\n", sup->files->name, err->message);
 }
 
-/* Undo the labels @added (indexes into sup->labels, highest last) */
+/* Drop @l (restored) from what is held */
 static void
-undo_added(QvSupervisor *sup, GArray *added)
+drop_label(QvSupervisor *sup, GHashTable *held, QvDacLabel *l)
 {
-    for (guint k = added->len; k-- > 0;) {
-        guint at = g_array_index(added, guint, k);
-
-        restore_one(sup, sup->labels->pdata[at]);
-        g_ptr_array_remove_index(sup->labels, at);
-    }
+    restore_one(sup, l);
+    g_hash_table_remove(held, l->path);
+    g_ptr_array_remove_fast(sup->labels, l);
 }
 
 bool
 qv_sup_labels_sync(QvSupervisor *sup, GPtrArray *extra, GError **error)
 {
     g_autoptr(GPtrArray) want = NULL;
-    g_autoptr(GArray) added = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GPtrArray) added = g_ptr_array_new();
     g_autoptr(GArray) reqs = g_array_new(FALSE, TRUE, sizeof(QvDacRequest));
     g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) held = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) seclabels = NULL;
     QvDac dac;
 
     if (!sup->cred || !sup->live)
         return true;
     dac = dac_of(sup);
     want = qv_sup_locks_desired(sup, extra);
+    seclabels = seclabels_by_path(sup);
+    for (guint i = 0; i < sup->labels->len; i++) {
+        QvDacLabel *l = sup->labels->pdata[i];
+
+        g_hash_table_insert(held, l->path, l);
+    }
     for (guint i = 0; i < want->len; i++) {
         QvLockWant *w = want->pdata[i];
         QvDacRequest req;
         QvDacLabel *have, *l = NULL;
-        guint at = 0;
 
         if (w->res.type != QV_LOCK_RESOURCE_DISK || !w->res.name)
             continue;
-        request_of(sup, w, &req);
+        request_of(seclabels, w, &req);
         g_hash_table_add(wanted, (gpointer)req.path);
         g_array_append_val(reqs, req);
-        if ((have = held_label(sup, req.path, &at)) && have->access == req.access)
+        if ((have = g_hash_table_lookup(held, req.path)) && have->access == req.access)
             continue;
         /* a file whose access changes (a base a commit writes into) is
          * restored and labelled anew */
-        if (have) {
-            restore_one(sup, have);
-            g_ptr_array_remove_index(sup->labels, at);
-        }
+        if (have)
+            drop_label(sup, held, have);
         if (!qv_dac_label(&dac, &req, &l, error)) {
-            undo_added(sup, added);
+            for (guint k = added->len; k-- > 0;)
+                drop_label(sup, held, added->pdata[k]);
             save(sup);
             g_prefix_error(error, "domain '%s': ", sup->files->name);
             return false;
         }
         g_ptr_array_add(sup->labels, l);
-        at = sup->labels->len - 1;
-        g_array_append_val(added, at);
+        g_hash_table_insert(held, l->path, l);
+        g_ptr_array_add(added, l);
     }
     if (added->len && !qv_dac_check_access(sup->cred, (QvDacRequest *)(void *)reqs->data,
                                            reqs->len, error)) {
-        undo_added(sup, added);
+        for (guint k = added->len; k-- > 0;)
+            drop_label(sup, held, added->pdata[k]);
         save(sup);
         g_prefix_error(error, "domain '%s': ", sup->files->name);
         return false;
@@ -222,10 +217,8 @@ qv_sup_labels_sync(QvSupervisor *sup, GPtrArray *extra, GError **error)
     for (guint i = sup->labels->len; i-- > 0;) {
         QvDacLabel *l = sup->labels->pdata[i];
 
-        if (!g_hash_table_contains(wanted, l->path)) {
-            restore_one(sup, l);
-            g_ptr_array_remove_index(sup->labels, i);
-        }
+        if (!g_hash_table_contains(wanted, l->path))
+            drop_label(sup, held, l);
     }
     save(sup);
     return true;
