@@ -235,6 +235,15 @@ qv_sup_labels_release_all(QvSupervisor *sup)
     save(sup);
 }
 
+void
+qv_sup_labels_forget(QvSupervisor *sup)
+{
+    if (!sup->labels)
+        return;
+    g_ptr_array_set_size(sup->labels, 0);
+    save(sup);
+}
+
 bool
 qv_sup_labels_own_file(QvSupervisor *sup, const char *path, GError **error)
 {

@@ -193,8 +193,14 @@ void qv_sup_labels_close(QvSupervisor *sup);
  * opens it, what left it restored, QEMU's access checked, the record
  * saved; on failure what this call labelled is restored */
 bool qv_sup_labels_sync(QvSupervisor *sup, GPtrArray *extra, GError **error);
-/* QEMU is gone: every label restored, the record removed */
+/* QEMU is gone: every label restored, the record removed.  A one-host
+ * migration needs nothing more: the destination's start labels first
+ * (each file then counts two), the source's release only counts down. */
 void qv_sup_labels_release_all(QvSupervisor *sup);
+/* The labels let go of without restoring them (the record removed): for
+ * the source of a migration to another host over shared storage, whose
+ * destination now holds the files (libvirt does not restore them either) */
+void qv_sup_labels_forget(QvSupervisor *sup);
 /* The files QEMU itself opens by name (its serial log) made its own */
 bool qv_sup_labels_own_file(QvSupervisor *sup, const char *path, GError **error);
 
