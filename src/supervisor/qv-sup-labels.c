@@ -39,11 +39,19 @@ dac_of(QvSupervisor *sup)
 }
 
 bool
-qv_sup_labels_open(QvSupervisor *sup, GError **error)
+qv_sup_labels_open(QvSupervisor *sup, bool fresh, GError **error)
 {
     g_autoptr(QvSecurityConfig) sec = NULL;
     g_autoptr(QvQemuCred) cred = NULL;
 
+    if (!sup->labels) {
+        /* a start: no QEMU of this guest runs, so whatever a record left
+         * is nobody's; a reattach: what the supervisor before us labelled
+         * (restored when QEMU goes, whatever the configuration says) */
+        if (fresh)
+            qv_dac_record_restore(sup->files->labels);
+        sup->labels = qv_dac_record_load(sup->files->labels);
+    }
     if (sup->cred)
         return true;
     if (!(sec = qv_security_config_load(sup->conn->paths->config_dir, error)) ||
@@ -53,8 +61,6 @@ qv_sup_labels_open(QvSupervisor *sup, GError **error)
     }
     sup->sec = g_steal_pointer(&sec);
     sup->cred = g_steal_pointer(&cred);
-    /* after a reattach: what the supervisor before us labelled */
-    sup->labels = qv_dac_record_load(sup->files->labels);
     return true;
 }
 

@@ -96,7 +96,7 @@ qv_sup_build_argv(QvSupervisor *sup, GError **error)
     }
     opts.emulator = emulator;
     opts.qmp_socket = sup->files->qmp;
-    if (!qv_sup_labels_open(sup, error) || !listen_qmp(sup, error))
+    if (!qv_sup_labels_open(sup, true, error) || !listen_qmp(sup, error))
         return NULL;
     opts.qmp_fd = QV_SUP_QMP_FD;
     opts.sandbox = sup->sec->seccomp_sandbox == 1;

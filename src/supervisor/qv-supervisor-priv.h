@@ -186,8 +186,10 @@ GPtrArray *qv_sup_locks_desired(QvSupervisor *sup, GPtrArray *extra);
 /* ---- qv-sup-labels.c: QEMU's user and its files' labels ---- */
 
 /* qemu.conf's confinement and QEMU's user (a missing user is an error
- * saying how to create it); after a reattach, the record of the labels */
-bool qv_sup_labels_open(QvSupervisor *sup, GError **error);
+ * saying how to create it), and the record of the labels: after a
+ * reattach what the supervisor before held, at a start (@fresh) nothing
+ * (a record left behind is restored first) */
+bool qv_sup_labels_open(QvSupervisor *sup, bool fresh, GError **error);
 void qv_sup_labels_close(QvSupervisor *sup);
 /* Every file of qv_sup_locks_desired(@extra) labelled for QEMU before it
  * opens it, what left it restored, QEMU's access checked, the record

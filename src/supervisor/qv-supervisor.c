@@ -348,6 +348,15 @@ do_reattach(QvSupervisor *sup, GError **error)
 
         sup->qemu_cwd = g_file_read_link(link, NULL);
     }
+    {
+        g_autoptr(GError) lerr = NULL;
+
+        /* what the supervisor before us labelled is restored when QEMU
+         * goes; new labels wait for a configuration that works */
+        if (!qv_sup_labels_open(sup, false, &lerr))
+            g_printerr("domain '%s': files are not labelled for QEMU until the configuration "
+                       "is fixed: %s\n", sup->files->name, lerr->message);
+    }
     if (sup->live)
         qv_sup_jobs_reattach(sup);
     {
@@ -358,11 +367,6 @@ do_reattach(QvSupervisor *sup, GError **error)
                        sup->files->name, lerr->message);
         else
             qv_sup_locks_reattach(sup);
-        g_clear_error(&lerr);
-        /* what the supervisor before us labelled is restored when QEMU goes */
-        if (!qv_sup_labels_open(sup, &lerr))
-            g_printerr("domain '%s': files labelled for QEMU are not followed until the "
-                       "configuration is fixed: %s\n", sup->files->name, lerr->message);
     }
     /* unplugs finished now let their leases go: after the leases' check */
     if (sup->live)
