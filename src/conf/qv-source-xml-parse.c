@@ -2,6 +2,7 @@
  * qv-source-xml-parse: read <source>, <backingStore> chains (nested, and
  * quorum children) and their parts from libvirt domain XML.
  */
+#include "conf/qv-seclabel-xml.h"
 #include "conf/qv-source-xml-parse.h"
 
 #include <string.h>
@@ -186,8 +187,12 @@ qv_source_xml_parse_source(xmlNodePtr node, QvStorageSource *src,
              qv_storage_type_to_string(src->type));
     }
     src->path = qv_xml_prop(node, path_attr);
-    for (child = qv_xml_element(node->children); child;
-         child = qv_xml_element(child->next)) {
+    for (child = qv_xml_element(node->children); child; child = qv_xml_element(child->next)) {
+        if (qv_xml_is(child, "seclabel")) {
+            if (!qv_seclabel_xml_parse(child, src, ctx, error))
+                return false;
+            continue;
+        }
         if (!qv_xml_is(child, "encryption"))
             FAIL("%s: unsupported element <%s> in a %s <source>", ctx,
                  (const char *)child->name, qv_storage_type_to_string(src->type));
