@@ -225,6 +225,8 @@ qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
     }
     chmod(sup->files->serial_log, 0600);
     if (!qv_sup_labels_own_file(sup, sup->files->serial_log, error) ||
+        (g_file_test(sup->files->master_key, G_FILE_TEST_EXISTS) &&
+         !qv_sup_labels_own_file(sup, sup->files->master_key, error)) ||
         !qv_sup_labels_sync(sup, NULL, error)) {
         if (devnull >= 0)
             close(devnull);
