@@ -29,6 +29,8 @@ rm -f "$LOG"
 
 QVIRT=$PWD/build/qvirt
 DEMO=$(mktemp -d /tmp/qvirt-demo-XXXXXX)
+# QEMU runs as its own user (qemu.conf user): it must get to the images
+chmod 755 "$DEMO"
 trap 'rm -rf "$DEMO"' EXIT
 cd "$DEMO"
 
