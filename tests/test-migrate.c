@@ -520,6 +520,26 @@ test_shared(void)
     env_clear(&b);
 }
 
+/* Two hosts; on A a running guest on the 3-layer data chain (*@top),
+ * and the destination's definition (*@xmlpath) with its disk at
+ * *@dst on B */
+static void
+running_chain_guest(Env *a, Env *b, const char *tag, char **top, char **dst, char **xmlpath)
+{
+    g_autofree char *dev = NULL, *d2 = NULL, *x = NULL;
+
+    hosts_init(a, b, tag);
+    make_data_chain(a);
+    *top = img(a, "top.qcow2");
+    *dst = img(b, "vda.qcow2");
+    dev = qcow_disk("vda", *top);
+    define_xml(a, "vm", dev);
+    qv_ok(a, NULL, "start", "vm", NULL);
+    d2 = qcow_disk("vda", *dst);
+    x = domain_xml("vm", d2);
+    *xmlpath = write_xml(a, "dest.xml", x);
+}
+
 /* A migration started slowly, then broken by @breaker: the guest goes
  * on running on the source with its leases and its data, and the
  * destination has nothing of it */
@@ -529,24 +549,12 @@ static void
 failure_case(const char *tag, Breaker breaker, bool dest_lease_held, const char *want)
 {
     Env a, b;
-    g_autofree char *top = NULL, *dst = NULL, *dev = NULL, *xmlpath = NULL, *err = NULL;
+    g_autofree char *top = NULL, *dst = NULL, *xmlpath = NULL, *err = NULL;
     g_autofree char *lockfile = NULL;
     int errfd, holder = -1;
     GPid pid;
 
-    hosts_init(&a, &b, tag);
-    make_data_chain(&a);
-    top = img(&a, "top.qcow2");
-    dst = img(&b, "vda.qcow2");
-    dev = qcow_disk("vda", top);
-    define_xml(&a, "vm", dev);
-    qv_ok(&a, NULL, "start", "vm", NULL);
-    {
-        g_autofree char *d2 = qcow_disk("vda", dst);
-        g_autofree char *x = domain_xml("vm", d2);
-
-        xmlpath = write_xml(&a, "dest.xml", x);
-    }
+    running_chain_guest(&a, &b, tag, &top, &dst, &xmlpath);
     if (dest_lease_held) {
         /* another host's process holds the destination image's lease */
         g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, dst, -1);
@@ -781,22 +789,10 @@ static void
 test_timeout_speed_offline(void)
 {
     Env a, b;
-    g_autofree char *top = NULL, *dst = NULL, *dev = NULL, *xmlpath = NULL, *err = NULL;
+    g_autofree char *top = NULL, *dst = NULL, *xmlpath = NULL, *err = NULL;
     g_autofree char *out = NULL;
 
-    hosts_init(&a, &b, "timeout");
-    make_data_chain(&a);
-    top = img(&a, "top.qcow2");
-    dst = img(&b, "vda.qcow2");
-    dev = qcow_disk("vda", top);
-    define_xml(&a, "vm", dev);
-    qv_ok(&a, NULL, "start", "vm", NULL);
-    {
-        g_autofree char *d2 = qcow_disk("vda", dst);
-        g_autofree char *x = domain_xml("vm", d2);
-
-        xmlpath = write_xml(&a, "dest.xml", x);
-    }
+    running_chain_guest(&a, &b, "timeout", &top, &dst, &xmlpath);
     qv_ok(&a, &out, "domjobinfo", "vm", NULL);
     assert_contains(out, "None");
     g_clear_pointer(&out, g_free);

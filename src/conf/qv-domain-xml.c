@@ -11,6 +11,7 @@
 
 #include "conf/qv-domain-xml.h"
 #include "util/qv-error.h"
+#include "util/qv-uuid.h"
 #include "conf/qv-schema.h"
 #include "conf/qv-xml-util.h"
 
@@ -57,33 +58,6 @@ top_element(const char *name)
             return (TopElement)i;
     }
     return TOP_LAST;
-}
-
-/* libvirt's forms: hex digits with '-' anywhere between them, blanks
- * around; written back as lowercase 8-4-4-4-12 */
-static bool
-parse_uuid(const char *s, char out[37])
-{
-    char hex[33];
-    size_t n = 0;
-
-    while (g_ascii_isspace(*s))
-        s++;
-    for (; *s && !g_ascii_isspace(*s); s++) {
-        if (*s == '-' && n > 0 && n < 32)
-            continue;
-        if (!g_ascii_isxdigit(*s) || n == 32)
-            return false;
-        hex[n++] = g_ascii_tolower(*s);
-    }
-    while (g_ascii_isspace(*s))
-        s++;
-    if (*s || n != 32)
-        return false;
-    hex[32] = '\0';
-    g_snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-               hex + 16, hex + 20);
-    return true;
 }
 
 /* Bytes per unit, as libvirt's virScaleInteger: b/bytes, k/KiB (the
@@ -297,7 +271,7 @@ parse_modelled(xmlNodePtr c, TopElement which, QvDomainDef *def,
         return true;
     case TOP_UUID:
         uuid = qv_xml_text(c);
-        if (!parse_uuid(uuid, def->uuid))
+        if (!qv_uuid_canonical(uuid, def->uuid))
             FAIL("<uuid>: malformed UUID '%s': expected 32 hexadecimal digits as 8-4-4-4-12",
                  g_strstrip(uuid));
         return true;
