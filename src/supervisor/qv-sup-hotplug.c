@@ -456,10 +456,14 @@ qv_sup_do_attach(QvSupCall *call)
 
 /* ---- detach ---- */
 
+static void cancel_retries(QvSupervisor *sup, const char *alias);
+
 /* The unplug of @alias is over, or never began (device_del refused) */
 static void
 forget_unplug(QvSupervisor *sup, const char *alias)
 {
+    /* a retry left for it would finish the next disk of that id */
+    cancel_retries(sup, alias);
     if (sup->unplugs)
         g_hash_table_remove(sup->unplugs, alias);
     for (guint i = 0; i < sup->rt->unplugging->len; i++) {
@@ -490,6 +494,24 @@ retry_free(Retry *r)
 }
 
 static bool finish_unplug_try(QvSupervisor *sup, const char *alias, int left);
+
+static void
+cancel_retries(QvSupervisor *sup, const char *alias)
+{
+    GList *l = sup->unplug_retries;
+
+    while (l) {
+        GList *next = l->next;
+        Retry *r = l->data;
+
+        if (strcmp(r->alias, alias) == 0) {
+            g_source_remove(r->source);
+            sup->unplug_retries = g_list_delete_link(sup->unplug_retries, l);
+            retry_free(r);
+        }
+        l = next;
+    }
+}
 
 static gboolean
 retry_finish(gpointer opaque)
