@@ -86,39 +86,6 @@ parse_uuid(const char *s, char out[37])
     return true;
 }
 
-/* Bytes per unit, as libvirt's virScaleInteger: b/bytes, k/KiB (the
- * default), KB, M/MiB, MB, ... up to E/EiB, EB; case does not matter */
-static bool
-unit_scale(const char *unit, uint64_t *scale)
-{
-    static const char powers[] = "kmgtpe";
-    const char *p;
-    uint64_t base;
-
-    if (!unit || !*unit) {
-        *scale = 1024;
-        return true;
-    }
-    if (g_ascii_strcasecmp(unit, "b") == 0 ||
-        g_ascii_strcasecmp(unit, "byte") == 0 ||
-        g_ascii_strcasecmp(unit, "bytes") == 0) {
-        *scale = 1;
-        return true;
-    }
-    if (!unit[1] || g_ascii_strcasecmp(unit + 1, "iB") == 0)
-        base = 1024;
-    else if (g_ascii_tolower(unit[1]) == 'b' && !unit[2])
-        base = 1000;
-    else
-        return false;
-    if (!(p = strchr(powers, g_ascii_tolower(unit[0]))) || !*p)
-        return false;
-    *scale = 1;
-    for (const char *q = powers; q <= p; q++)
-        *scale *= base;
-    return true;
-}
-
 static bool
 parse_memory(xmlNodePtr node, uint64_t *kib, GError **error)
 {
@@ -128,7 +95,7 @@ parse_memory(xmlNodePtr node, uint64_t *kib, GError **error)
     uint64_t scale;
     uint64_t v;
 
-    if (!unit_scale(unit, &scale))
+    if (!qv_xml_unit_scale(unit, &scale))
         FAIL("<%s>: unknown unit '%s' (expected 'b', 'bytes', 'KB', 'k', 'KiB', 'MB', 'M', 'MiB', 'GB', 'G', 'GiB', 'TB', 'T', 'TiB', 'PB', 'P', 'PiB', 'EB', 'E', 'EiB')",
              what, unit);
     if (!qv_xml_parse_u64(text, G_MAXUINT64 / scale, &v))

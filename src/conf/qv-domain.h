@@ -15,6 +15,7 @@
 
 #include "storage/qv-source.h"
 #include "storage/qv-source-tree.h"
+#include "conf/qv-disk-opts.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,7 @@ typedef enum {
     QV_DISK_BUS_SATA,
     QV_DISK_BUS_FDC,
     QV_DISK_BUS_USB,
+    QV_DISK_BUS_SD,
 
     QV_DISK_BUS_LAST
 } QvDiskBus;
@@ -163,7 +165,10 @@ typedef struct {
     char *alias;             /* <alias name=...>: status, or user "ua-*" */
     char *address_xml;       /* <address .../> kept verbatim, or NULL */
 
+    QvDiskOpts opts;         /* iotune, error policies, wwn, ... (qv-disk-opts.h) */
+
     QvDiskMirror *mirror;    /* status only, while a copy/commit runs */
+    bool mirror_dropped;     /* a definition had a <mirror>: dropped */
     GPtrArray *health;       /* QvDiskHealth, for the live XML only, or NULL */
 } QvDiskDef;
 

@@ -11,6 +11,7 @@
 
 #include "storage/qv-chain.h"
 #include "storage/qv-source-tree.h"
+#include "conf/qv-source-opts-write.h"
 #include "conf/qv-xml-write.h"
 
 static void
@@ -84,16 +85,20 @@ qv_source_xml_format_source_full(GString *buf, const QvStorageSource *src,
         qv_xml_attr(buf, "name", src->path);
         qv_xml_attr(buf, "query", src->query);
         break;
+    case QV_STORAGE_NVME:
+    case QV_STORAGE_VHOSTUSER:
     case QV_STORAGE_QUORUM:
     case QV_STORAGE_NONE:
     case QV_STORAGE_LAST:
         break;
     }
+    qv_source_opts_format_attrs(buf, src);
     if (extra_attrs)
         g_string_append(buf, extra_attrs);
-    if (src->type != QV_STORAGE_NETWORK ||
-        (src->nhosts == 0 && !src->snapshot && !src->config &&
-         !qv_source_has_auth(src))) {
+    if (!qv_source_opts_has_children(src) &&
+        (src->type != QV_STORAGE_NETWORK ||
+         (src->nhosts == 0 && !src->snapshot && !src->config &&
+          !qv_source_has_auth(src)))) {
         g_string_append(buf, "/>\n");
         return;
     }
@@ -113,6 +118,7 @@ qv_source_xml_format_source_full(GString *buf, const QvStorageSource *src,
     }
     if (qv_source_has_auth(src))
         format_auth(buf, src, indent + 2);
+    qv_source_opts_format_children(buf, src, indent + 2);
     qv_xml_indent(buf, indent);
     g_string_append(buf, "</source>\n");
 }

@@ -468,6 +468,8 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
                            "S:aio", qv_blockdev_aio_name(disk->io), NULL);
     case QV_STORAGE_NETWORK:
         return qv_blockdev_net_props(src, error);
+    case QV_STORAGE_NVME:
+    case QV_STORAGE_VHOSTUSER:
     case QV_STORAGE_DIR:
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
@@ -487,6 +489,7 @@ qv_blockdev_format_driver(QvFormat f, bool *cow)
     switch (f) {
     case QV_FORMAT_RAW:
     case QV_FORMAT_ISO:
+    case QV_FORMAT_FAT:      /* QEMU's vvfat protocol below a raw node */
         return "raw";
     case QV_FORMAT_QCOW:
     case QV_FORMAT_QCOW2:
@@ -497,7 +500,14 @@ qv_blockdev_format_driver(QvFormat f, bool *cow)
     case QV_FORMAT_VDI:
     case QV_FORMAT_VPC:
     case QV_FORMAT_VHDX:
+    case QV_FORMAT_BOCHS:
+    case QV_FORMAT_CLOOP:
+    case QV_FORMAT_DMG:
         return qv_format_to_string(f);
+    case QV_FORMAT_VHD:
+        return "vpc";
+    case QV_FORMAT_PLOOP:
+        return "parallels";
     case QV_FORMAT_LUKS:
     case QV_FORMAT_NONE:
     case QV_FORMAT_LAST:

@@ -175,6 +175,7 @@ qv_command_scan_buses(const QvDomainDef *def, QvQemuBuses *b)
             break;
         case QV_DISK_BUS_NONE:
         case QV_DISK_BUS_IDE:
+        case QV_DISK_BUS_SD:
         case QV_DISK_BUS_LAST:
             break;
         }
@@ -250,6 +251,7 @@ qv_qemu_device_model(const QvDiskDef *disk)
         return disk->device == QV_DISK_DEVICE_FLOPPY ? "floppy" : NULL;
     case QV_DISK_BUS_USB:
         return disk->device == QV_DISK_DEVICE_DISK ? "usb-storage" : NULL;
+    case QV_DISK_BUS_SD:         /* no SD host controller on QEMU's PC machines */
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_LAST:
         break;
@@ -273,6 +275,7 @@ qv_qemu_bus_slots(QvDiskBus bus, bool q35)
     case QV_DISK_BUS_VIRTIO:
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_USB:
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_LAST:
         break;
     }
@@ -315,6 +318,7 @@ qv_command_device_address(json_object *dev, const QvDiskDef *disk,
     case QV_DISK_BUS_FDC:
         *id = g_strdup_printf("fdc0-0-%d", idx);
         return qv_json_add(&dev, error, "i:unit", idx, NULL);
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_LAST:
         break;
@@ -460,6 +464,7 @@ qv_qemu_disk_controller(const QvDiskDef *disk, const char **driver)
     case QV_DISK_BUS_IDE:
     case QV_DISK_BUS_SATA:
     case QV_DISK_BUS_FDC:
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_LAST:
         break;
     }

@@ -242,6 +242,8 @@ qv_qemu_validate_protocol(const QvDiskDef *disk, const QvStorageSource *src,
         return true;
     case QV_STORAGE_NETWORK:
         return validate_network(disk, src, error);
+    case QV_STORAGE_NVME:
+    case QV_STORAGE_VHOSTUSER:
     case QV_STORAGE_DIR:
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "storage/qv-source-opts.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -24,6 +26,8 @@ typedef enum {
     QV_STORAGE_NETWORK,
     QV_STORAGE_VOLUME,
     QV_STORAGE_QUORUM,
+    QV_STORAGE_NVME,     /* a host NVMe namespace, by PCI address */
+    QV_STORAGE_VHOSTUSER, /* a vhost-user-blk server's socket */
 
     QV_STORAGE_LAST
 } QvStorageType;
@@ -40,6 +44,13 @@ typedef enum {
     QV_FORMAT_VPC,
     QV_FORMAT_VHDX,
     QV_FORMAT_LUKS,
+    /* known to libvirt and QEMU; never probed */
+    QV_FORMAT_FAT,       /* a dir disk: QEMU's virtual FAT */
+    QV_FORMAT_BOCHS,
+    QV_FORMAT_CLOOP,
+    QV_FORMAT_DMG,
+    QV_FORMAT_PLOOP,     /* QEMU's "parallels" */
+    QV_FORMAT_VHD,       /* QEMU's "vpc" */
 
     QV_FORMAT_LAST
 } QvFormat;
@@ -153,6 +164,8 @@ struct _QvStorageSource {
     QvQuorumReadPattern read_pattern;
     int rewrite_corrupted;   /* 0: unset, 1: on, 2: off (QvTristate's values) */
     int blkverify;           /* the same */
+
+    QvSourceOpts opts;       /* slices, tls, cookies, ... (qv-source-opts.h) */
 };
 
 /* "quorum", "fifo"; *_from_string -1 when unknown */

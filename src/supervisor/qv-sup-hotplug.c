@@ -258,6 +258,7 @@ check_hotpluggable(QvSupervisor *sup, const QvDiskDef *disk, GError **error)
     case QV_DISK_BUS_IDE:
     case QV_DISK_BUS_SATA:
     case QV_DISK_BUS_FDC:
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_LAST:
         break;
