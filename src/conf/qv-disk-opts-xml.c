@@ -349,6 +349,23 @@ qv_disk_opts_parse_child(xmlNodePtr c, QvDiskOpts *o, const char *ctx, GError **
 }
 
 void
+qv_disk_opts_read_address(xmlNodePtr node, QvDiskOpts *o)
+{
+    static const char *const names[] = { "controller", "bus", "target", "unit" };
+    unsigned int *slots[] = { &o->addr_controller, &o->addr_bus, &o->addr_target,
+                              &o->addr_unit };
+
+    o->addr_type = qv_xml_prop(node, "type");
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *v = qv_xml_prop(node, names[i]);
+        guint64 n = 0;
+
+        if (v && g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT, &n, NULL))
+            *slots[i] = (unsigned int)n;
+    }
+}
+
+void
 qv_disk_opts_format_shape(GString *buf, const QvDiskOpts *o, unsigned int indent)
 {
     if (o->cyls) {

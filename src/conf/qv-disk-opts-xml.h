@@ -37,6 +37,10 @@ void qv_disk_opts_format_transient(GString *buf, const QvDiskOpts *o, unsigned i
  * <vendor>, <product>), 0 when not, -1 on error (a second one too) */
 int qv_disk_opts_parse_child(xmlNodePtr c, QvDiskOpts *o, const char *ctx, GError **error);
 
+/* The type and drive numbers of <address> (the element itself is kept
+ * verbatim by qv-disk-xml); a number that does not parse is left 0 */
+void qv_disk_opts_read_address(xmlNodePtr node, QvDiskOpts *o);
+
 /* <geometry> and <blockio> (libvirt writes them before <mirror> and
  * <target>), <iotune> (after <target>), <wwn> <vendor> <product> (after
  * <serial>) */

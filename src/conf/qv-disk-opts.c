@@ -43,6 +43,7 @@ qv_disk_opts_clear(QvDiskOpts *o)
     g_free(o->wwn);
     g_free(o->vendor);
     g_free(o->product);
+    g_free(o->addr_type);
     memset(o, 0, sizeof(*o));
 }
 

@@ -114,6 +114,10 @@ typedef struct {
     unsigned int logical_block_size, physical_block_size;  /* 0: unset */
     unsigned int rotation_rate;  /* 0: unset */
     int removable;               /* QvTristate */
+
+    /* read from <address> (kept verbatim as address_xml) for the checks */
+    char *addr_type;             /* "drive", "pci", "usb", ...; NULL: none */
+    unsigned int addr_controller, addr_bus, addr_target, addr_unit;
 } QvDiskOpts;
 
 void qv_disk_opts_clear(QvDiskOpts *o);

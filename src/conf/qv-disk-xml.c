@@ -275,8 +275,10 @@ parse_device_info(const DiskNodes *nodes, QvDiskDef *disk, const char *ctx,
         if ((flags & QV_DOMAIN_XML_STATUS) || g_str_has_prefix(name, "ua-"))
             disk->alias = g_steal_pointer(&name);
     }
-    if (nodes->address)
+    if (nodes->address) {
         disk->address_xml = qv_xml_dump(nodes->address);
+        qv_disk_opts_read_address(nodes->address, &disk->opts);
+    }
     if (nodes->transient) {
         disk->transient = true;
         if (!qv_disk_opts_parse_transient(nodes->transient, &disk->opts, ctx, error))

@@ -137,6 +137,8 @@ parse_os(xmlNodePtr node, QvDomainDef *def, GError **error)
             def->os_machine = qv_xml_prop(c, "machine");
             continue;
         }
+        if (qv_xml_is(c, "boot") && xmlHasProp(c, (const xmlChar *)"dev"))
+            def->os_boot_dev = true;
         /* joined at the indentation they are written back with */
         xml = qv_xml_dump(c);
         if (!extra)
@@ -290,6 +292,55 @@ parse_modelled(xmlNodePtr c, TopElement which, QvDomainDef *def,
     FAIL("internal error: unhandled element <%s>", (const char *)c->name);
 }
 
+static void
+add_iothread_id(QvDomainDef *def, unsigned int id)
+{
+    def->iothread_ids = g_renew(unsigned int, def->iothread_ids, def->n_iothread_ids + 1);
+    def->iothread_ids[def->n_iothread_ids++] = id;
+}
+
+/* <iothreads>N</iothreads> and <iothreadids><iothread id/>...: which
+ * IOThreads a disk's <driver iothread> may name.  As in libvirt, the ids
+ * given are the ids, and <iothreads> adds 1, 2, ... up to N that are not
+ * taken.  The elements themselves are kept verbatim. */
+static bool
+read_iothreads(xmlNodePtr c, QvDomainDef *def, unsigned int *count, GError **error)
+{
+    if (qv_xml_is(c, "iothreads")) {
+        g_autofree char *text = qv_xml_text(c);
+        uint64_t n;
+
+        if (!qv_xml_parse_u64(text, G_MAXUINT, &n))
+            FAIL("<iothreads>: invalid count '%s': expected an unsigned integer", g_strstrip(text));
+        *count = (unsigned int)n;
+        return true;
+    }
+    for (xmlNodePtr t = qv_xml_element(c->children); t; t = qv_xml_element(t->next)) {
+        g_autofree char *id = qv_xml_is(t, "iothread") ? qv_xml_prop(t, "id") : NULL;
+        uint64_t n;
+
+        if (!id)
+            continue;
+        if (!qv_xml_parse_u64(id, G_MAXUINT, &n) || n == 0)
+            FAIL("<iothreadids>: invalid iothread id '%s': expected a positive integer", id);
+        add_iothread_id(def, (unsigned int)n);
+    }
+    return true;
+}
+
+static void
+fill_iothreads(QvDomainDef *def, unsigned int count)
+{
+    for (unsigned int id = 1; def->n_iothread_ids < count; id++) {
+        bool taken = false;
+
+        for (size_t i = 0; i < def->n_iothread_ids; i++)
+            taken |= def->iothread_ids[i] == id;
+        if (!taken)
+            add_iothread_id(def, id);
+    }
+}
+
 /* <on_lockfailure>: libvirt's values, in its order (QvLockFailureAction) */
 static bool
 parse_on_lockfailure(xmlNodePtr c, QvDomainDef *def, GError **error)
@@ -315,6 +366,7 @@ parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
 {
     g_autoptr(QvDomainDef) def = qv_domain_def_new();
     bool seen[TOP_LAST] = { false };
+    unsigned int iothreads = 0;
 
     def->type = qv_xml_prop(root, "type");
     def->vcpus = 1;
@@ -328,6 +380,9 @@ parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
             if (!c->ns && strcmp((const char *)c->name, "on_lockfailure") == 0 &&
                 !parse_on_lockfailure(c, def, error))
                 return NULL;
+            if ((qv_xml_is(c, "iothreads") || qv_xml_is(c, "iothreadids")) &&
+                !read_iothreads(c, def, &iothreads, error))
+                return NULL;
             keep(&def->kept_toplevel, &def->nkept_toplevel, c);
             continue;
         }
@@ -340,6 +395,7 @@ parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
         if (!parse_modelled(c, which, def, flags, error))
             return NULL;
     }
+    fill_iothreads(def, iothreads);
     if (!def->name || !*def->name) {
         g_set_error(error, QV_ERROR, QV_ERR_XML,
                     "the domain has no <name>");

@@ -195,6 +195,12 @@ typedef struct {
     char *os_arch;           /* "x86_64" or NULL */
     char *os_machine;        /* "q35", "pc", ... or NULL */
     char *os_extra_xml;      /* other children of <os>, verbatim, or NULL */
+    bool os_boot_dev;        /* <os> has a <boot dev=...> */
+
+    /* the IOThread ids <iothreads>/<iothreadids> declare (both kept
+     * verbatim with the other top-level elements) */
+    unsigned int *iothread_ids;
+    size_t n_iothread_ids;
 
     char *emulator;
 

@@ -468,9 +468,21 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
                            "S:aio", qv_blockdev_aio_name(disk->io), NULL);
     case QV_STORAGE_NETWORK:
         return qv_blockdev_net_props(src, error);
-    case QV_STORAGE_NVME:
-    case QV_STORAGE_VHOSTUSER:
     case QV_STORAGE_DIR:
+        return qv_json_new(error, "s:driver", "vvfat", "s:dir", src->path ? src->path : "",
+                           "b:floppy", disk->device == QV_DISK_DEVICE_FLOPPY,
+                           "b:rw", false, NULL);
+    case QV_STORAGE_NVME: {
+        g_autofree char *pci = g_strdup_printf("%04x:%02x:%02x.%x", src->opts.pci_domain,
+                                               src->opts.pci_bus, src->opts.pci_slot,
+                                               src->opts.pci_function);
+
+        return qv_json_new(error, "s:driver", "nvme", "s:device", pci,
+                           "i:namespace", (int)src->opts.nvme_namespace, NULL);
+    }
+    case QV_STORAGE_VHOSTUSER:
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': qvirt cannot start a vhostuser disk yet: QEMU's vhost-user-blk-pci needs a chardev and shared guest memory, which qvirt does not set up", disk->dst);
+        return NULL;
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
     case QV_STORAGE_QUORUM:

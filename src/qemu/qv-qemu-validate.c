@@ -15,6 +15,7 @@
 #include "conf/qv-domain-validate.h"
 #include "qemu/qv-blockdev.h"
 #include "qemu/qv-command.h"
+#include "qemu/qv-qemu-validate-disk.h"
 #include "storage/qv-chain.h"
 #include "util/qv-error.h"
 
@@ -31,6 +32,8 @@ qv_qemu_validate_frontend(const QvDomainDef *def, const QvDiskDef *disk,
                      disk->device == QV_DISK_DEVICE_FLOPPY;
     g_autofree char *label = g_strdup_printf("disk '%s'", disk->dst);
 
+    if (!qv_qemu_validate_disk_early(disk, error))
+        return false;
     if (!model) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device '%s' on bus '%s' is not supported", disk->dst, qv_disk_device_to_string(disk->device), disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
         return false;
@@ -53,7 +56,7 @@ qv_qemu_validate_frontend(const QvDomainDef *def, const QvDiskDef *disk,
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': target '%s' is beyond the %d devices of bus '%s'", disk->dst, disk->dst, slots, qv_disk_bus_to_string(disk->bus));
         return false;
     }
-    return true;
+    return qv_qemu_validate_disk_settings(def, disk, error);
 }
 
 /* ---- block graph ---- */
@@ -236,15 +239,20 @@ bool
 qv_qemu_validate_protocol(const QvDiskDef *disk, const QvStorageSource *src,
                           GError **error)
 {
+    if (!qv_qemu_validate_source_settings(disk, src, error))
+        return false;
     switch (src->type) {
     case QV_STORAGE_FILE:
     case QV_STORAGE_BLOCK:
+    case QV_STORAGE_DIR:         /* QEMU's vvfat */
+    case QV_STORAGE_NVME:
+        return true;
+    case QV_STORAGE_VHOSTUSER:
+        /* kept, and define says it is not applied; start refuses it
+         * (qv_blockdev_protocol) */
         return true;
     case QV_STORAGE_NETWORK:
         return validate_network(disk, src, error);
-    case QV_STORAGE_NVME:
-    case QV_STORAGE_VHOSTUSER:
-    case QV_STORAGE_DIR:
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
     case QV_STORAGE_QUORUM:
