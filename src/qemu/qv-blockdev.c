@@ -47,6 +47,7 @@
  * there would silently cut the guest's view of its data.
  */
 #include "qemu/qv-blockdev.h"
+#include "qemu/qv-disk-props.h"
 
 #include <string.h>
 
@@ -410,6 +411,7 @@ qv_blockdev_net_props(const QvStorageSource *src, GError **error)
         ok = qv_blockdev_unchecked(src, error);
         break;
     }
+    ok = ok && qv_blockdev_net_opts(obj, src, error);
     return ok ? g_steal_pointer(&obj) : NULL;
 }
 
@@ -569,7 +571,8 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
                      "S:detect-zeroes", top ? qv_detect_zeroes_to_string(disk->detect_zeroes) : NULL,
                      "s:file", pname,
                      "S:backing", below,
-                     NULL))
+                     NULL) ||
+        !qv_blockdev_format_opts(fmt, disk, src, top, error))
         return false;
     if (!below && cow && known_end && !qv_json_add(&fmt, error, "n:backing", NULL))
         return false;

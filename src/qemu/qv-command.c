@@ -9,6 +9,7 @@
  * QEMU's option syntax, where a comma is written twice.
  */
 #include "qemu/qv-command.h"
+#include "qemu/qv-disk-props.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -237,7 +238,11 @@ qv_qemu_device_model(const QvDiskDef *disk)
 
     switch (disk->bus) {
     case QV_DISK_BUS_VIRTIO:
-        return disk->device == QV_DISK_DEVICE_DISK ? "virtio-blk-pci" : NULL;
+        if (disk->device != QV_DISK_DEVICE_DISK)
+            return NULL;
+        return disk->opts.model == QV_DISK_MODEL_VIRTIO_TRANSITIONAL ? "virtio-blk-pci-transitional" :
+               disk->opts.model == QV_DISK_MODEL_VIRTIO_NON_TRANSITIONAL ?
+               "virtio-blk-pci-non-transitional" : "virtio-blk-pci";
     case QV_DISK_BUS_SCSI:
         if (disk->device == QV_DISK_DEVICE_LUN)
             return "scsi-block";
@@ -370,7 +375,8 @@ qv_command_disk_device(const QvDomainDef *def, const QvDiskDef *disk,
                      "I:bootindex", (int)disk->boot_order,
                      "S:write-cache", wce,
                      "B:share-rw", disk->shareable,
-                     NULL))
+                     NULL) ||
+        !qv_qemu_disk_device_opts(dev, disk, error))
         return NULL;
     return g_steal_pointer(&dev);
 }
@@ -412,6 +418,7 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     qv_argv_add(argv, emulator);
     qv_command_machine(argv, def, opts);
     qv_command_chardevs(argv, opts);
+    qv_qemu_iothread_objects(argv, def);
     for (i = 0; i < def->ndisks; i++) {
         if (!qv_command_disk_blockdevs(argv, def->disks[i], opts->cwd, error))
             return NULL;

@@ -269,6 +269,9 @@ qv_qemu_validate_source_settings(const QvDiskDef *disk, const QvStorageSource *s
         if (src->hosts[0].transport != QV_TRANSPORT_TCP)
             FAIL(UNSUPPORTED, "disk '%s': NFS host supports only TCP transport", disk->dst);
     }
+    if (is_proto(src, QV_PROTO_NFS, QV_PROTO_NFS) && o->nfs_group &&
+        !g_ascii_string_to_unsigned(o->nfs_group, 10, 0, G_MAXINT32, NULL, NULL))
+        FAIL(UNSUPPORTED, "disk '%s': nfs group '%s' must be a numeric gid", disk->dst, o->nfs_group);
     if ((o->tls || o->tls_hostname) && !is_proto(src, QV_PROTO_NBD, QV_PROTO_NBD))
         FAIL(UNSUPPORTED, "disk '%s': TLS is supported only with the NBD protocol", disk->dst);
     return true;

@@ -25,8 +25,10 @@ extern const size_t qv_conf_ncommands;
 static void
 print_kept_note(const char *kept)
 {
-    if (kept)
-        printf("note: kept as written but not applied by qvirt: %s\n", kept);
+    g_auto(GStrv) lines = kept ? g_strsplit(kept, "\n", -1) : NULL;
+
+    for (size_t i = 0; lines && lines[i]; i++)
+        printf("note: kept as written but not applied by qvirt: %s\n", lines[i]);
 }
 
 static int
