@@ -254,6 +254,7 @@ test_define_notes(void)
         "      <mirror type='file' job='copy'><source file='/i/b.raw'/></mirror>\n"
         "      <target dev='vda' bus='virtio'/>\n"
         "      <iotune><total_bytes_sec>1048576</total_bytes_sec></iotune>\n"
+        "      <transient/>\n"
         "    </disk>\n"
         "    <disk type='block' device='lun' rawio='yes'>\n"
         "      <source dev='/dev/sdz'><reservations managed='yes'/></source>\n"
@@ -268,7 +269,7 @@ test_define_notes(void)
     o = qv(0, NULL, "define", path, NULL, NULL);
     g_assert_cmpstr(o, ==,
                     "Domain 'noted' defined from @TMP@/noted.xml\n"
-                    "note: kept as written but not applied by qvirt: disk 'vda': <iotune> (I/O throttling is not passed to QEMU yet)\n"
+                    "note: kept as written but not applied by qvirt: disk 'vda': <transient> (qvirt adds no overlay that is discarded at shutdown: writes reach the image)\n"
                     "note: kept as written but not applied by qvirt: disk 'vda': <mirror> dropped (runtime state, as libvirt drops it from a definition)\n"
                     "note: kept as written but not applied by qvirt: disk 'sda': rawio (QEMU runs unprivileged and gets no CAP_SYS_RAWIO)\n"
                     "note: kept as written but not applied by qvirt: disk 'sda': <reservations> (qvirt starts no qemu-pr-helper and creates no pr-manager object)\n");
@@ -394,6 +395,7 @@ test_qemu_invalid_start(void)
     static const char *const cases[] = {
         "io-native-cache-default", "detect-zeroes-unmap-no-discard",
         "floppy-serial", "sata-beyond-bus", "rbd-no-image", "nbd-rdma",
+        "readonly-sata-disk", "iotune-max-below-base", "iothread-undefined",
     };
     g_autofree char *quorum = qv_test_replace(
         "<domain type='qemu'><name>quorum-start</name><memory>65536</memory><devices>"

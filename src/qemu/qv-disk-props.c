@@ -151,6 +151,48 @@ qv_blockdev_net_opts(json_object *obj, const QvStorageSource *src, GError **erro
     return true;
 }
 
+/* ---- <iotune> ---- */
+
+bool
+qv_qemu_iotune_args(const QvDiskDef *disk, json_object **args, GError **error)
+{
+    /* QEMU's names, in the order of qv_iotune_fields */
+    static const char *const names[] = {
+        "bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr",
+        "bps_max", "bps_rd_max", "bps_wr_max", "iops_max", "iops_rd_max", "iops_wr_max",
+        "iops_size",
+        "bps_max_length", "bps_rd_max_length", "bps_wr_max_length",
+        "iops_max_length", "iops_rd_max_length", "iops_wr_max_length",
+    };
+    const QvDiskIotune *t = &disk->opts.iotune;
+    g_autoptr(json_object) obj = NULL;
+    const char *alias = disk->alias ? disk->alias : disk->dst;
+    /* a virtio-blk-pci's block backend is on its virtio child (libvirt's
+     * qomName); the other devices have it themselves */
+    g_autofree char *id = disk->bus == QV_DISK_BUS_VIRTIO ?
+        g_strdup_printf("/machine/peripheral/%s/virtio-backend", alias) : g_strdup(alias);
+
+    G_STATIC_ASSERT(G_N_ELEMENTS(names) == 19);
+    g_assert(qv_iotune_nfields == G_N_ELEMENTS(names));
+    *args = NULL;
+    if (!qv_disk_iotune_has_any(t))
+        return true;
+    if (!qv_json_add(&obj, error, "s:id", id, NULL))
+        return false;
+    /* the six rates are required, the rest only when set */
+    for (size_t i = 0; i < qv_iotune_nfields; i++) {
+        uint64_t v = QV_IOTUNE_VALUE(t, i);
+        g_autofree char *key = g_strdup_printf("%s:%s", i < 6 ? "u" : "U", names[i]);
+
+        if (!qv_json_add(&obj, error, key, v, NULL))
+            return false;
+    }
+    if (!qv_json_add(&obj, error, "S:group", t->group_name, NULL))
+        return false;
+    *args = g_steal_pointer(&obj);
+    return true;
+}
+
 /* ---- what is kept but not applied ---- */
 
 static void
@@ -185,8 +227,6 @@ unapplied_disk(GPtrArray *out, const QvDiskDef *disk)
 {
     const QvDiskOpts *o = &disk->opts;
 
-    if (qv_disk_iotune_has_any(&o->iotune))
-        note(out, disk, "<iotune>", "I/O throttling is not passed to QEMU yet");
     if (o->rawio == QV_YESNO_YES)
         note(out, disk, "rawio", "QEMU runs unprivileged and gets no CAP_SYS_RAWIO");
     if (disk->transient)

@@ -7,7 +7,8 @@
  * qcow2 metadata cache), on network protocol nodes (curl's sslverify,
  * readahead, timeout; iSCSI's initiator name; NFS's group) and the
  * iothread objects.  The builders (qv-command.c, qv-blockdev.c) call
- * these; the rules that make the values valid ran before
+ * these (and the supervisor qv_qemu_iotune_args, once QEMU runs); the
+ * rules that make the values valid ran before
  * (qv-qemu-validate-disk.c).  What qvirt keeps but does not pass to
  * QEMU is listed by qv_qemu_unapplied().
  */
@@ -35,6 +36,11 @@ bool qv_blockdev_format_opts(json_object *fmt, const QvDiskDef *disk,
 
 /* The network protocol node @obj of @src */
 bool qv_blockdev_net_opts(json_object *obj, const QvStorageSource *src, GError **error);
+
+/* The arguments of QMP block_set_io_throttle for @disk's <iotune> (its
+ * device named by its alias), in *@args; NULL when it has none.  Sent
+ * once QEMU runs and after a hotplug, as libvirt does. */
+bool qv_qemu_iotune_args(const QvDiskDef *disk, json_object **args, GError **error);
 
 /*
  * What @def has that qvirt keeps but does not pass to QEMU, one line

@@ -139,6 +139,42 @@ validate_iothread(const QvDomainDef *def, const QvDiskDef *disk, GError **error)
     FAIL(UNSUPPORTED, "disk '%s': Disk iothread '%u' not defined in iothreadid", disk->dst, id);
 }
 
+/* QEMU's throttle_is_valid(): what block_set_io_throttle would refuse
+ * once QEMU runs, refused at define instead, with QEMU's reason */
+static bool
+validate_throttle(const QvDiskDef *disk, GError **error)
+{
+    static const char *const buckets[] = {
+        "total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
+        "total_iops_sec", "read_iops_sec", "write_iops_sec",
+    };
+    const QvDiskIotune *t = &disk->opts.iotune;
+
+    /* qv_iotune_fields: the six rates, their _max, size_iops_sec, the _max_length */
+    for (size_t b = 0; b < G_N_ELEMENTS(buckets); b++) {
+        uint64_t avg = QV_IOTUNE_VALUE(t, b);
+        uint64_t max = QV_IOTUNE_VALUE(t, b + 6);
+        uint64_t len = QV_IOTUNE_VALUE(t, b + 13);
+
+        if (max && !avg)
+            FAIL(UNSUPPORTED, "disk '%s': <iotune> %s_max needs %s (QEMU: bps_max/iops_max require corresponding bps/iops values)",
+                 disk->dst, buckets[b], buckets[b]);
+        if (max && max < avg)
+            FAIL(UNSUPPORTED, "disk '%s': <iotune> %s_max is below %s (QEMU: bps_max/iops_max cannot be lower than bps/iops)",
+                 disk->dst, buckets[b], buckets[b]);
+        if (len > 1 && !max)
+            FAIL(UNSUPPORTED, "disk '%s': <iotune> %s_max_length needs %s_max (QEMU: burst length set without burst rate)",
+                 disk->dst, buckets[b], buckets[b]);
+        if (max && len > QV_QEMU_IOTUNE_MAX / max)
+            FAIL(UNSUPPORTED, "disk '%s': <iotune> %s_max_length is too long (QEMU: burst length too high for this burst rate)",
+                 disk->dst, buckets[b]);
+    }
+    if (t->size_iops_sec && !t->total_iops_sec && !t->read_iops_sec && !t->write_iops_sec)
+        FAIL(UNSUPPORTED, "disk '%s': <iotune> size_iops_sec needs an iops limit (QEMU: iops size requires an iops value to be set)",
+             disk->dst);
+    return true;
+}
+
 static bool
 validate_iotune(const QvDomainDef *def, const QvDiskDef *disk, GError **error)
 {
@@ -166,7 +202,7 @@ validate_iotune(const QvDomainDef *def, const QvDiskDef *disk, GError **error)
             FAIL(UNSUPPORTED, "disk '%s': block I/O throttle limit must be no more than %llu using QEMU",
                  disk->dst, QV_QEMU_IOTUNE_MAX);
     }
-    return true;
+    return !any || validate_throttle(disk, error);
 }
 
 static bool

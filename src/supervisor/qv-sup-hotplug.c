@@ -368,7 +368,7 @@ attach_steps(Attach *a, GError **error)
         return false;
     }
     a->device = true;
-    return true;
+    return qv_sup_apply_iotune(sup, disk, error);
 }
 
 static void
