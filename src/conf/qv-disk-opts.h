@@ -120,6 +120,11 @@ typedef struct {
     unsigned int addr_controller, addr_bus, addr_target, addr_unit;
 } QvDiskOpts;
 
+/* A drive address: <address type='drive' controller bus target unit/> */
+typedef struct {
+    unsigned int controller, bus, target, unit;
+} QvDriveAddress;
+
 void qv_disk_opts_clear(QvDiskOpts *o);
 /* Whether any throttling number is set */
 bool qv_disk_iotune_has_any(const QvDiskIotune *t);

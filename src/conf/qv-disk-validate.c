@@ -270,6 +270,14 @@ qv_domain_validate_disk_set(const QvDomainDef *def, GError **error)
                  d->dst);
         if (g_strcmp0(d->opts.addr_type, "drive") != 0)
             continue;
+        for (size_t h = 0; d->bus == QV_DISK_BUS_SCSI && h < def->n_scsi_hostdevs; h++) {
+            const QvDriveAddress *a = &def->scsi_hostdevs[h];
+
+            if (a->controller == d->opts.addr_controller && a->bus == d->opts.addr_bus &&
+                a->target == d->opts.addr_target && a->unit == d->opts.addr_unit)
+                FAIL("disk '%s': SCSI host address controller='%u' bus='%u' target='%u' unit='%u' in use by a SCSI disk",
+                     d->dst, a->controller, a->bus, a->target, a->unit);
+        }
         for (size_t j = i + 1; j < def->ndisks; j++) {
             const QvDiskDef *e = def->disks[j];
 

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "conf/qv-disk-opts-xml.h"
 #include "conf/qv-domain-xml.h"
 #include "util/qv-error.h"
 #include "conf/qv-schema.h"
@@ -217,6 +218,28 @@ keep(char ***v, size_t *n, xmlNodePtr node)
     (*v)[(*n)++] = qv_xml_dump(node);
 }
 
+/* The drive address of a SCSI <hostdev>, for the disk checks */
+static void
+read_scsi_hostdev(xmlNodePtr node, QvDomainDef *def)
+{
+    g_autofree char *type = qv_xml_prop(node, "type");
+
+    if (g_strcmp0(type, "scsi") != 0)
+        return;
+    for (xmlNodePtr c = qv_xml_element(node->children); c; c = qv_xml_element(c->next)) {
+        g_autofree char *atype = qv_xml_is(c, "address") ? qv_xml_prop(c, "type") : NULL;
+        QvDiskOpts o = { 0 };
+
+        if (g_strcmp0(atype, "drive") != 0)
+            continue;
+        qv_disk_opts_read_address(c, &o);
+        def->scsi_hostdevs = g_renew(QvDriveAddress, def->scsi_hostdevs, def->n_scsi_hostdevs + 1);
+        def->scsi_hostdevs[def->n_scsi_hostdevs++] = (QvDriveAddress){
+            o.addr_controller, o.addr_bus, o.addr_target, o.addr_unit };
+        qv_disk_opts_clear(&o);
+    }
+}
+
 static bool
 parse_devices(xmlNodePtr node, QvDomainDef *def, unsigned int flags,
               GError **error)
@@ -248,6 +271,8 @@ parse_devices(xmlNodePtr node, QvDomainDef *def, unsigned int flags,
                 if (g_strcmp0(type, "pci") == 0 && g_strcmp0(model, "pcie-root-port") == 0)
                     def->pcie_root_ports++;
             }
+            if (qv_xml_is(c, "hostdev"))
+                read_scsi_hostdev(c, def);
             keep(&def->kept_devices, &def->nkept_devices, c);
         }
     }

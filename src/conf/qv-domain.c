@@ -138,6 +138,7 @@ qv_domain_def_free(QvDomainDef *def)
     g_free(def->os_machine);
     g_free(def->os_extra_xml);
     g_free(def->iothread_ids);
+    g_free(def->scsi_hostdevs);
     g_free(def->emulator);
     for (size_t i = 0; i < def->ndisks; i++)
         qv_disk_def_free(def->disks[i]);

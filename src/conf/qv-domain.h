@@ -202,6 +202,11 @@ typedef struct {
     unsigned int *iothread_ids;
     size_t n_iothread_ids;
 
+    /* the drive addresses of <hostdev type='scsi'> (kept verbatim with
+     * the other devices), which no SCSI disk may use */
+    QvDriveAddress *scsi_hostdevs;
+    size_t n_scsi_hostdevs;
+
     char *emulator;
 
     QvDiskDef **disks;
