@@ -14,6 +14,7 @@
 #include <libxml/parser.h>
 
 #include "conf/qv-domain-xml.h"
+#include "conf/qv-source-xml.h"
 #include "util/qv-error.h"
 #include "qv-test-libvirt.h"
 #include "qv-test-util.h"
@@ -534,6 +535,38 @@ static const struct {
       "the destination XML: disk: <slices> holds one <slice type='storage'>" },
 };
 
+/* A copy of each source (QvSourceOpts included) equals its original and
+ * formats the same: the copy is hand-written, the formatter is not */
+static void
+test_source_copy(void)
+{
+    static const char *const files[] = {
+        "source-network-opts", "source-local-opts", "disk-nvme-vhostuser", "disk-lun-opts",
+    };
+
+    for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
+        g_autofree char *in = g_strdup_printf("%s.xml", files[f]);
+        g_autofree char *path = g_build_filename(g_getenv("QV_TEST_DATA"), "domain", in, NULL);
+        g_autoptr(GError) err = NULL;
+        g_autoptr(QvDomainDef) def = qv_domain_parse_file(path, 0, &err);
+
+        g_assert_no_error(err);
+        for (size_t i = 0; i < def->ndisks; i++) {
+            g_autoptr(QvStorageSource) copy = qv_source_copy(def->disks[i]->src);
+            g_autoptr(GString) a = g_string_new(NULL);
+            g_autoptr(GString) b = g_string_new(NULL);
+
+            g_assert_true(qv_source_equal(copy, def->disks[i]->src));
+            qv_source_xml_format_source(a, def->disks[i]->src, 0);
+            qv_source_xml_format_source(b, copy, 0);
+            g_assert_cmpstr(a->str, ==, b->str);
+            /* and a difference in the options is seen */
+            copy->opts.readahead++;
+            g_assert_false(qv_source_equal(copy, def->disks[i]->src));
+        }
+    }
+}
+
 static void
 test_copy_destination_errors(void)
 {
@@ -608,6 +641,7 @@ main(int argc, char **argv)
     g_test_add_func("/domain-xml/flat-chains", test_flat_chains);
     g_test_add_func("/domain-xml/disk-node", test_disk_node);
     g_test_add_func("/domain-xml/copy-destination", test_copy_destination);
+    g_test_add_func("/domain-xml/source-copy", test_source_copy);
     g_test_add_func("/domain-xml/copy-destination-errors",
                     test_copy_destination_errors);
     ret = g_test_run();
