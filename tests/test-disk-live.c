@@ -5,9 +5,13 @@
  * (tests/data/virtinst, made by scripts/virtinst-xml.sh) define, or are
  * refused with libvirt's reason, and start; <iotune> reaches QEMU
  * (query-block shows the limits) at start and after a hotplug; the
- * error policies and the IOThread are on the device (qom-get).
+ * error policies and the IOThread are on the device (qom-get); a guest
+ * paused by error_policy='stop' says so (domstate --reason: I/O error) and
+ * domblkerror names the disk.
  */
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <json-c/json.h>
 
@@ -212,6 +216,71 @@ test_device_props(void)
     env_clear(&e);
 }
 
+/*
+ * error_policy='stop': the guest's firmware reads its boot disk, an NBD
+ * export whose server is gone; QEMU pauses the guest, domstate says why
+ * and domblkerror names the disk
+ */
+static void
+test_error_policy_stop(void)
+{
+    Env e;
+    g_autofree char *image = NULL;
+    g_autofree char *sock = NULL;
+    g_autofree char *devices = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *state = NULL;
+    const char *nbd[] = { "qemu-nbd", "-f", "raw", "-k", NULL, NULL, NULL };
+    gint64 deadline;
+    GPid nbd_pid;
+    g_autoptr(GError) err = NULL;
+
+    env_init(&e, "ioerror");
+    image = img(&e, "boot.raw");
+    sock = g_build_filename(e.root, "nbd.sock", NULL);
+    qv_test_qemu_img("create", "-q", "-f", "raw", image, "1M", NULL);
+    nbd[4] = sock;
+    nbd[5] = image;
+    g_assert_true(g_spawn_async(NULL, (char **)nbd, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                NULL, NULL, &nbd_pid, &err));
+    g_assert_no_error(err);
+    for (deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+         !g_file_test(sock, G_FILE_TEST_EXISTS); g_usleep(20 * 1000))
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+    devices = g_strdup_printf(
+        "<disk type='network' device='disk'><driver name='qemu' type='raw' error_policy='stop'/>"
+        "<source protocol='nbd'><host transport='unix' socket='%s'/></source>"
+        "<target dev='vda' bus='virtio'/></disk>", sock);
+    define(&e, "ioerr", devices);
+    qv_ok(&e, NULL, "start", "ioerr", "--paused");
+    runtime_pid(&e, "ioerr", "qemu_pid");
+    /* the export goes away before the firmware's first read */
+    kill(nbd_pid, SIGKILL);
+    waitpid(nbd_pid, NULL, 0);
+    g_spawn_close_pid(nbd_pid);
+    qv_ok(&e, NULL, "resume", "ioerr", NULL);
+    for (deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;; g_usleep(100 * 1000)) {
+        g_free(state);
+        state = domstate(&e, "ioerr");
+        if (strcmp(state, "paused (I/O error)") == 0)
+            break;
+        if (g_get_monotonic_time() > deadline)
+            g_error("the guest never paused on its I/O error: %s", state);
+    }
+    for (deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;; g_usleep(100 * 1000)) {
+        g_free(out);
+        out = NULL;
+        qv_ok(&e, &out, "domblkerror", "ioerr", NULL);
+        if (strstr(out, "vda"))
+            break;
+        if (g_get_monotonic_time() > deadline)
+            g_error("domblkerror never named vda: %s", out);
+    }
+    qv_ok(&e, NULL, "destroy", "ioerr", NULL);
+    env_clear(&e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -222,6 +291,7 @@ main(int argc, char **argv)
     g_test_add_func("/disk-live/virtinst", test_virtinst);
     g_test_add_func("/disk-live/iotune-and-props", test_iotune_and_props);
     g_test_add_func("/disk-live/device-props", test_device_props);
+    g_test_add_func("/disk-live/error-policy-stop", test_error_policy_stop);
     ret = g_test_run();
     qv_test_guest_cleanup();
     return ret;

@@ -212,6 +212,7 @@ typedef enum {
 typedef enum {
     QVIRT_DOMAIN_PAUSED_UNKNOWN = 0,
     QVIRT_DOMAIN_PAUSED_USER = 1,
+    QVIRT_DOMAIN_PAUSED_IOERROR = 2,     /* a disk's error_policy='stop' */
     QVIRT_DOMAIN_PAUSED_STARTING_UP = 11,
 } QvirtDomainPausedReason;
 

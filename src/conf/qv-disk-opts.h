@@ -38,7 +38,7 @@ typedef struct {
 extern const QvIotuneField qv_iotune_fields[];
 extern const size_t qv_iotune_nfields;
 #define QV_IOTUNE_VALUE(tune, i) \
-    (*(uint64_t *)((char *)(tune) + qv_iotune_fields[i].offset))
+    G_STRUCT_MEMBER(uint64_t, (tune), qv_iotune_fields[i].offset)
 
 typedef enum {
     QV_SNAPSHOT_DEFAULT,

@@ -101,6 +101,8 @@ typedef struct {
 
     bool destroying;
     bool shutdown_seen;
+    bool ioerror_stop;           /* a BLOCK_IO_ERROR's action was stop: the
+                                  * STOP that follows is an I/O error's */
     guint kill_timer;
     gint64 kill_at;              /* when the SIGKILL is due; G_MAXINT64: never */
     guint kill_grace;            /* the grace it was given, seconds */
