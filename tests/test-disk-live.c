@@ -216,6 +216,35 @@ test_device_props(void)
     env_clear(&e);
 }
 
+/* A dir disk starts as QEMU's virtual FAT of the folder */
+static void
+test_dir_fat(void)
+{
+    Env e;
+    g_autofree char *share = NULL;
+    g_autofree char *file = NULL;
+    g_autofree char *devices = NULL;
+    g_autofree char *out = NULL;
+
+    env_init(&e, "fat");
+    share = img(&e, "share");
+    g_assert_cmpint(g_mkdir_with_parents(share, 0755), ==, 0);
+    file = g_build_filename(share, "HELLO.TXT", NULL);
+    g_assert_true(g_file_set_contents(file, "hello from the host\n", -1, NULL));
+    devices = g_strdup_printf("<disk type='dir' device='disk'><driver name='qemu' type='fat'/>"
+                              "<source dir='%s'/><target dev='vda' bus='virtio'/><readonly/></disk>",
+                              share);
+    define(&e, "fat", devices);
+    qv_ok(&e, NULL, "start", "fat", "--paused");
+    runtime_pid(&e, "fat", "qemu_pid");
+    qv_ok(&e, &out, "qemu-monitor-command", "fat",
+          "{\"execute\":\"query-named-block-nodes\",\"arguments\":{\"flat\":true}}");
+    assert_contains(out, "\"drv\":\"vvfat\"");
+    assert_contains(out, "\"node-name\":\"vda-s1\"");
+    qv_ok(&e, NULL, "destroy", "fat", NULL);
+    env_clear(&e);
+}
+
 /*
  * error_policy='stop': the guest's firmware reads its boot disk, an NBD
  * export whose server is gone; QEMU pauses the guest, domstate says why
@@ -292,6 +321,7 @@ main(int argc, char **argv)
     g_test_add_func("/disk-live/iotune-and-props", test_iotune_and_props);
     g_test_add_func("/disk-live/device-props", test_device_props);
     g_test_add_func("/disk-live/error-policy-stop", test_error_policy_stop);
+    g_test_add_func("/disk-live/dir-fat", test_dir_fat);
     ret = g_test_run();
     qv_test_guest_cleanup();
     return ret;

@@ -213,6 +213,9 @@ static const ErrorCase error_cases[] = {
       "<cookies><cookie name='a'>1</cookie><cookie name='a'>2</cookie></cookies></source>"
       "<target dev='vda'/></disk>", 0,
       "disk 'vda': duplicate cookie 'a'" },
+    { "<disk type='network'><source protocol='ssh' name='/x'><host name='h'/>"
+      "<identity user='u'/></source><target dev='vda'/></disk>", 0,
+      "disk 'vda': <identity> applies to nfs sources only" },
     { "<disk type='network'><source protocol='nbd' tls='maybe'><host name='h'/></source>"
       "<target dev='vda'/></disk>", 0,
       "disk 'vda': unknown value of tls 'maybe' (expected 'yes', 'no')" },

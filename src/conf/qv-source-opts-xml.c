@@ -278,7 +278,9 @@ qv_source_opts_parse_child(xmlNodePtr c, QvStorageSource *src, const char *ctx, 
         else
             ok = parse_single_attr(iqn, "name", &o->initiator_iqn, ctx, error);
     } else if (qv_xml_is(c, "identity")) {
-        if (src->user || o->nfs_group)
+        if (src->type != QV_STORAGE_NETWORK || src->protocol != QV_PROTO_NFS)
+            ok = (g_set_error(error, QV_ERROR, QV_ERR_XML, "%s: <identity> applies to nfs sources only", ctx), false);
+        else if (src->user || o->nfs_group)
             ok = (g_set_error(error, QV_ERROR, QV_ERR_XML, "%s: more than one <identity>", ctx), false);
         else
             ok = (src->user = qv_xml_prop(c, "user"), o->nfs_group = qv_xml_prop(c, "group"), true);

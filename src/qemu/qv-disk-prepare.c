@@ -80,6 +80,15 @@ prepare_source(QvStorageSource *src, bool given, GError **error)
     }
     if (!qv_source_is_local(src) || !src->path)
         return true;
+    if (src->type == QV_STORAGE_DIR) {
+        /* QEMU's virtual FAT reads a folder: there is no chain to read */
+        if (!g_file_test(src->path, G_FILE_TEST_IS_DIR)) {
+            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "folder '%s' does not exist", src->path);
+            return false;
+        }
+        src->backing_known = true;
+        return true;
+    }
     if (given)
         return check_given_chain(src, error);
     /* an absent format is raw, as in libvirt: never guessed at start */
