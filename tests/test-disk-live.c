@@ -248,7 +248,8 @@ test_dir_fat(void)
 /*
  * error_policy='stop': the guest's firmware reads its boot disk, an NBD
  * export whose server is gone; QEMU pauses the guest, domstate says why
- * and domblkerror names the disk
+ * and domblkerror names the disk.  The disk has no format: raw, as libvirt
+ * takes it
  */
 static void
 test_error_policy_stop(void)
@@ -278,7 +279,7 @@ test_error_policy_stop(void)
          !g_file_test(sock, G_FILE_TEST_EXISTS); g_usleep(20 * 1000))
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
     devices = g_strdup_printf(
-        "<disk type='network' device='disk'><driver name='qemu' type='raw' error_policy='stop'/>"
+        "<disk type='network' device='disk'><driver name='qemu' error_policy='stop'/>"
         "<source protocol='nbd'><host transport='unix' socket='%s'/></source>"
         "<target dev='vda' bus='virtio'/></disk>", sock);
     define(&e, "ioerr", devices);

@@ -123,6 +123,11 @@ qv_disks_prepare(QvDomainDef *def, QvStartReason reason, GPtrArray *dropped,
                          disk->device == QV_DISK_DEVICE_FLOPPY;
         bool drop;
 
+        /* libvirt's default for a top image with no format (a local one
+         * gets it in prepare_source): raw, never a guess */
+        if (disk->has_source && disk->src->type == QV_STORAGE_NETWORK &&
+            disk->src->format == QV_FORMAT_NONE)
+            disk->src->format = QV_FORMAT_RAW;
         if (!disk->has_source ||
             prepare_source(disk->src, disk->chain_given, &err)) {
             i++;

@@ -313,8 +313,11 @@ validate_chain(ValidateCtx *ctx, const QvStorageSource *top, bool given,
     }
     for (size_t d = elems->len; d-- > 0;) {
         const QvStorageSource *src = elems->pdata[d];
-        bool resolved = !given && qv_source_is_local(src) && src->path &&
-                        src->format == QV_FORMAT_NONE;
+        /* a top without a format is raw at start, as in libvirt
+         * (qv_disks_prepare); only a layer below needs one */
+        bool resolved = src->format == QV_FORMAT_NONE &&
+                        ((!given && qv_source_is_local(src) && src->path) ||
+                         (src == ctx->disk->src && src->type == QV_STORAGE_NETWORK));
 
         if (src->type == QV_STORAGE_QUORUM) {
             for (size_t i = 0; i < src->nbacking; i++) {
