@@ -3,7 +3,8 @@
 # chain made with qemu-img, read natively by `qvirt chain` in every view,
 # the errors that protect the host, a domain definition, the guest
 # running, its block jobs, disks plugged in and out and media changed
-# while it runs, and the disk leases that keep two guests off one disk.  The setup steps print one line each.
+# while it runs, the disk leases that keep two guests off one disk, and a
+# live migration to another root.  The setup steps print one line each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -183,6 +184,27 @@ run "$QVIRT" "${ROOT[@]}" resume web
 run "$QVIRT" "${ROOT[@]}" destroy web
 run "$QVIRT" "${ROOT[@]}" start db
 run "$QVIRT" "${ROOT[@]}" destroy db
+
+say "live migration to another root (a second host): the disk copied over NBD while the guest runs, the lease handed over at the switch"
+mkdir -p "$DEMO/hostB"
+qemu-img create -q -f qcow2 -b top.qcow2 -F qcow2 mig.qcow2
+cat > mig.xml <<XML
+<domain type='qemu'><name>mig</name><uuid>8f3e2d1c-0b9a-4876-a5b4-c3d2e1f0a9b8</uuid>
+<memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>
+<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='$DEMO/mig.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+XML
+sed "s|$DEMO/mig.qcow2|$DEMO/hostB/mig.qcow2|" mig.xml > mig-b.xml
+"$QVIRT" "${ROOT[@]}" define mig.xml >/dev/null
+run "$QVIRT" "${ROOT[@]}" start mig
+run "$QVIRT" "${ROOT[@]}" migrate mig "qvirt://$DEMO/hostB" --live --copy-storage-all --xml mig-b.xml --json
+run "$QVIRT" "${ROOT[@]}" domstate mig --reason
+run "$QVIRT" --root "$DEMO/hostB" domstate mig --reason
+run "$QVIRT" --root "$DEMO/hostB" domblklist mig
+run "$QVIRT" --root "$DEMO/hostB" lock-status mig
+say "back again onto the same path: refused before anything starts (it is the running guest's own file)"
+run "$QVIRT" --root "$DEMO/hostB" migrate mig "qvirt://$DEMO/root" --live --copy-storage-all
+run "$QVIRT" --root "$DEMO/hostB" destroy mig
 
 say "a chain of 1,000 layers"
 qemu-img create -q -f qcow2 -o cluster_size=512 l0.qcow2 64M

@@ -9,7 +9,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 libglib2.0-dev libxml2-dev libjson-c-dev libxml2-utils
 qemu-utils qemu-system-x86 valgrind jq bc python3
-libvirt0 sanlock libsanlock-dev"
+libvirt0 sanlock libsanlock-dev openssh-server openssh-client libssl-dev"
 
 missing=""
 for p in $PKGS; do

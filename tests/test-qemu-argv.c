@@ -45,7 +45,7 @@ static const ArgvCase cases[] = {
     { "serial-boot", true }, { "alias", true },
     { "net-nbd", false }, { "net-iscsi", false }, { "net-rbd", false },
     { "net-gluster", false }, { "net-curl", false }, { "net-ssh", false },
-    { "net-nfs", false },
+    { "net-nfs", false }, { "encryption-luks", false }, { "auth-network", false },
     { "quorum-3", true }, { "quorum-nested", true }, { "quorum-options", true },
     { "virtio-scsi", true }, { "sata-cdrom-empty", true },
     { "sata-cdrom", true }, { "ide-pc", true }, { "sata-pc", true },
@@ -517,10 +517,9 @@ test_errors(void)
     disk->src->format = QV_FORMAT_RAW;
     expect_error(disk, "disk 'vda': '/img/l0.qcow2' has format 'raw', which cannot have a backing store");
     disk->src->format = QV_FORMAT_QCOW2;
-    disk->src->type = QV_STORAGE_NETWORK;
-    disk->src->protocol = QV_PROTO_RBD;
-    disk->src->auth_username = g_strdup("admin");
-    expect_error(disk, "disk 'vda': authentication for network disks is not supported yet");
+    disk->src->backing[0]->format = QV_FORMAT_LUKS;
+    expect_error(disk, "disk 'vda': '/img/l1.qcow2' is a LUKS image: give <encryption format='luks'> with its <secret type='passphrase' uuid='...'/> in its <source>");
+    disk->src->backing[0]->format = QV_FORMAT_QCOW2;
     g_free(disk->dst);
     disk->dst = g_strdup("vdaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     disk->src->type = QV_STORAGE_FILE;

@@ -50,6 +50,12 @@ typedef enum {
     QVIRT_ERR_LOCK_CONFLICT = 13,
     /* libvirt's VIR_ERR_NO_DOMAIN: no domain of that name or uuid */
     QVIRT_ERR_NO_DOMAIN = 14,
+    /* libvirt's VIR_ERR_OPERATION_FAILED: it was tried and did not work,
+     * e.g. a migration whose copy failed (since 0.3.0) */
+    QVIRT_ERR_OPERATION_FAILED = 15,
+    /* libvirt's VIR_ERR_OPERATION_ABORTED: stopped on request, e.g. by
+     * domjobabort (since 0.3.0) */
+    QVIRT_ERR_OPERATION_ABORTED = 16,
 
     QVIRT_ERR_LAST
 } QvirtErrorCode;

@@ -205,6 +205,7 @@ typedef enum {
 typedef enum {
     QVIRT_DOMAIN_RUNNING_UNKNOWN = 0,
     QVIRT_DOMAIN_RUNNING_BOOTED = 1,
+    QVIRT_DOMAIN_RUNNING_MIGRATED = 2,   /* since 0.3.0 */
     QVIRT_DOMAIN_RUNNING_UNPAUSED = 5,
 } QvirtDomainRunningReason;
 
@@ -212,7 +213,8 @@ typedef enum {
 typedef enum {
     QVIRT_DOMAIN_PAUSED_UNKNOWN = 0,
     QVIRT_DOMAIN_PAUSED_USER = 1,
-    QVIRT_DOMAIN_PAUSED_IOERROR = 2,     /* a disk's error_policy='stop' */
+    QVIRT_DOMAIN_PAUSED_MIGRATION = 2,   /* since 0.3.0 */
+    QVIRT_DOMAIN_PAUSED_IOERROR = 5,     /* a disk's error_policy='stop' */
     QVIRT_DOMAIN_PAUSED_STARTING_UP = 11,
 } QvirtDomainPausedReason;
 
@@ -222,6 +224,7 @@ typedef enum {
     QVIRT_DOMAIN_SHUTOFF_SHUTDOWN = 1,
     QVIRT_DOMAIN_SHUTOFF_DESTROYED = 2,
     QVIRT_DOMAIN_SHUTOFF_CRASHED = 3,
+    QVIRT_DOMAIN_SHUTOFF_MIGRATED = 5,   /* since 0.3.0 */
     QVIRT_DOMAIN_SHUTOFF_FAILED = 6,
 } QvirtDomainShutoffReason;
 
@@ -657,6 +660,93 @@ typedef enum {
 int qvirt_domain_snapshot_create_xml(QvirtDomain *dom, const char *xml,
                                      unsigned int flags, GError **error);
 
+/* ---- secrets ---- */
+
+/*
+ * A secret of the store (virsh secret-*): libvirt's secret XML, its value
+ * kept 0600 under the config folder (an ephemeral one under the run
+ * folder).  Disks name secrets in <encryption> and <auth>; start hands
+ * their values to QEMU encrypted, never as plain text.
+ */
+typedef struct _QvirtSecret QvirtSecret;
+
+/* virSecretUsageType, same values */
+typedef enum {
+    QVIRT_SECRET_USAGE_TYPE_NONE = 0,
+    QVIRT_SECRET_USAGE_TYPE_VOLUME = 1,
+    QVIRT_SECRET_USAGE_TYPE_CEPH = 2,
+    QVIRT_SECRET_USAGE_TYPE_ISCSI = 3,
+    QVIRT_SECRET_USAGE_TYPE_TLS = 4,
+    QVIRT_SECRET_USAGE_TYPE_VTPM = 5,
+} QvirtSecretUsageType;
+
+/*
+ * virSecretDefineXML (@flags: 0): create or update the secret of that
+ * uuid (generated when the XML has none).  QVIRT_ERR_XML for bad XML,
+ * QVIRT_ERR_INVALID_ARG for a usage another secret has.
+ *
+ * Since: 0.2.0
+ */
+QvirtSecret *qvirt_secret_define_xml(QvirtConnect *conn, const char *xml,
+                                     unsigned int flags, GError **error);
+/*
+ * virSecretLookupByUUIDString, virSecretLookupByUsage (@usage_type a
+ * QvirtSecretUsageType; @usage_id the volume path, ceph or TLS name,
+ * iscsi target); QVIRT_ERR_NOT_FOUND when there is none.
+ *
+ * Since: 0.2.0
+ */
+QvirtSecret *qvirt_secret_lookup_by_uuid_string(QvirtConnect *conn, const char *uuid,
+                                                GError **error);
+QvirtSecret *qvirt_secret_lookup_by_usage(QvirtConnect *conn, int usage_type,
+                                          const char *usage_id, GError **error);
+/* Since: 0.2.0 */
+void qvirt_secret_free(QvirtSecret *secret);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvirtSecret, qvirt_secret_free)
+/* Valid as long as @secret; Since: 0.2.0 */
+const char *qvirt_secret_get_uuid_string(const QvirtSecret *secret);
+int qvirt_secret_get_usage_type(const QvirtSecret *secret);
+const char *qvirt_secret_get_usage_id(const QvirtSecret *secret);
+
+/* virSecretGetXMLDesc (@flags: 0); Since: 0.2.0 */
+char *qvirt_secret_get_xml_desc(QvirtSecret *secret, unsigned int flags, GError **error);
+
+/* virSecretSetValue (@flags: 0): @size bytes of @value; Since: 0.2.0 */
+int qvirt_secret_set_value(QvirtSecret *secret, const unsigned char *value, size_t size,
+                           unsigned int flags, GError **error);
+
+/*
+ * virSecretGetValue (@flags: 0): the value (g_free it, best after
+ * wiping) and its size.  A private secret's value is refused
+ * (QVIRT_ERR_OPERATION_INVALID), as libvirt does; QVIRT_ERR_NOT_FOUND
+ * when it has none.
+ *
+ * Since: 0.2.0
+ */
+unsigned char *qvirt_secret_get_value(QvirtSecret *secret, size_t *size, unsigned int flags,
+                                      GError **error);
+
+/* virSecretUndefine: the definition and the value; Since: 0.2.0 */
+int qvirt_secret_undefine(QvirtSecret *secret, GError **error);
+
+/* virConnectListAllSecretsFlags: within each pair, the flags given are or-ed */
+typedef enum {
+    QVIRT_CONNECT_LIST_SECRETS_EPHEMERAL = 1 << 0,
+    QVIRT_CONNECT_LIST_SECRETS_NO_EPHEMERAL = 1 << 1,
+    QVIRT_CONNECT_LIST_SECRETS_PRIVATE = 1 << 2,
+    QVIRT_CONNECT_LIST_SECRETS_NO_PRIVATE = 1 << 3,
+} QvirtConnectListAllSecretsFlags;
+
+/*
+ * virConnectListAllSecrets: the number of secrets, sorted by uuid, and in
+ * *@secrets (optional; NULL-terminated, g_free it after freeing each)
+ * their handles.
+ *
+ * Since: 0.2.0
+ */
+int qvirt_connect_list_all_secrets(QvirtConnect *conn, QvirtSecret ***secrets,
+                                   unsigned int flags, GError **error);
+
 /* ---- images ---- */
 
 typedef struct _QvirtChain QvirtChain;
@@ -695,5 +785,93 @@ typedef enum {
  */
 char *qvirt_chain_format(const QvirtChain *chain, int format,
                          unsigned int flags, GError **error);
+
+/* ---- migration ---- */
+
+/* virDomainMigrateFlags: libvirt's values, the ones qvirt takes */
+typedef enum {
+    QVIRT_MIGRATE_LIVE = 1 << 0,             /* the guest runs while memory is copied */
+    QVIRT_MIGRATE_PERSIST_DEST = 1 << 3,     /* defined on the destination afterwards */
+    QVIRT_MIGRATE_UNDEFINE_SOURCE = 1 << 4,  /* undefined here afterwards */
+    QVIRT_MIGRATE_PAUSED = 1 << 5,           /* paused on the destination */
+    QVIRT_MIGRATE_NON_SHARED_DISK = 1 << 6,  /* copy every disk (--copy-storage-all) */
+    QVIRT_MIGRATE_NON_SHARED_INC = 1 << 7,   /* copy the top images (--copy-storage-inc) */
+    QVIRT_MIGRATE_UNSAFE = 1 << 9,           /* skip the safety checks */
+    QVIRT_MIGRATE_OFFLINE = 1 << 10,         /* only the definition moves */
+    QVIRT_MIGRATE_ABORT_ON_ERROR = 1 << 12,  /* an I/O error (or the timeout) aborts */
+    QVIRT_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES = 1 << 18, /* the copy converges */
+} QvirtDomainMigrateFlags;
+
+/* virDomainJobType */
+typedef enum {
+    QVIRT_DOMAIN_JOB_NONE = 0,
+    QVIRT_DOMAIN_JOB_UNBOUNDED = 2,
+} QvirtDomainJobType;
+
+/* virDomainJobInfo: sizes in bytes, time in ms; data_* is the sum of
+ * mem_* (the guest's RAM) and file_* (the disks copied) */
+typedef struct {
+    int type;                            /* QvirtDomainJobType */
+    unsigned long long time_elapsed;
+    unsigned long long data_total, data_processed, data_remaining;
+    unsigned long long mem_total, mem_processed, mem_remaining;
+    unsigned long long file_total, file_processed, file_remaining;
+    const char *phase;                   /* qvirt's own: "storage", "memory",
+                                          * "switchover", "cancelling" */
+} QvirtDomainJobInfo;
+
+/* What a migration that worked measured (QEMU's figures) */
+typedef struct {
+    unsigned long long total_ms;         /* the whole call */
+    unsigned long long memory_ms;        /* QEMU's total-time of the RAM phase */
+    unsigned long long downtime_ms;      /* QEMU's downtime */
+    unsigned long long disk_bytes;       /* copied by the mirrors */
+    unsigned long long memory_bytes;     /* RAM transferred */
+} QvirtMigrateResult;
+
+typedef void (*QvirtMigrateProgressFunc)(QvirtDomain *dom, const QvirtDomainJobInfo *info,
+                                         void *opaque);
+
+/* virDomainMigrateToURI3's parameters that qvirt takes; every member
+ * may be NULL or 0 */
+typedef struct {
+    const char *dest_xml;                /* the destination's definition (--xml) */
+    const char *dest_name;               /* another name there (--dname) */
+    const char *const *migrate_disks;    /* NULL-terminated targets to copy; NULL: every
+                                          * writable disk */
+    const char *migrate_uri;             /* the RAM stream: tcp://HOST[:PORT], unix:PATH */
+    const char *disks_uri;               /* the NBD server: tcp://HOST[:PORT], unix:PATH */
+    unsigned long long bandwidth;        /* MiB/s; 0: the domain's migrate-setspeed */
+    unsigned int timeout_s;              /* suspend (ABORT_ON_ERROR: abort) the guest
+                                          * after this long; 0: never */
+    QvirtMigrateProgressFunc progress;   /* about twice a second while it runs */
+    void *opaque;
+    QvirtMigrateResult *result;          /* filled when it worked */
+} QvirtMigrateParams;
+
+/*
+ * Move @dom to @dest_uri: qvirt:///ROOT (another root on this host) or
+ * qvirt+ssh://[USER@]HOST[:PORT][/ROOT][?keyfile=F&known_hosts=F&
+ * no_verify=1&command=PATH] (qvirt's destination side run through ssh).
+ * Any failure before the end leaves the guest running here, with its
+ * leases, and nothing behind on the destination.
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_migrate(QvirtDomain *dom, const char *dest_uri,
+                         const QvirtMigrateParams *params, unsigned int flags,
+                         GError **error);
+/* virDomainGetJobInfo: the migration under way (type NONE: none); the
+ * phase string is static.  Since: 0.3.0 */
+int qvirt_domain_get_job_info(QvirtDomain *dom, QvirtDomainJobInfo *info, GError **error);
+/* virDomainAbortJob: the migration under way.  Since: 0.3.0 */
+int qvirt_domain_abort_job(QvirtDomain *dom, GError **error);
+/* virDomainMigrateSetMaxSpeed / GetMaxSpeed: MiB/s, 0: unlimited; for
+ * the migration under way and the next ones of the running guest.
+ * Since: 0.3.0 */
+int qvirt_domain_migrate_set_max_speed(QvirtDomain *dom, unsigned long bandwidth,
+                                       unsigned int flags, GError **error);
+int qvirt_domain_migrate_get_max_speed(QvirtDomain *dom, unsigned long *bandwidth,
+                                       unsigned int flags, GError **error);
 
 G_END_DECLS

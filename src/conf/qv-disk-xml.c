@@ -18,6 +18,7 @@
 #include "conf/qv-domain-xml.h"
 #include "util/qv-error.h"
 #include "conf/qv-source-xml-parse.h"
+#include "conf/qv-encryption-xml.h"
 #include "conf/qv-xml-util.h"
 
 QV_XML_ENUM_PARSER(parse_storage_type, QvStorageType, qv_storage_type,
@@ -47,6 +48,7 @@ typedef struct {
     xmlNodePtr target;
     xmlNodePtr mirror;
     xmlNodePtr auth;         /* libvirt's older place for <auth> */
+    xmlNodePtr encryption;   /* and for <encryption> */
     xmlNodePtr serial;
     xmlNodePtr boot;
     xmlNodePtr alias;
@@ -64,6 +66,7 @@ static const struct {
     { "target", G_STRUCT_OFFSET(DiskNodes, target) },
     { "mirror", G_STRUCT_OFFSET(DiskNodes, mirror) },
     { "auth", G_STRUCT_OFFSET(DiskNodes, auth) },
+    { "encryption", G_STRUCT_OFFSET(DiskNodes, encryption) },
     { "serial", G_STRUCT_OFFSET(DiskNodes, serial) },
     { "boot", G_STRUCT_OFFSET(DiskNodes, boot) },
     { "alias", G_STRUCT_OFFSET(DiskNodes, alias) },
@@ -187,11 +190,18 @@ parse_source_and_chain(xmlNodePtr node, const DiskNodes *nodes,
             return false;
     }
     if (nodes->auth) {
-        if (disk->src->type != QV_STORAGE_NETWORK)
-            FAIL("%s: <auth> applies to network disks only", ctx);
+        if (disk->src->type != QV_STORAGE_NETWORK &&
+            disk->src->type != QV_STORAGE_VOLUME)
+            FAIL("%s: authentication is supported only for network backed disks (and volumes of network pools)", ctx);
+        if (qv_source_has_auth(disk->src))
+            FAIL("%s: an <auth> definition already found for disk source; give it once, in <source> or in <disk>", ctx);
         if (!qv_source_xml_parse_auth(nodes->auth, disk->src, ctx, error))
             return false;
+        disk->auth_disk_level = true;
     }
+    if (nodes->encryption &&
+        !qv_disk_xml_parse_encryption(nodes->encryption, disk, ctx, error))
+        return false;
     if (!qv_source_xml_parse_backing(node, disk->src, ctx, &disk->chain_given,
                                      error))
         return false;
@@ -470,7 +480,10 @@ format_source_and_chain(GString *buf, const QvDiskDef *disk,
             g_string_append_printf(buf, " index='%u'", src->index);
         g_string_append(buf, "/>\n");
     } else if (disk->has_source) {
-        qv_source_xml_format_source_full(buf, src, indent, extra);
+        if (disk->auth_disk_level && qv_source_has_auth(src))
+            qv_source_xml_format_auth(buf, src, indent);
+        qv_source_xml_format_source_skip(buf, src, indent, extra, disk->auth_disk_level,
+                                         disk->enc_disk_level);
     } else if (*extra) {
         /* an empty cdrom may still say how to start without its medium */
         qv_xml_indent(buf, indent);
@@ -603,6 +616,8 @@ qv_disk_format(GString *buf, const QvDiskDef *disk, unsigned int flags,
     format_flag(buf, disk->shareable, "shareable", indent + 2);
     if (disk->transient)
         qv_disk_opts_format_transient(buf, &disk->opts, indent + 2);
+    if (disk->enc_disk_level && disk->has_source && disk->src->enc)
+        qv_encryption_xml_format(buf, disk->src->enc, indent + 2);
     format_device_info(buf, disk, flags, indent + 2);
     qv_xml_indent(buf, indent);
     g_string_append(buf, "</disk>\n");

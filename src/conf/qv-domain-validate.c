@@ -15,6 +15,7 @@
 #include "storage/qv-chain.h"
 #include "storage/qv-chain-compare.h"
 #include "util/qv-error.h"
+#include "conf/qv-encryption-xml.h"
 
 char *
 qv_disk_label(const QvDiskDef *disk, size_t pos)
@@ -170,6 +171,7 @@ qv_disk_validate(const QvDiskDef *disk, size_t pos, GError **error)
 
     return validate_target(disk, label, error) &&
            validate_source(disk, label, error) &&
+           qv_disk_validate_secrets(disk, error) &&
            validate_startup_policy(disk, label, error) &&
            qv_disk_validate_opts(disk, label, error);
 }

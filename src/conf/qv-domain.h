@@ -165,6 +165,11 @@ typedef struct {
     char *alias;             /* <alias name=...>: status, or user "ua-*" */
     char *address_xml;       /* <address .../> kept verbatim, or NULL */
 
+    /* <auth> and <encryption> given as children of <disk> (libvirt's
+     * older place, where libvirt writes <auth>) rather than of <source>:
+     * written back where they were found */
+    bool auth_disk_level;
+    bool enc_disk_level;
     QvDiskOpts opts;         /* iotune, error policies, wwn, ... (qv-disk-opts.h) */
 
     QvDiskMirror *mirror;    /* status only, while a copy/commit runs */

@@ -8,6 +8,7 @@
 
 #include "conf/qv-source-opts-xml.h"
 #include "conf/qv-xml-util.h"
+#include "conf/qv-encryption-xml.h"
 
 /* ------------------------------------------------------------------ */
 /* Parsing                                                             */
@@ -144,6 +145,8 @@ parse_network(xmlNodePtr node, QvStorageSource *src, const char *ctx,
             ok = parse_single(c, "file", &src->config, ctx, error);
         else if (qv_xml_is(c, "auth"))
             ok = qv_source_xml_parse_auth(c, src, ctx, error);
+        else if (qv_xml_is(c, "encryption"))
+            ok = qv_encryption_xml_parse(c, &src->enc, ctx, error);
         else if ((r = qv_source_opts_parse_child(c, src, ctx, error)) == 0)
             FAIL("%s: unsupported element <%s> in <source>", ctx,
                  (const char *)c->name);
@@ -195,9 +198,14 @@ qv_source_xml_parse_source(xmlNodePtr node, QvStorageSource *src,
         return false;
     for (child = qv_xml_element(node->children); child;
          child = qv_xml_element(child->next)) {
-        int r = qv_source_opts_parse_child(child, src, ctx, error);
+        int r;
 
-        if (r < 0)
+        if (qv_xml_is(child, "encryption")) {
+            if (!qv_encryption_xml_parse(child, &src->enc, ctx, error))
+                return false;
+            continue;
+        }
+        if ((r = qv_source_opts_parse_child(child, src, ctx, error)) < 0)
             return false;
         if (r == 0)
             FAIL("%s: unsupported element <%s> in a %s <source>", ctx,

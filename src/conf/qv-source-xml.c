@@ -13,6 +13,7 @@
 #include "storage/qv-source-tree.h"
 #include "conf/qv-source-opts-write.h"
 #include "conf/qv-xml-write.h"
+#include "conf/qv-encryption-format.h"
 
 static void
 format_hosts(GString *buf, const QvStorageSource *src, unsigned int indent)
@@ -36,8 +37,8 @@ format_hosts(GString *buf, const QvStorageSource *src, unsigned int indent)
     }
 }
 
-static void
-format_auth(GString *buf, const QvStorageSource *src, unsigned int indent)
+void
+qv_source_xml_format_auth(GString *buf, const QvStorageSource *src, unsigned int indent)
 {
     qv_xml_indent(buf, indent);
     g_string_append(buf, "<auth");
@@ -64,6 +65,17 @@ void
 qv_source_xml_format_source_full(GString *buf, const QvStorageSource *src,
                                  unsigned int indent, const char *extra_attrs)
 {
+    qv_source_xml_format_source_skip(buf, src, indent, extra_attrs, false, false);
+}
+
+void
+qv_source_xml_format_source_skip(GString *buf, const QvStorageSource *src,
+                                 unsigned int indent, const char *extra_attrs,
+                                 bool skip_auth, bool skip_enc)
+{
+    bool auth = qv_source_has_auth(src) && !skip_auth;
+    bool enc = src->enc && !skip_enc;
+
     qv_xml_indent(buf, indent);
     g_string_append(buf, "<source");
     switch (src->type) {
@@ -95,10 +107,9 @@ qv_source_xml_format_source_full(GString *buf, const QvStorageSource *src,
     qv_source_opts_format_attrs(buf, src);
     if (extra_attrs)
         g_string_append(buf, extra_attrs);
-    if (!qv_source_opts_has_children(src) &&
+    if (!qv_source_opts_has_children(src) && !enc &&
         (src->type != QV_STORAGE_NETWORK ||
-         (src->nhosts == 0 && !src->snapshot && !src->config &&
-          !qv_source_has_auth(src)))) {
+         (src->nhosts == 0 && !src->snapshot && !src->config && !auth))) {
         g_string_append(buf, "/>\n");
         return;
     }
@@ -116,8 +127,10 @@ qv_source_xml_format_source_full(GString *buf, const QvStorageSource *src,
         qv_xml_attr(buf, "file", src->config);
         g_string_append(buf, "/>\n");
     }
-    if (qv_source_has_auth(src))
-        format_auth(buf, src, indent + 2);
+    if (auth)
+        qv_source_xml_format_auth(buf, src, indent + 2);
+    if (enc)
+        qv_encryption_xml_format(buf, src->enc, indent + 2);
     qv_source_opts_format_children(buf, src, indent + 2);
     qv_xml_indent(buf, indent);
     g_string_append(buf, "</source>\n");

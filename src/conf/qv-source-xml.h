@@ -28,6 +28,15 @@ void qv_source_xml_format_source_full(GString *buf, const QvStorageSource *src,
                                       unsigned int indent,
                                       const char *extra_attrs);
 
+/* The same, leaving out <auth> or <encryption> (written at disk level) */
+void qv_source_xml_format_source_skip(GString *buf, const QvStorageSource *src,
+                                      unsigned int indent, const char *extra_attrs,
+                                      bool skip_auth, bool skip_enc);
+
+/* <auth username><secret .../></auth> of @src at @indent spaces */
+void qv_source_xml_format_auth(GString *buf, const QvStorageSource *src,
+                               unsigned int indent);
+
 /* Append the backing stores of @src, nested, at @indent spaces */
 void qv_source_xml_format_backing(GString *buf, const QvStorageSource *src,
                                   unsigned int indent);

@@ -114,6 +114,13 @@ parse_destxml(const char *xml, QvCtlArgs *args, GError **error)
 
     if (!dest)
         return false;
+    /* the destination is written by QEMU as a plain image: an encryption
+     * it asks for would be dropped silently */
+    if (dest->enc) {
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
+                    "the destination XML asks for <encryption>: qvirt copies to unencrypted images only; remove the <encryption> (an encrypted copy is not supported yet)");
+        return false;
+    }
     args->dest_block = dest->type == QV_STORAGE_BLOCK;
     args->dest_path = g_steal_pointer(&dest->path);
     if (dest->format != QV_FORMAT_NONE)

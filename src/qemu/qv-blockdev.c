@@ -53,6 +53,7 @@
 
 #include "conf/qv-domain-validate.h"
 #include "qemu/qv-qemu-validate.h"
+#include "qemu/qv-secret-objects.h"
 #include "storage/qv-chain.h"
 #include "util/qv-error.h"
 #include "util/qv-json-build.h"
@@ -523,6 +524,7 @@ qv_blockdev_format_driver(QvFormat f, bool *cow)
     case QV_FORMAT_PLOOP:
         return "parallels";
     case QV_FORMAT_LUKS:
+        return "luks";
     case QV_FORMAT_NONE:
     case QV_FORMAT_LAST:
         break;
@@ -575,6 +577,8 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
         !qv_blockdev_format_opts(fmt, disk, src, top, error))
         return false;
     if (!below && cow && known_end && !qv_json_add(&fmt, error, "n:backing", NULL))
+        return false;
+    if (!qv_qemu_secrets_blockdev(disk, src, proto, fmt, error))
         return false;
 
     json_object_array_add(ctx->list, g_steal_pointer(&proto));

@@ -104,6 +104,10 @@ qv_command_machine(GPtrArray *argv, const QvDomainDef *def,
     qv_argv_addf(argv, "guest=%s,debug-threads=on", name);
     if (opts->paused)
         qv_argv_add(argv, "-S");
+    if (opts->incoming) {
+        qv_argv_add(argv, "-incoming");
+        qv_argv_add(argv, opts->incoming);
+    }
     qv_argv_add(argv, "-machine");
     qv_argv_addf(argv, "%s,accel=%s,usb=off", machine,
                  opts->accel ? opts->accel : "tcg");
@@ -418,6 +422,8 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     qv_argv_add(argv, emulator);
     qv_command_machine(argv, def, opts);
     qv_command_chardevs(argv, opts);
+    for (i = 0; opts->objects && i < json_object_array_length(opts->objects); i++)
+        qv_argv_add_json(argv, "-object", json_object_array_get_idx(opts->objects, i));
     qv_qemu_iothread_objects(argv, def);
     for (i = 0; i < def->ndisks; i++) {
         if (!qv_command_disk_blockdevs(argv, def->disks[i], opts->cwd, error))

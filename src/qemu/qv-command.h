@@ -21,7 +21,10 @@ typedef struct {
     const char *pidfile;     /* NULL: none */
     const char *accel;       /* "kvm" or "tcg"; NULL: "tcg" */
     bool paused;             /* -S: CPUs stay stopped until "cont" */
+    const char *incoming;    /* -incoming's value ("defer"); NULL: none */
     const char *cwd;         /* the folder QEMU runs in (qv_blockdev_pick_cwd); NULL: none assumed */
+    json_object *objects;    /* -object arguments the block graph needs first (the master
+                              * key and the encrypted secrets, qv-secret-objects); NULL: none */
 } QvQemuBuildOptions;
 
 /*

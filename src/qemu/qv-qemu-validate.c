@@ -9,6 +9,7 @@
  * rules is refused for the same one at define and at start.
  */
 #include "qemu/qv-qemu-validate.h"
+#include "qemu/qv-secret-objects.h"
 
 #include <string.h>
 
@@ -87,10 +88,7 @@ qv_qemu_validate_format(const QvDiskDef *disk, const QvStorageSource *src,
 
     if (!qv_blockdev_format_driver(src->format, &cow)) {
         what = qv_source_describe(src);
-        if (src->format == QV_FORMAT_LUKS)
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': '%s' is a LUKS image: encryption secrets are not supported yet", disk->dst, what);
-        else
-            g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the format of '%s' is not known; give it with <format type=...> (qvirt never lets QEMU probe)", disk->dst, what);
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "disk '%s': the format of '%s' is not known; give it with <format type=...> (qvirt never lets QEMU probe)", disk->dst, what);
         return false;
     }
     if (!cow && has_backing) {
@@ -192,10 +190,6 @@ validate_network(const QvDiskDef *disk, const QvStorageSource *src,
 {
     guint64 n;
 
-    if (qv_source_has_auth(src)) {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': authentication for network disks is not supported yet", disk->dst);
-        return false;
-    }
     switch (src->protocol) {
     case QV_PROTO_HTTP:
     case QV_PROTO_HTTPS:
@@ -335,7 +329,8 @@ validate_chain(ValidateCtx *ctx, const QvStorageSource *top, bool given,
         if ((!resolved &&
              !qv_qemu_validate_format(ctx->disk, src, src->nbacking > 0, error)) ||
             !validate_name(ctx, src, error) ||
-            !qv_qemu_validate_protocol(ctx->disk, src, error))
+            !qv_qemu_validate_protocol(ctx->disk, src, error) ||
+            !qv_qemu_validate_secrets(ctx->disk, src, error))
             return false;
     }
     return true;

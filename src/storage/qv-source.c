@@ -122,6 +122,7 @@ source_clear_fields(QvStorageSource *src)
     g_free(src->secret_type);
     g_free(src->secret_uuid);
     g_free(src->secret_usage);
+    qv_encryption_free(src->enc);
     g_free(src->backing_name);
     g_free(src->data_file);
     g_free(src->encryption);
@@ -169,6 +170,7 @@ source_copy_one(const QvStorageSource *src)
     dst->secret_type = g_strdup(src->secret_type);
     dst->secret_uuid = g_strdup(src->secret_uuid);
     dst->secret_usage = g_strdup(src->secret_usage);
+    dst->enc = qv_encryption_copy(src->enc);
     dst->backing_name = g_strdup(src->backing_name);
     dst->data_file = g_strdup(src->data_file);
     dst->encryption = g_strdup(src->encryption);
@@ -273,6 +275,7 @@ source_equal_one(const QvStorageSource *a, const QvStorageSource *b)
         g_strcmp0(a->data_file, b->data_file) != 0 ||
         g_strcmp0(a->encryption, b->encryption) != 0 ||
         g_strcmp0(a->relpath, b->relpath) != 0 ||
+        !qv_encryption_equal(a->enc, b->enc) ||
         !qv_source_opts_equal(&a->opts, &b->opts))
         return false;
 

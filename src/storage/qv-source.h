@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "storage/qv-encryption.h"
 #include "storage/qv-source-opts.h"
 
 G_BEGIN_DECLS
@@ -121,6 +122,10 @@ struct _QvStorageSource {
     char *secret_type;       /* "ceph", "iscsi", ... */
     char *secret_uuid;
     char *secret_usage;
+
+    /* <encryption> as the definition gives it (NULL: none); what the
+     * image itself says is encrypted/encryption below */
+    QvEncryption *enc;
 
     bool readonly;
 

@@ -35,6 +35,9 @@ struct _QvCtlRequest {
     int fd;
     GSource *source;        /* while reading the request line */
     GString *buf;
+    GSource *close_watch;   /* qv_ctl_request_on_close */
+    GDestroyNotify on_close;
+    gpointer close_data;
 };
 
 static void
@@ -43,6 +46,10 @@ request_free(QvCtlRequest *req)
     if (req->source) {
         g_source_destroy(req->source);
         g_source_unref(req->source);
+    }
+    if (req->close_watch) {
+        g_source_destroy(req->close_watch);
+        g_source_unref(req->close_watch);
     }
     if (req->fd >= 0)
         close(req->fd);
@@ -117,6 +124,37 @@ request_readable(gint fd, GIOCondition cond, gpointer opaque)
     }
     req->srv->handler(req, msg, req->srv->opaque);
     return G_SOURCE_REMOVE;
+}
+
+static gboolean
+request_closed(gint fd, GIOCondition cond, gpointer opaque)
+{
+    QvCtlRequest *req = opaque;
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) {
+        /* nothing more is expected from the client: drop it */
+        if (n > 0 && read(fd, &c, 1) < 0)
+            return G_SOURCE_CONTINUE;
+        return G_SOURCE_CONTINUE;
+    }
+    g_source_unref(req->close_watch);
+    req->close_watch = NULL;
+    req->on_close(req->close_data);
+    return G_SOURCE_REMOVE;
+}
+
+void
+qv_ctl_request_on_close(QvCtlRequest *req, GDestroyNotify fn, gpointer data)
+{
+    g_return_if_fail(req->close_watch == NULL && req->source == NULL);
+    req->on_close = fn;
+    req->close_data = data;
+    req->close_watch = g_unix_fd_source_new(req->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_set_callback(req->close_watch, (GSourceFunc)(void (*)(void))request_closed, req,
+                          NULL);
+    g_source_attach(req->close_watch, req->srv->ctx);
 }
 
 static gboolean

@@ -43,6 +43,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QvCtlServer, qv_ctl_server_free)
 void qv_ctl_reply(QvCtlRequest *req, json_object *ret);
 void qv_ctl_reply_error(QvCtlRequest *req, const GError *err);
 
+/* Call @fn(@data) once if the client goes away before @req is answered
+ * (a long request whose work should stop without anyone to tell); the
+ * request stays to be answered (the answer goes nowhere) */
+void qv_ctl_request_on_close(QvCtlRequest *req, GDestroyNotify fn, gpointer data);
+
 /* Write @msg as one line to @fd (blocking) */
 bool qv_ctl_write_line(int fd, json_object *msg, GError **error);
 

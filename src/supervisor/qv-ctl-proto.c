@@ -57,6 +57,17 @@ static const QvCtlCommandSpec specs[QV_CTL_LAST] = {
                               "info: disk, quorum, threshold, children, error, scrub, job" },
     [QV_CTL_DISK_ERRORS] = { "disk-errors", "disk errors", 0, 0, 0,
                              "disks: [{disk, error, children}]" },
+    [QV_CTL_MIGRATE] = { "migrate", "migration", K(ARGUMENTS), K(ARGUMENTS), 0,
+                         "stats (query-migrate's), lock_state; once QEMU has completed" },
+    [QV_CTL_MIGRATE_INFO] = { "migrate-info", "job info", 0, 0, 0,
+                              "phase, elapsed_ms, data_total, data_processed, ...; null: none" },
+    [QV_CTL_MIGRATE_ABORT] = { "migrate-abort", "job abort", 0, 0, 0, "null" },
+    [QV_CTL_MIGRATE_SPEED] = { "migrate-speed", "migration speed", K(BANDWIDTH), 0, 0,
+                               "bandwidth (bytes/s, 0: unlimited)" },
+    [QV_CTL_MIGRATE_CONFIRM] = { "migrate-confirm", "migration confirm", K(NAME), K(NAME), 0,
+                                 "null" },
+    [QV_CTL_MIGRATE_FINISH] = { "migrate-finish", "migration finish", K(ARGUMENTS),
+                                K(ARGUMENTS), 0, "state, reason" },
 };
 
 typedef enum {

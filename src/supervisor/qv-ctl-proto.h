@@ -44,6 +44,12 @@ typedef enum {
     QV_CTL_CHANGE_MEDIA,         /* "disk" gets the medium of "xml"; none: eject */
     QV_CTL_BLOCK_QUORUM,         /* quorum "disk": "name" is info, add, remove, replace, scrub */
     QV_CTL_DISK_ERRORS,          /* every disk's and quorum child's last error */
+    QV_CTL_MIGRATE,              /* the source's part of a migration ("arguments") */
+    QV_CTL_MIGRATE_INFO,         /* domjobinfo: the migration under way, or none */
+    QV_CTL_MIGRATE_ABORT,        /* domjobabort */
+    QV_CTL_MIGRATE_SPEED,        /* "bandwidth" (bytes/s) for migrations; absent: read it */
+    QV_CTL_MIGRATE_CONFIRM,      /* after "migrate": "name" is "done" (stop) or "resume" */
+    QV_CTL_MIGRATE_FINISH,       /* the destination's end ("arguments") */
 
     QV_CTL_LAST
 } QvCtlCommand;

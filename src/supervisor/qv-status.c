@@ -57,6 +57,7 @@ qv_guest_files_new(const QvPaths *paths, const char *name)
     f->jobs = g_strdup_printf("%s/%s.jobs.json", s, name);
     f->locks = g_strdup_printf("%s/%s.locks.json", s, name);
     f->health = g_strdup_printf("%s/%s.health.json", s, name);
+    f->master_key = g_strdup_printf("%s/%s.master-key.aes", s, name);
     return f;
 }
 
@@ -72,6 +73,7 @@ qv_guest_files_free(QvGuestFiles *f)
     g_free(f->health);
     g_free(f->sock);
     g_free(f->qmp);
+    g_free(f->master_key);
     g_free(f->runtime);
     g_free(f->status);
     g_free(f->state);
@@ -263,6 +265,7 @@ qv_guest_files_remove_run(const QvGuestFiles *files)
     unlink(files->health);
     unlink(files->sock);
     unlink(files->qmp);
+    unlink(files->master_key);
 }
 
 bool

@@ -51,6 +51,8 @@ typedef struct {
     char *jobs;        /* state/NAME.jobs.json: the block jobs QEMU runs for us */
     char *locks;       /* state/NAME.locks.json: the leases QEMU holds (qv-sup-locks.c) */
     char *health;      /* state/NAME.health.json: disk errors, quorum health (qv-sup-health.c) */
+    char *master_key;  /* state/NAME.master-key.aes: the key QEMU decrypts its secrets with
+                        * (0600; beside the serial log, where QEMU's user can reach it) */
 } QvGuestFiles;
 
 QvGuestFiles *qv_guest_files_new(const QvPaths *paths, const char *name);

@@ -25,8 +25,8 @@ qv_sup_save_runtime(QvSupervisor *sup)
         g_printerr("domain '%s': %s\n", sup->files->name, err->message);
 }
 
-static void
-set_state(QvSupervisor *sup, QvGuestState state, const char *reason)
+void
+qv_sup_set_state(QvSupervisor *sup, QvGuestState state, const char *reason)
 {
     if (sup->rt->state == state && g_strcmp0(sup->rt->reason, reason) == 0)
         return;
@@ -98,12 +98,12 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
      * as libvirt lets them go, and come back at resume */
     if (strcmp(name, "STOP") == 0) {
         if (sup->rt->state == QV_GUEST_RUNNING)
-            set_state(sup, QV_GUEST_PAUSED, sup->ioerror_stop ? "ioerror" : "user");
+            qv_sup_set_state(sup, QV_GUEST_PAUSED, sup->ioerror_stop ? "ioerror" : "user");
         sup->ioerror_stop = false;
         qv_sup_locks_release_all(sup);
     }
     else if (strcmp(name, "RESUME") == 0) {
-        set_state(sup, QV_GUEST_RUNNING, "unpaused");
+        qv_sup_set_state(sup, QV_GUEST_RUNNING, "unpaused");
         locks_on_resume(sup);
     }
     else if (strcmp(name, "SHUTDOWN") == 0)
@@ -116,6 +116,11 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
         qv_sup_hotplug_tray_moved(sup, data);
     else if (data)
         qv_sup_health_event(sup, name, data, seconds);
+    /* after the STOP has let the leases go */
+    if (sup->migration)
+        qv_sup_migrate_event(sup, name, data);
+    if (sup->incoming)
+        qv_sup_incoming_event(sup, name, data);
 }
 
 json_object *
@@ -182,10 +187,10 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     }
     switch (p->cmd) {
     case QV_CTL_SUSPEND:
-        set_state(sup, QV_GUEST_PAUSED, "user");
+        qv_sup_set_state(sup, QV_GUEST_PAUSED, "user");
         break;
     case QV_CTL_RESUME:
-        set_state(sup, QV_GUEST_RUNNING, "unpaused");
+        qv_sup_set_state(sup, QV_GUEST_RUNNING, "unpaused");
         break;
     case QV_CTL_STATUS:
         out = qv_sup_status_json(sup);
@@ -217,6 +222,12 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     case QV_CTL_CHANGE_MEDIA:
     case QV_CTL_BLOCK_QUORUM:
     case QV_CTL_DISK_ERRORS:
+    case QV_CTL_MIGRATE:
+    case QV_CTL_MIGRATE_INFO:
+    case QV_CTL_MIGRATE_ABORT:
+    case QV_CTL_MIGRATE_SPEED:
+    case QV_CTL_MIGRATE_CONFIRM:
+    case QV_CTL_MIGRATE_FINISH:
     case QV_CTL_LAST:
         out = ret ? json_object_get(ret) : NULL;
         break;
@@ -451,6 +462,12 @@ static const struct {
     [QV_CTL_CHANGE_MEDIA] = { qv_sup_do_change_media, LIVE_DISK },
     [QV_CTL_BLOCK_QUORUM] = { qv_sup_do_quorum, LIVE_DISK | QV_SUP_PREFIX_ERRORS },
     [QV_CTL_DISK_ERRORS] = { qv_sup_do_disk_errors, QV_SUP_NEEDS_LIVE },
+    [QV_CTL_MIGRATE] = { qv_sup_do_migrate, QV_SUP_NEEDS_LIVE },
+    [QV_CTL_MIGRATE_INFO] = { qv_sup_do_migrate_info, 0 },
+    [QV_CTL_MIGRATE_ABORT] = { qv_sup_do_migrate_abort, 0 },
+    [QV_CTL_MIGRATE_SPEED] = { qv_sup_do_migrate_speed, 0 },
+    [QV_CTL_MIGRATE_CONFIRM] = { qv_sup_do_migrate_confirm, 0 },
+    [QV_CTL_MIGRATE_FINISH] = { qv_sup_do_migrate_finish, QV_SUP_NEEDS_LIVE },
 };
 
 void
@@ -491,6 +508,22 @@ call_prepare(QvSupCall *call)
                ((call->needs & QV_SUP_NEEDS_IDLE_DISK) || call->cmd == QV_CTL_SNAPSHOT)) {
         g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s is under way", name,
                     sup->device_op);
+    } else if ((sup->migration || sup->migrated_out) &&
+               ((call->needs & QV_SUP_NEEDS_IDLE_DISK) || call->cmd == QV_CTL_SNAPSHOT ||
+                call->cmd == QV_CTL_ATTACH_DISK || call->cmd == QV_CTL_DETACH_DISK ||
+                call->cmd == QV_CTL_CHANGE_MEDIA || call->cmd == QV_CTL_BLOCK_QUORUM)) {
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s", name,
+                    sup->migration ? "a migration is under way" :
+                    "the domain was migrated away; destroy or resume it");
+    } else if ((sup->migration || sup->migrated_out || sup->incoming) &&
+               (call->cmd == QV_CTL_RESUME || call->cmd == QV_CTL_SHUTDOWN ||
+                (sup->incoming && call->cmd == QV_CTL_SUSPEND) ||
+                (call->cmd == QV_CTL_QMP && strcmp(call->args->execute, "cont") == 0))) {
+        /* only the migration's own steps run the guest now */
+        g_set_error(&err, QV_ERROR, QV_ERR_BUSY, "domain '%s': %s", name,
+                    sup->incoming ? "it is arriving by migration" :
+                    sup->migration ? "a migration is under way (domjobabort stops it)" :
+                    "it was migrated away: destroy it, or take it back with domjobabort");
     } else if ((call->needs & QV_SUP_NEEDS_LIVE) && !sup->live) {
         g_set_error(&err, QV_ERROR, QV_ERR_INTERNAL,
                     "domain '%s': the supervisor has no status document", name);

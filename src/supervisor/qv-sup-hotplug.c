@@ -23,6 +23,7 @@
 #include "conf/qv-domain-validate.h"
 #include "conf/qv-domain-xml.h"
 #include "qemu/qv-blockdev.h"
+#include "qemu/qv-secret-objects.h"
 #include "qemu/qv-command.h"
 #include "qemu/qv-disk-prepare.h"
 #include "qemu/qv-qemu-validate.h"
@@ -296,7 +297,7 @@ typedef struct {
     QvDiskDef *disk;             /* in the live definition once added */
     json_object *props;          /* its nodes, bottom-up */
     char *controller;            /* a controller added for it */
-    bool in_live, leased, nodes, device;
+    bool in_live, leased, secrets, nodes, device;
 } Attach;
 
 /* Undo what @a did, in reverse */
@@ -314,6 +315,8 @@ attach_undo(Attach *a)
 
         qv_sup_blockdev_del_all(sup, names);
     }
+    if (a->secrets)
+        qv_sup_secrets_del(sup, a->disk);
     if (a->controller) {
         g_clear_error(&err);
         if (!device_del(sup, a->controller, &err))
@@ -352,6 +355,9 @@ attach_steps(Attach *a, GError **error)
     }
     if (!(a->props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, error)))
         return false;
+    if (!qv_sup_secrets_add(sup, disk, error))
+        return false;
+    a->secrets = true;
     if (!qv_sup_blockdev_add_all(sup, a->props, error)) {
         g_prefix_error(error, "%s: blockdev-add: ", what);
         return false;
@@ -506,6 +512,8 @@ delete_disk_nodes(QvSupervisor *sup, QvDiskDef *disk, bool last_try)
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) props = qv_blockdev_props_cwd(disk, sup->qemu_cwd, &err);
     g_autoptr(json_object) names = props ? qv_sup_hp_names_top_down(props) : NULL;
+    /* taken now: @disk may be freed while a QMP command below waits */
+    g_autoptr(GPtrArray) secrets = qv_qemu_secret_ids(disk);
     json_object *args;
 
     if (!names || !json_object_array_length(names))
@@ -519,6 +527,7 @@ delete_disk_nodes(QvSupervisor *sup, QvDiskDef *disk, bool last_try)
                    json_object_get_string(json_object_array_get_idx(names, 0)), err->message);
     json_object_array_del_idx(names, 0, 1);
     qv_sup_blockdev_del_all(sup, names);
+    qv_sup_secrets_del_ids(sup, secrets);
     return true;
 }
 

@@ -162,6 +162,7 @@ media_steps(Media *m, GError **error)
         g_autoptr(json_object) names = qv_sup_hp_names_top_down(old_props);
 
         qv_sup_blockdev_del_all(sup, names);
+        qv_sup_secrets_del(sup, disk);
     }
     /* the old medium is out from here: the live disk says so */
     qv_source_free(disk->src);
@@ -171,8 +172,11 @@ media_steps(Media *m, GError **error)
         g_autofree char *node = qv_blockdev_top_node(m->nd);
         json_object *args = NULL;
 
+        if (!qv_sup_secrets_add(sup, m->nd, error))
+            return false;
         if (!qv_sup_blockdev_add_all(sup, new_props, error)) {
             g_prefix_error(error, "%s: blockdev-add: ", what);
+            qv_sup_secrets_del(sup, m->nd);
             return false;
         }
         if (!qv_json_add(&args, error, "s:id", id, "s:node-name", node, NULL) ||
@@ -181,6 +185,7 @@ media_steps(Media *m, GError **error)
             g_autoptr(json_object) names = qv_sup_hp_names_top_down(new_props);
 
             qv_sup_blockdev_del_all(sup, names);
+            qv_sup_secrets_del(sup, m->nd);
             return false;
         }
         qv_source_free(disk->src);

@@ -15,6 +15,7 @@
 #include "qemu/qv-blockdev.h"
 #include "qemu/qv-command.h"
 #include "qemu/qv-disk-props.h"
+#include "qemu/qv-secret-objects.h"
 #include "util/qv-error.h"
 #include "util/qv-file.h"
 #include "util/qv-json.h"
@@ -39,6 +40,8 @@ GPtrArray *
 qv_sup_build_argv(QvSupervisor *sup, GError **error)
 {
     QvQemuBuildOptions opts = { 0 };
+    g_autoptr(QvSecretStore) store = NULL;
+    g_autoptr(json_object) objects = NULL;
     g_autofree char *emulator = NULL;
     const char *want = sup->live->emulator ? sup->live->emulator : "qemu-system-x86_64";
 
@@ -54,9 +57,15 @@ qv_sup_build_argv(QvSupervisor *sup, GError **error)
         return NULL;
     /* always -S: the graph is checked before the guest runs a cycle */
     opts.paused = true;
+    opts.incoming = sup->incoming ? "defer" : NULL;
     g_free(sup->qemu_cwd);
     sup->qemu_cwd = qv_blockdev_pick_cwd(sup->live);
     opts.cwd = sup->qemu_cwd;
+    /* the disks' secrets, encrypted: a missing one fails here, before QEMU runs */
+    if (!(store = qv_secret_store_open(sup->conn->paths, error)) ||
+        !(objects = qv_qemu_secrets_for_start(sup->live, store, sup->files->master_key, error)))
+        return NULL;
+    opts.objects = objects;
     return qv_qemu_build_argv(sup->live, &opts, error);
 }
 
@@ -195,13 +204,16 @@ static bool
 qemu_gone_during_start(QvSupervisor *sup, GError **error)
 {
     g_autofree char *tail = NULL;
+    g_autofree char *explained = NULL;
     int status;
 
     if (!sup->qemu_is_child || waitpid(sup->qemu_pid, &status, WNOHANG) != sup->qemu_pid)
         return false;
     sup->qemu_pid = 0;
     tail = qv_sup_log_tail(sup->files->qemu_log);
-    if (WIFSIGNALED(status))
+    if ((explained = qv_qemu_secrets_explain(sup->live, tail)))
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG, "domain '%s': %s", sup->files->name, explained);
+    else if (WIFSIGNALED(status))
         g_set_error(error, QV_ERROR, QV_ERR_INTERNAL,
                     "domain '%s': QEMU was killed by signal %d (%s) while starting: %s",
                     sup->files->name, WTERMSIG(status), g_strsignal(WTERMSIG(status)), tail);

@@ -51,6 +51,11 @@ typedef struct {
     GList *ready_waiters;        /* ... when it is ready, or ends */
 } QvSupJob;
 
+/* A migration to another host under way (qv-sup-migrate.c) */
+typedef struct _QvSupMigration QvSupMigration;
+/* The destination's part (qv-sup-incoming.c) */
+typedef struct _QvSupIncoming QvSupIncoming;
+
 typedef struct {
     QvConn *conn;
     QvGuestFiles *files;
@@ -78,6 +83,11 @@ typedef struct {
     GHashTable *unplugs;         /* device id -> unplug QEMU has not finished (qv-sup-hotplug.c) */
     GList *unplug_retries;       /* blockdev-dels waiting for a device to be finalized */
     json_object *health;         /* disk errors and quorum health (qv-sup-health.c), or NULL */
+    QvSupMigration *migration;   /* the source's migration under way, or NULL */
+    bool migrated_out;           /* it completed: waiting for its confirm */
+    uint64_t migrate_speed;      /* migrate-setspeed, bytes/s; 0: unlimited */
+    QvSupIncoming *incoming;     /* the destination's migration, or NULL */
+    const char *exit_reason;     /* why QEMU is stopped, when not destroy's */
 
     /* the guest's leases (qv-sup-locks.c) */
     QvLockManager *locks;
@@ -223,6 +233,14 @@ json_object *qv_sup_status_json(QvSupervisor *sup);
 bool qv_sup_blockdev_add_all(QvSupervisor *sup, json_object *props, GError **error);
 /* blockdev-del every name of @names (failures are logged) */
 void qv_sup_blockdev_del_all(QvSupervisor *sup, json_object *names);
+
+/* qv-sup-secrets.c: the secret objects of a disk plugged in (before its
+ * nodes) and unplugged (after them) */
+bool qv_sup_secrets_add(QvSupervisor *sup, const QvDiskDef *disk, GError **error);
+void qv_sup_secrets_del(QvSupervisor *sup, const QvDiskDef *disk);
+/* The same by the ids qv_qemu_secret_ids gave, for a caller whose disk may
+ * be gone once a QMP command has run (events are handled meanwhile) */
+void qv_sup_secrets_del_ids(QvSupervisor *sup, GPtrArray *ids);
 /* blockdev-del the nodes of @top's chain down to @stop (excluded) */
 void qv_sup_blockdev_del_chain(QvSupervisor *sup, const QvDiskDef *disk,
                                const QvStorageSource *top, const QvStorageSource *stop);
@@ -305,6 +323,9 @@ void qv_sup_jobs_gone(QvSupervisor *sup, const char *reason);
  * that held its end back while it worked) */
 void qv_sup_job_check_end(QvSupervisor *sup, QvSupJob *job);
 
+/* qv-sup-control.c: the state in the runtime file */
+void qv_sup_set_state(QvSupervisor *sup, QvGuestState state, const char *reason);
+
 /* ---- the control handlers, one file per concern ---- */
 
 /* qv-sup-control.c */
@@ -348,3 +369,18 @@ void qv_sup_quorum_blkinfo(const QvDiskDef *disk, json_object *nodes, json_objec
 void qv_sup_health_event(QvSupervisor *sup, const char *name, json_object *data,
                          gint64 seconds);
 void qv_sup_do_disk_errors(QvSupCall *call);
+/* qv-sup-migrate.c: the source's part of a migration */
+void qv_sup_do_migrate(QvSupCall *call);
+void qv_sup_do_migrate_info(QvSupCall *call);
+void qv_sup_do_migrate_abort(QvSupCall *call);
+void qv_sup_do_migrate_speed(QvSupCall *call);
+void qv_sup_do_migrate_confirm(QvSupCall *call);
+void qv_sup_migrate_event(QvSupervisor *sup, const char *name, json_object *data);
+void qv_sup_migrate_qemu_gone(QvSupervisor *sup, const char *reason);
+/* qv-sup-incoming.c: the destination's part */
+bool qv_sup_incoming_load(QvSupervisor *sup, GError **error);
+bool qv_sup_incoming_listen(QvSupervisor *sup, GError **error);
+json_object *qv_sup_incoming_report(QvSupervisor *sup);
+void qv_sup_incoming_event(QvSupervisor *sup, const char *name, json_object *data);
+void qv_sup_incoming_free(QvSupervisor *sup);
+void qv_sup_do_migrate_finish(QvSupCall *call);

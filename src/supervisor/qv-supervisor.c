@@ -28,6 +28,7 @@
 static const char *const mode_names[QV_SUPERVISE_LAST] = {
     [QV_SUPERVISE_START] = "start",
     [QV_SUPERVISE_REATTACH] = "reattach",
+    [QV_SUPERVISE_INCOMING] = "incoming",
 };
 
 const char *
@@ -92,6 +93,22 @@ take_lock(const char *path, bool *busy, GError **error)
     return fd;
 }
 
+/* A guest that came by migration without --persistent is defined only
+ * while it runs (libvirt's transient domain) */
+static void
+forget_transient(QvSupervisor *sup)
+{
+    g_autofree char *mark = g_strdup_printf("%s/%s.transient", sup->conn->paths->state_dir,
+                                            sup->files->name);
+    g_autoptr(GError) err = NULL;
+
+    if (!g_file_test(mark, G_FILE_TEST_EXISTS))
+        return;
+    if (!qv_conn_undefine(sup->conn, sup->files->name, &err))
+        g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+    unlink(mark);
+}
+
 static void
 finish(QvSupervisor *sup, const char *reason)
 {
@@ -99,6 +116,7 @@ finish(QvSupervisor *sup, const char *reason)
 
     if (!qv_state_save_shutoff(sup->files, reason, &err))
         g_printerr("domain '%s': %s\n", sup->files->name, err->message);
+    forget_transient(sup);
     qv_ctl_server_close(sup->ctl);
     qv_guest_files_remove_run(sup->files);
     /* the guest's files are settled: a start may take the lock before
@@ -120,7 +138,9 @@ qv_sup_qemu_exited(QvSupervisor *sup, bool signalled)
 {
     const char *reason = "crashed";
 
-    if (sup->destroying)
+    if (sup->exit_reason)
+        reason = sup->exit_reason;
+    else if (sup->destroying)
         reason = "destroyed";
     else if (sup->shutdown_seen && !signalled)
         reason = "shutdown";
@@ -131,6 +151,8 @@ qv_sup_qemu_exited(QvSupervisor *sup, bool signalled)
         g_source_remove(sup->kill_timer);
     sup->kill_timer = 0;
     qv_sup_jobs_gone(sup, reason);
+    qv_sup_migrate_qemu_gone(sup, reason);
+    qv_sup_incoming_free(sup);
     qv_sup_hotplug_qemu_gone(sup, reason);
     qv_sup_locks_qemu_gone(sup);
     finish(sup, reason);
@@ -226,9 +248,10 @@ start_qemu(QvSupervisor *sup, GPtrArray *dropped, bool paused, GError **error)
     g_autoptr(GPtrArray) argv = NULL;
 
     /* a driver that can takes the leases before QEMU opens an image:
-     * a conflict is told before anything runs */
+     * a conflict is told before anything runs; a migration's
+     * destination takes them when the guest is about to run here */
     if (!(argv = qv_sup_build_argv(sup, error)) ||
-        !qv_sup_locks_acquire_early(sup, error) ||
+        (!sup->incoming && !qv_sup_locks_acquire_early(sup, error)) ||
         !qv_sup_spawn_qemu(sup, argv, error))
         return false;
     if (!start_runtime(sup, dropped, error) ||
@@ -236,7 +259,8 @@ start_qemu(QvSupervisor *sup, GPtrArray *dropped, bool paused, GError **error)
         !qv_sup_locks_hand_over(sup, error) ||
         !qv_sup_verify_graph(sup, argv, error) ||
         !qv_sup_apply_iotune(sup, NULL, error) ||
-        !cont_or_stay(sup, paused, error) ||
+        (sup->incoming ? !qv_sup_incoming_listen(sup, error) :
+                         !cont_or_stay(sup, paused, error)) ||
         !qv_sup_save_status(sup, error) ||
         !qv_runtime_save(sup->files, sup->rt, error) ||
         !watch_qemu(sup, error))
@@ -257,7 +281,7 @@ set_already_running(GError **error, const char *name)
  * instead (*reattach) and the start fails as "already running".
  */
 static bool
-do_start(QvSupervisor *sup, bool paused, bool *reattach, GError **error)
+do_start(QvSupervisor *sup, bool paused, bool incoming, bool *reattach, GError **error)
 {
     g_autoptr(QvRuntime) old = NULL;
     g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func(g_free);
@@ -272,8 +296,10 @@ do_start(QvSupervisor *sup, bool paused, bool *reattach, GError **error)
         }
         qv_guest_record_crash(sup->files);
     }
-    if (!(sup->live = qv_conn_lookup(sup->conn, name, error)) ||
-        !qv_disks_prepare(sup->live, QV_START_COLD, dropped, error) ||
+    if (incoming ? !qv_sup_incoming_load(sup, error) :
+                   !(sup->live = qv_conn_lookup(sup->conn, name, error)))
+        return false;
+    if (!qv_disks_prepare(sup->live, QV_START_COLD, dropped, error) ||
         !qv_qemu_assign_aliases(sup->live, error) ||
         !qv_sup_locks_open(sup, error))
         return false;
@@ -390,6 +416,7 @@ supervisor_clear(QvSupervisor *sup)
     if (sup->pidfd >= 0)
         close(sup->pidfd);
     qv_sup_hotplug_clear(sup);
+    qv_sup_incoming_free(sup);
     g_clear_pointer(&sup->ctl, qv_ctl_server_free);
     g_clear_pointer(&sup->qmp, qv_qmp_free);
     g_list_free(sup->exit_waiters);
@@ -416,6 +443,7 @@ supervisor_setup(QvSupervisor *sup, const QvSuperviseArgs *args,
                  int *report_fd, GError **error)
 {
     bool busy, reattach = args->mode == QV_SUPERVISE_REATTACH;
+    bool incoming = args->mode == QV_SUPERVISE_INCOMING;
 
     if (!(sup->conn = qv_conn_open(args->root, error)))
         return false;
@@ -434,8 +462,9 @@ supervisor_setup(QvSupervisor *sup, const QvSuperviseArgs *args,
     if (!reattach) {
         g_autoptr(GError) err = NULL;
 
-        if (do_start(sup, args->paused, &reattach, &err)) {
-            report(report_fd, qv_sup_status_json(sup), NULL);
+        if (do_start(sup, args->paused, incoming, &reattach, &err)) {
+            report(report_fd, sup->incoming ? qv_sup_incoming_report(sup) :
+                   qv_sup_status_json(sup), NULL);
             return true;
         }
         g_printerr("domain '%s': %s\n", args->name, err->message);

@@ -20,11 +20,12 @@ G_BEGIN_DECLS
 typedef enum {
     QV_SUPERVISE_START,
     QV_SUPERVISE_REATTACH,
+    QV_SUPERVISE_INCOMING,   /* a migration's destination (qv-sup-incoming.c) */
 
     QV_SUPERVISE_LAST
 } QvSuperviseMode;
 
-/* "start", "reattach" */
+/* "start", "reattach", "incoming" */
 const char *qv_supervise_mode_to_string(QvSuperviseMode mode);
 int qv_supervise_mode_from_string(const char *s);
 

@@ -26,6 +26,8 @@ static const char *const qv_error_code_names[] = {
     [QV_ERR_BUSY] = "busy",
     [QV_ERR_LOCK_CONFLICT] = "lock-conflict",
     [QV_ERR_NO_DOMAIN] = "no-domain",
+    [QV_ERR_OPERATION_FAILED] = "operation-failed",
+    [QV_ERR_ABORTED] = "operation-aborted",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(qv_error_code_names) == QV_ERR_LAST);
 

@@ -37,6 +37,8 @@ typedef QvirtErrorCode QvErrorCode;
 #define QV_ERR_BUSY QVIRT_ERR_BUSY
 #define QV_ERR_LOCK_CONFLICT QVIRT_ERR_LOCK_CONFLICT
 #define QV_ERR_NO_DOMAIN QVIRT_ERR_NO_DOMAIN
+#define QV_ERR_OPERATION_FAILED QVIRT_ERR_OPERATION_FAILED
+#define QV_ERR_ABORTED QVIRT_ERR_OPERATION_ABORTED
 #define QV_ERR_LAST QVIRT_ERR_LAST
 
 #define qv_error_code_to_string qvirt_error_code_to_string

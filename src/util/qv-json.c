@@ -123,7 +123,10 @@ qv_json_get_uint64(json_object *obj, const char *key,
 {
     g_autofree char *text = NULL;
     guint64 v = 0;
+    bool dummy;
 
+    if (!found)
+        found = &dummy;
     *found = false;
     if (!qv_json_get_scalar(obj, key, &text, error))
         return false;

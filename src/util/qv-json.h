@@ -36,7 +36,7 @@ bool qv_json_get_scalar(json_object *obj, const char *key,
                         char **out, GError **error);
 
 /* Optional non-negative integer given as a number or a decimal string;
- * *found tells whether the key was there */
+ * *found (may be NULL) tells whether the key was there */
 bool qv_json_get_uint64(json_object *obj, const char *key,
                         uint64_t *out, bool *found, GError **error);
 

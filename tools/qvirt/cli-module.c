@@ -22,6 +22,8 @@ static const struct {
     { "qv_lock_commands", "qv_lock_ncommands" },
     { "qv_device_commands", "qv_device_ncommands" },
     { "qv_quorum_commands", "qv_quorum_ncommands" },
+    { "qv_migrate_commands", "qv_migrate_ncommands" },
+    { "qv_secret_commands", "qv_secret_ncommands" },
 };
 
 static GPtrArray *module_cmds;
