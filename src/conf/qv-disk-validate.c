@@ -286,8 +286,8 @@ qv_domain_validate_disk_set(const QvDomainDef *def, GError **error)
                 !same_drive_address(&d->opts, &e->opts))
                 continue;
             FAIL("disk '%s': Found duplicate drive address for disk with target name '%s' controller='%u' bus='%u' target='%u' unit='%u'",
-                 e->dst, e->dst, e->opts.addr_controller, e->opts.addr_bus,
-                 e->opts.addr_target, e->opts.addr_unit);
+                 d->dst, d->dst, d->opts.addr_controller, d->opts.addr_bus,
+                 d->opts.addr_target, d->opts.addr_unit);
         }
     }
     return true;
