@@ -1,6 +1,7 @@
 /*
- * fuzz-lock-config: libFuzzer target for qv_conf_file_parse() and
- * qv_lock_config_parse().
+ * fuzz-lock-config: libFuzzer target for qv_conf_file_parse(),
+ * qv_lock_config_parse() and qemu.conf's confinement keys
+ * (qv_security_config_parse()).
  *
  * The lock manager's files are written by admins, copied from libvirt
  * and edited by hand, so every byte sequence must give entries or an
@@ -13,6 +14,7 @@
  * Seeds: fuzz/corpus/lock-config/, one file each.
  */
 #include "locking/qv-lock-config.h"
+#include "security/qv-security-conf.h"
 #include "util/qv-conf-file.h"
 #include "util/qv-error.h"
 
@@ -111,6 +113,29 @@ check_file(const char *file, const uint8_t *data, size_t size, bool syntax_ok)
         __builtin_trap();
 }
 
+/* qemu.conf's confinement keys: parsed only if the syntax is, values in
+ * range, the defaults untouched on failure */
+static void
+check_security(const uint8_t *data, size_t size, bool syntax_ok)
+{
+    g_autoptr(QvSecurityConfig) cfg = qv_security_config_new_defaults();
+    g_autoptr(GError) err = NULL;
+    bool ok = qv_security_config_parse(cfg, (const char *)data, size, "fuzz", &err);
+
+    if (ok == !!err || (ok && !syntax_ok))
+        __builtin_trap();
+    if (!ok) {
+        if (!g_str_has_prefix(err->message, "fuzz:") || cfg->user || cfg->group ||
+            !cfg->dynamic_ownership || !cfg->remember_owner ||
+            cfg->driver != QV_SECURITY_DRIVER_DAC || cfg->seccomp_sandbox != 1)
+            __builtin_trap();
+        return;
+    }
+    if (cfg->driver >= QV_SECURITY_DRIVER_LAST || cfg->seccomp_sandbox < -1 ||
+        cfg->seccomp_sandbox > 1 || (cfg->user && !cfg->user[0]) || (cfg->group && !cfg->group[0]))
+        __builtin_trap();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -131,5 +156,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_file("qemu.conf", data, size, conf != NULL);
     check_file("qemu-lockd.conf", data, size, conf != NULL);
     check_file("qemu-sanlock.conf", data, size, conf != NULL);
+    check_security(data, size, conf != NULL);
     return 0;
 }

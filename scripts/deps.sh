@@ -11,6 +11,9 @@ libglib2.0-dev libxml2-dev libjson-c-dev libxml2-utils
 qemu-utils qemu-system-x86 valgrind jq bc python3
 libvirt0 sanlock libsanlock-dev openssh-server openssh-client libssl-dev"
 
+# QEMU's unprivileged user (qemu.conf's default, qvirt-qemu) when missing
+"$(dirname "$0")/qemu-user.sh"
+
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

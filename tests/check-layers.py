@@ -2,10 +2,10 @@
 """Check the direction of includes between the folders of src/.
 
 The layers, lowest first:
-    util <- storage <- conf <- locking, qemu <- supervisor <- lib <- tools
+    util <- storage <- conf <- locking, security, qemu <- supervisor <- lib <- tools
 A file may include headers of its own layer and of the layers below it,
-never of a layer above, nor of a peer (locking and qemu do not know each
-other).  Includes of the project's headers name their folder
+never of a layer above, nor of a peer (locking, security and qemu do not
+know each other).  Includes of the project's headers name their folder
 ("conf/qv-domain.h"); a bare "qv-x.h" is refused so the rule cannot be
 dodged by the include path.  The public header include/qvirt/qvirt.h
 includes no project header at all.
@@ -28,9 +28,10 @@ BELOW = {
     'storage': {'util', 'storage'},
     'conf': {'util', 'storage', 'conf'},
     'locking': {'util', 'storage', 'conf', 'locking'},
+    'security': {'util', 'storage', 'conf', 'security'},
     'qemu': {'util', 'storage', 'conf', 'qemu'},
-    'supervisor': {'util', 'storage', 'conf', 'locking', 'qemu', 'supervisor'},
-    'lib': {'util', 'storage', 'conf', 'locking', 'qemu', 'supervisor', 'lib'},
+    'supervisor': {'util', 'storage', 'conf', 'locking', 'security', 'qemu', 'supervisor'},
+    'lib': {'util', 'storage', 'conf', 'locking', 'security', 'qemu', 'supervisor', 'lib'},
 }
 BELOW['tools'] = {'lib', 'tools'}
 # tests and fuzzers may include any layer

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,9 @@ qv_test_mkdtemp(void)
     char *dir = g_dir_make_tmp("qvirt-test-XXXXXX", &err);
 
     g_assert_no_error(err);
+    /* QEMU runs as its own user (qvirt-qemu): it must get through the
+     * folders to the images and files a test puts here */
+    g_assert_cmpint(chmod(dir, 0755), ==, 0);
     return dir;
 }
 

@@ -313,7 +313,8 @@ main(int argc, char **argv)
     int ret;
 
     g_test_init(&argc, &argv, NULL);
-    root = g_mkdtemp(tmpl);
+    /* 0755: QEMU runs as its own user and must reach the images */
+    root = g_mkdtemp_full(tmpl, 0755);
     g_test_add_func("/api/checks", test_api);
     g_test_add_func("/api/lifecycle", test_lifecycle);
     g_test_add_func("/api/chain", test_chain);

@@ -46,10 +46,15 @@ static const ConfigCase cases[] = {
     { "manager-int", Q, "lock_manager = 1", NULL, "qemu.conf:1: key 'lock_manager': expected a string, got an integer" },
     { "manager-list", Q, "lock_manager = [ \"lockd\" ]", NULL,
       "qemu.conf:1: key 'lock_manager': expected a string, got a list" },
-    { "qemu-unknown", Q, "user = \"qemu\"", NULL, "qemu.conf:1: unknown key 'user'" },
+    /* libvirt's keys other modules apply, or none does: accepted */
+    { "qemu-libvirt-keys", Q, "user = \"qemu\"\nvnc_listen = \"0.0.0.0\"\nlock_manager = \"nop\"\n"
+      "cgroup_device_acl = [ \"/dev/null\" ]\n", "manager=nop", NULL },
+    { "qemu-libvirt-twice", Q, "user = \"qemu\"\nuser = \"root\"", NULL,
+      "qemu.conf:2: key 'user' is given twice (first on line 1)" },
+    { "qemu-unknown", Q, "no_such_key = \"qemu\"", NULL, "qemu.conf:1: unknown key 'no_such_key'" },
     { "qemu-typo", Q, "lock_manger = \"lockd\"", NULL, "qemu.conf:1: unknown key 'lock_manger' (did you mean 'lock_manager'?)" },
     /* libvirt's qemu.conf has a user of its own: no "it belongs in" */
-    { "qemu-other-file", Q, "group = 'qemu'", NULL, "qemu.conf:1: unknown key 'group'" },
+    { "qemu-other-file", Q, "host_id = 3", NULL, "qemu.conf:1: unknown key 'host_id'" },
     /* qemu-lockd.conf */
     { "lockd-all", L,
       "auto_disk_leases = 0\n"

@@ -115,8 +115,11 @@ static const struct {
       "s.xml: disk 'vda': unknown format 'qcow3' (expected 'raw', 'iso', 'qcow', 'qcow2', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks', 'fat', 'bochs', 'cloop', 'dmg', 'ploop', 'vhd')" },
     { DISKS("<disk name='vda'><driver><metadata_cache/></driver></disk>"),
       "s.xml: disk 'vda': unsupported element <metadata_cache> in <driver>" },
+    /* a <seclabel> is libvirt's (domainsnapshot.rng has it), checked as in a definition */
     { DISKS("<disk name='vda'><source file='/a'><seclabel/></source></disk>"),
-      "s.xml: disk 'vda': unsupported element <seclabel> in a file <source>" },
+      "s.xml: disk 'vda': <seclabel> needs relabel='no' or a <label>" },
+    { DISKS("<disk name='vda'><source file='/a'><label/></source></disk>"),
+      "s.xml: disk 'vda': unsupported element <label> in a file <source>" },
     { DISKS("<disk name='vda' snapshot='no'><source file='/a'/></disk>"),
       "s.xml: disk 'vda': a type, <driver> or <source> requires snapshot='external', not 'no'" },
     { DISKS("<disk name='vda' snapshot='internal' type='block'/>"),

@@ -2,6 +2,7 @@
  * qv-source-xml-parse: read <source>, <backingStore> chains (nested, and
  * quorum children) and their parts from libvirt domain XML.
  */
+#include "conf/qv-seclabel-xml.h"
 #include "conf/qv-source-xml-parse.h"
 
 #include <string.h>
@@ -200,6 +201,11 @@ qv_source_xml_parse_source(xmlNodePtr node, QvStorageSource *src,
          child = qv_xml_element(child->next)) {
         int r;
 
+        if (qv_xml_is(child, "seclabel")) {
+            if (!qv_seclabel_xml_parse(child, src, ctx, error))
+                return false;
+            continue;
+        }
         if (qv_xml_is(child, "encryption")) {
             if (!qv_encryption_xml_parse(child, &src->enc, ctx, error))
                 return false;

@@ -54,6 +54,31 @@ qv_source_xml_format_auth(GString *buf, const QvStorageSource *src, unsigned int
     g_string_append(buf, "</auth>\n");
 }
 
+/* <seclabel>s of a <source> (conf/qv-seclabel-xml.h) */
+static void
+format_seclabels(GString *buf, const QvStorageSource *src, unsigned int indent)
+{
+    for (size_t i = 0; i < src->nseclabels; i++) {
+        const QvSecLabelDef *sl = &src->seclabels[i];
+
+        qv_xml_indent(buf, indent);
+        g_string_append(buf, "<seclabel");
+        qv_xml_attr(buf, "model", sl->model);
+        if (sl->relabel != QV_SECLABEL_RELABEL_DEFAULT)
+            qv_xml_attr(buf, "relabel", sl->relabel == QV_SECLABEL_RELABEL_YES ? "yes" : "no");
+        if (sl->labelskip)
+            qv_xml_attr(buf, "labelskip", "yes");
+        if (!sl->label) {
+            g_string_append(buf, "/>\n");
+            continue;
+        }
+        g_string_append(buf, ">\n");
+        qv_xml_text_element(buf, indent + 2, "label", sl->label);
+        qv_xml_indent(buf, indent);
+        g_string_append(buf, "</seclabel>\n");
+    }
+}
+
 void
 qv_source_xml_format_source(GString *buf, const QvStorageSource *src,
                             unsigned int indent)
@@ -107,13 +132,24 @@ qv_source_xml_format_source_skip(GString *buf, const QvStorageSource *src,
     qv_source_opts_format_attrs(buf, src);
     if (extra_attrs)
         g_string_append(buf, extra_attrs);
-    if (!qv_source_opts_has_children(src) && !enc &&
-        (src->type != QV_STORAGE_NETWORK ||
-         (src->nhosts == 0 && !src->snapshot && !src->config && !auth))) {
+    /* as libvirt's schema: a network source has no <seclabel> */
+    if (!qv_source_opts_has_children(src) &&
+        ((src->type != QV_STORAGE_NETWORK && src->nseclabels == 0 && !enc) ||
+         (src->type == QV_STORAGE_NETWORK && src->nhosts == 0 && !src->snapshot &&
+          !src->config && !auth && !enc))) {
         g_string_append(buf, "/>\n");
         return;
     }
     g_string_append(buf, ">\n");
+    if (src->type != QV_STORAGE_NETWORK) {
+        format_seclabels(buf, src, indent + 2);
+        if (enc)
+            qv_encryption_xml_format(buf, src->enc, indent + 2);
+        qv_source_opts_format_children(buf, src, indent + 2);
+        qv_xml_indent(buf, indent);
+        g_string_append(buf, "</source>\n");
+        return;
+    }
     format_hosts(buf, src, indent + 2);
     if (src->snapshot) {
         qv_xml_indent(buf, indent + 2);

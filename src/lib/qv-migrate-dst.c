@@ -29,6 +29,7 @@
 #include "lib/qv-api-priv.h"
 #include "lib/qv-launch.h"
 #include "locking/qv-lock-config.h"
+#include "security/qv-security-conf.h"
 #include "storage/qv-chain.h"
 #include "storage/qv-image.h"
 #include "supervisor/qv-control.h"
@@ -49,6 +50,7 @@ typedef struct {
     bool defined;                /* the finish defined it (it was not before) */
     char *xml;
     char *incoming;              /* the parameters' file */
+    char *sockdir;               /* run/NAME.migration, or NULL */
 } Dst;
 
 char *
@@ -296,6 +298,61 @@ bad:
     return false;
 }
 
+/* The socket folder and what QEMU left in it */
+static void
+remove_socket_dir(Dst *d)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *f;
+
+    if (!d->sockdir)
+        return;
+    if ((dir = g_dir_open(d->sockdir, 0, NULL))) {
+        while ((f = g_dir_read_name(dir))) {
+            g_autofree char *p = g_build_filename(d->sockdir, f, NULL);
+
+            unlink(p);
+        }
+    }
+    rmdir(d->sockdir);
+}
+
+/* The folder of the unix sockets QEMU listens on: QEMU's own (it runs
+ * as its user, the run folder is root's), run/NAME.migration */
+static const char *
+socket_dir(Dst *d, GError **error)
+{
+    g_autoptr(QvSecurityConfig) cfg = NULL;
+    g_autoptr(QvQemuCred) cred = NULL;
+
+    if (d->sockdir)
+        return d->sockdir;
+    if (!(cfg = qv_security_config_load(d->conn->conn->paths->config_dir, error)) ||
+        !(cred = qv_security_resolve(cfg, error)))
+        return NULL;
+    d->sockdir = g_strdup_printf("%s/%s.migration", d->conn->conn->paths->run_dir, d->name);
+    /* one a failed destination left */
+    {
+        Dst old = { .sockdir = d->sockdir };
+
+        remove_socket_dir(&old);
+    }
+    if (!qv_mkdir_p(d->conn->conn->paths->run_dir, 0755, error))
+        return NULL;
+    if (mkdir(d->sockdir, 0700) < 0 && errno != EEXIST) {
+        qv_error_set_errno(error, errno, "cannot make '%s'", d->sockdir);
+        g_clear_pointer(&d->sockdir, g_free);
+        return NULL;
+    }
+    if (cred->change && chown(d->sockdir, cred->uid, cred->gid) < 0) {
+        qv_error_set_errno(error, errno, "cannot give '%s' to QEMU's user '%s'", d->sockdir,
+                           cred->user);
+        g_clear_pointer(&d->sockdir, g_free);
+        return NULL;
+    }
+    return d->sockdir;
+}
+
 /* Where QEMU listens: the RAM stream's URI and the NBD server's address */
 static bool
 pick_addresses(Dst *d, json_object *req, bool exports, char **mig_uri, json_object **nbd,
@@ -328,9 +385,11 @@ pick_addresses(Dst *d, json_object *req, bool exports, char **mig_uri, json_obje
         else
             *mig_uri = g_strdup_printf("tcp:%s:%d", h, (port = pt));
     } else if (unix_socks) {
-        g_autofree char *dir = g_path_get_dirname(files->sock);
+        const char *dir = socket_dir(d, error);
 
-        *mig_uri = g_strdup_printf("unix:%s/%s.mig.sock", dir, d->name);
+        if (!dir)
+            goto out;
+        *mig_uri = g_strdup_printf("unix:%s/mig.sock", dir);
     } else {
         if ((port = free_port(0, error)) < 0)
             goto out;
@@ -344,9 +403,11 @@ pick_addresses(Dst *d, json_object *req, bool exports, char **mig_uri, json_obje
         if (duri && !parse_stream_uri(duri, &h, &pt, &p, error))
             goto out;
         if (!duri && unix_socks) {
-            g_autofree char *dir = g_path_get_dirname(files->sock);
+            const char *dir = socket_dir(d, error);
 
-            p = g_strdup_printf("%s/%s.nbd.sock", dir, d->name);
+            if (!dir)
+                goto out;
+            p = g_strdup_printf("%s/nbd.sock", dir);
         }
         if (p) {
             *nbd = qv_json_new(error, "s:type", "unix", "a:data",
@@ -513,6 +574,8 @@ finish(Dst *d, json_object *req, GError **error)
             return NULL;
     }
     d->finished = true;
+    /* the streams are over */
+    remove_socket_dir(d);
     return ret ? g_steal_pointer(&ret) : json_object_new_object();
 }
 
@@ -539,6 +602,7 @@ undo(Dst *d)
     g_ptr_array_set_size(d->created, 0);
     if (d->incoming)
         unlink(d->incoming);
+    remove_socket_dir(d);
     if (d->defined) {
         g_autoptr(GError) err = NULL;
         g_autofree char *mark = g_strdup_printf("%s/%s.transient",
@@ -640,6 +704,7 @@ out:
     g_free(d.name);
     g_free(d.xml);
     g_free(d.incoming);
+    g_free(d.sockdir);
     if (d.conn)
         qvirt_connect_close(d.conn);
     return status;

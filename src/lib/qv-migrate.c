@@ -849,6 +849,22 @@ check_exports(Mig *m, json_object *exports, json_object *disks, GError **error)
     return true;
 }
 
+/* The disks whose images are files or block devices here */
+static guint
+count_local_disks(Mig *m)
+{
+    guint n = 0;
+
+    for (size_t i = 0; i < m->live->ndisks; i++) {
+        QvDiskDef *disk = m->live->disks[i];
+
+        if (disk->has_source &&
+            (disk->src->type == QV_STORAGE_QUORUM || qv_source_is_local(disk->src)))
+            n++;
+    }
+    return n;
+}
+
 /* After a failed perform: a source whose QEMU completed before the
  * failure waits paused for this (the destination is undone now) */
 static void
@@ -947,7 +963,9 @@ finish:
         return -1;
     }
     if (!offline) {
-        cargs.name = g_strdup("done");
+        /* images the other host keeps using keep their labels there */
+        cargs.name = g_strdup(!m->same_host && m->copied->len < count_local_disks(m) ?
+                              "done-shared" : "done");
         if (!qv_api_call(m->dom, QV_CTL_MIGRATE_CONFIRM, &cargs, QV_API_CALL_TIMEOUT_MS * 2,
                          NULL, error)) {
             g_prefix_error(error, "the guest runs on the destination, but its QEMU here did "

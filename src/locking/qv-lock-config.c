@@ -21,6 +21,7 @@
 #include "util/qv-conf-file.h"
 #include "util/qv-error.h"
 #include "util/qv-file.h"
+#include "util/qv-qemu-conf-keys.h"
 
 /* libvirt's own cap is 10 MiB; its qemu.conf is under 50 KiB */
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -102,7 +103,9 @@ typedef struct {
     const KeyDef *keys;
     size_t nkeys;
     /* libvirt's version holds many keys of its own (qemu.conf's user is
-     * QEMU's): a name shared with another file here says nothing */
+     * QEMU's): a name shared with another file here says nothing, and
+     * libvirt's keys this table does not apply are accepted (other
+     * modules apply some, e.g. security/qv-security-conf) */
     bool own_namespace;
     /* defaults that follow other keys, once the file is applied */
     void (*finish)(QvLockConfig *cfg, const QvConfFile *conf);
@@ -342,6 +345,12 @@ check_file(const FileDef *file, const QvConfFile *conf, GError **error)
         const QvConfEntry *first = qv_conf_file_lookup(conf, e->key);
         const KeyDef *def = find_key(file, e->key);
 
+        if (!def && file->own_namespace && qv_qemu_conf_key_known(e->key)) {
+            if (first != e)
+                FAIL("%s:%zu: key '%s' is given twice (first on line %zu)", conf->origin, e->line,
+                     e->key, first->line);
+            continue;
+        }
         if (!def) {
             g_autofree char *hint = suggest(file, e->key);
 

@@ -121,12 +121,22 @@ qv_command_machine(GPtrArray *argv, const QvDomainDef *def,
     qv_argv_add(argv, "-nodefaults");
     qv_argv_add(argv, "-display");
     qv_argv_add(argv, "none");
+    if (opts->sandbox) {
+        qv_argv_add(argv, "-sandbox");
+        qv_argv_add(argv, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+    }
 }
 
 static void
 qv_command_chardevs(GPtrArray *argv, const QvQemuBuildOptions *opts)
 {
-    if (opts->qmp_socket) {
+    if (opts->qmp_fd > 0) {
+        /* bound by the supervisor: QEMU needs no right on its folder */
+        qv_argv_add(argv, "-chardev");
+        qv_argv_addf(argv, "socket,id=charmonitor,fd=%d,server=on,wait=off", opts->qmp_fd);
+        qv_argv_add(argv, "-mon");
+        qv_argv_add(argv, "chardev=charmonitor,id=monitor,mode=control");
+    } else if (opts->qmp_socket) {
         g_autofree char *path = qv_qemu_escape(opts->qmp_socket);
         qv_argv_add(argv, "-chardev");
         qv_argv_addf(argv, "socket,id=charmonitor,path=%s,server=on,wait=off", path);

@@ -25,6 +25,9 @@ typedef struct {
     const char *cwd;         /* the folder QEMU runs in (qv_blockdev_pick_cwd); NULL: none assumed */
     json_object *objects;    /* -object arguments the block graph needs first (the master
                               * key and the encrypted secrets, qv-secret-objects); NULL: none */
+    int qmp_fd;              /* > 0: QMP on this listening socket QEMU inherits (qmp_socket
+                              * is then only where it is bound) */
+    bool sandbox;            /* -sandbox on, with everything QEMU does not need denied */
 } QvQemuBuildOptions;
 
 /*

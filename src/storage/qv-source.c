@@ -127,6 +127,7 @@ source_clear_fields(QvStorageSource *src)
     g_free(src->data_file);
     g_free(src->encryption);
     g_free(src->relpath);
+    qv_seclabels_free(src->seclabels, src->nseclabels);
     qv_source_opts_clear(&src->opts);
 }
 
@@ -175,6 +176,7 @@ source_copy_one(const QvStorageSource *src)
     dst->data_file = g_strdup(src->data_file);
     dst->encryption = g_strdup(src->encryption);
     dst->relpath = g_strdup(src->relpath);
+    dst->seclabels = qv_seclabels_copy(src->seclabels, src->nseclabels);
     qv_source_opts_deepen(&dst->opts);
     for (size_t i = 0; i < src->nhosts; i++)
         qv_source_add_host(dst, src->hosts[i].name, src->hosts[i].port,
@@ -250,6 +252,7 @@ source_equal_one(const QvStorageSource *a, const QvStorageSource *b)
         a->backing_format != b->backing_format ||
         a->data_file_raw != b->data_file_raw ||
         a->encrypted != b->encrypted ||
+        !qv_seclabels_equal(a->seclabels, a->nseclabels, b->seclabels, b->nseclabels) ||
         a->format_version != b->format_version ||
         a->incompat_unknown != b->incompat_unknown ||
         a->dev != b->dev || a->ino != b->ino ||

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include "storage/qv-seclabel.h"
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -170,8 +171,14 @@ struct _QvStorageSource {
     int rewrite_corrupted;   /* 0: unset, 1: on, 2: off (QvTristate's values) */
     int blkverify;           /* the same */
 
+    /* <seclabel> elements of its <source> (storage/qv-seclabel.h) */
+    QvSecLabelDef *seclabels;
+    size_t nseclabels;
     QvSourceOpts opts;       /* slices, tls, cookies, ... (qv-source-opts.h) */
 };
+
+/* The model='dac' <seclabel> of @src, or NULL */
+const QvSecLabelDef *qv_source_dac_seclabel(const QvStorageSource *src);
 
 /* "quorum", "fifo"; *_from_string -1 when unknown */
 const char *qv_quorum_read_pattern_to_string(QvQuorumReadPattern p);

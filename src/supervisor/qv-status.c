@@ -4,6 +4,8 @@
  */
 #include "supervisor/qv-status.h"
 
+#include "security/qv-dac.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +60,7 @@ qv_guest_files_new(const QvPaths *paths, const char *name)
     f->locks = g_strdup_printf("%s/%s.locks.json", s, name);
     f->health = g_strdup_printf("%s/%s.health.json", s, name);
     f->master_key = g_strdup_printf("%s/%s.master-key.aes", s, name);
+    f->labels = g_strdup_printf("%s/%s.labels.json", s, name);
     return f;
 }
 
@@ -68,6 +71,7 @@ qv_guest_files_free(QvGuestFiles *f)
         return;
     g_free(f->name);
     g_free(f->lock);
+    g_free(f->labels);
     g_free(f->jobs);
     g_free(f->locks);
     g_free(f->health);
@@ -311,6 +315,8 @@ qv_guest_record_crash(const QvGuestFiles *files)
 
     if (!qv_state_save_shutoff(files, "crashed", &err))
         g_warning("domain '%s': %s", files->name, err->message);
+    /* QEMU is gone: what was labelled for it goes back */
+    qv_dac_record_restore(files->labels);
     qv_guest_files_remove_run(files);
 }
 

@@ -53,6 +53,7 @@ typedef struct {
     char *health;      /* state/NAME.health.json: disk errors, quorum health (qv-sup-health.c) */
     char *master_key;  /* state/NAME.master-key.aes: the key QEMU decrypts its secrets with
                         * (0600; beside the serial log, where QEMU's user can reach it) */
+    char *labels;      /* state/NAME.labels.json: the files labelled for QEMU (qv-sup-labels.c) */
 } QvGuestFiles;
 
 QvGuestFiles *qv_guest_files_new(const QvPaths *paths, const char *name);
@@ -103,8 +104,8 @@ bool qv_proc_same(pid_t pid, unsigned long long start);
 
 /*
  * With no supervisor alive and no QEMU alive, record a crash of the
- * guest described by @rt and clean its files; the caller holds the
- * guest's lock.
+ * guest described by @rt and clean its files (the labels its files had
+ * for QEMU restored); the caller holds the guest's lock.
  */
 void qv_guest_record_crash(const QvGuestFiles *files);
 

@@ -551,6 +551,11 @@ finish_unplug_try(QvSupervisor *sup, const char *alias, int left)
         sup->unplug_retries = g_list_prepend(sup->unplug_retries, r);
         return false;
     }
+    /* the deletions are QMP calls: a DEVICE_DELETED handled meanwhile
+     * (a reattach finds the device gone as its event comes) may have
+     * finished this unplug and freed the disk */
+    if (disk && qv_sup_hp_disk_by_alias(sup, alias) != disk)
+        return true;
     if ((u = sup->unplugs ? g_hash_table_lookup(sup->unplugs, alias) : NULL))
         req = g_steal_pointer(&u->req);
     forget_unplug(sup, alias);

@@ -344,6 +344,12 @@ desired(QvSupervisor *sup, GPtrArray *extra, GHashTable *jobs)
     return wants;
 }
 
+GPtrArray *
+qv_sup_locks_desired(QvSupervisor *sup, GPtrArray *extra)
+{
+    return desired(sup, extra, NULL);
+}
+
 /* Lock operations make QMP calls, whose nested main loop lets control
  * requests and events in: one operation at a time */
 static bool
@@ -441,6 +447,9 @@ qv_sup_locks_sync(QvSupervisor *sup, GPtrArray *extra, GError **error)
     gpointer key, val;
     bool ok;
 
+    /* the files are QEMU's before it opens them (no QMP call here) */
+    if (sup->live && sup->qemu_pid > 0 && !qv_sup_labels_sync(sup, extra, error))
+        return false;
     if (!sup->locks || !sup->live || sup->qemu_pid <= 0)
         return true;
     if (sup->lock_busy && !extra) {

@@ -939,7 +939,12 @@ qv_sup_do_migrate_confirm(QvSupCall *call)
         qv_ctl_reply_error(call->req, err);
         return;
     }
-    if (strcmp(call->args->name, "done") == 0) {
+    /* the images stay in use on the other host (shared storage): their
+     * labels are the destination's now, not restored here (libvirt
+     * skips the restore of migrated images on a shared file system) */
+    if (strcmp(call->args->name, "done-shared") == 0)
+        qv_sup_labels_forget(sup);
+    if (strcmp(call->args->name, "done") == 0 || strcmp(call->args->name, "done-shared") == 0) {
         sup->exit_reason = "migrated";
         sup->exit_waiters = g_list_append(sup->exit_waiters, call->req);
         if (!sup->destroying) {
@@ -950,7 +955,7 @@ qv_sup_do_migrate_confirm(QvSupCall *call)
     }
     if (strcmp(call->args->name, "resume") != 0) {
         g_set_error(&err, QV_ERROR, QV_ERR_INVALID_ARG,
-                    "migration confirm: unknown outcome '%s' (done, resume)", call->args->name);
+                    "migration confirm: unknown outcome '%s' (done, done-shared, resume)", call->args->name);
         qv_ctl_reply_error(call->req, err);
         return;
     }

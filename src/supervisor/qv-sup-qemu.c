@@ -8,7 +8,10 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <grp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +39,51 @@ pick_accel(QvSupervisor *sup, GError **error)
     return "kvm";
 }
 
+/*
+ * The monitor's socket, bound and listening before QEMU starts: QEMU
+ * inherits it (fd QV_SUP_QMP_FD) and needs no right on the run folder,
+ * and a connection made before QEMU accepts waits in the queue.
+ */
+#define QV_SUP_QMP_FD 3
+
+static bool
+listen_qmp(QvSupervisor *sup, GError **error)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    const char *path = sup->files->qmp;
+    int fd;
+
+    if (sup->qmp_listen_fd >= 0)
+        close(sup->qmp_listen_fd);
+    sup->qmp_listen_fd = -1;
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        g_set_error(error, QV_ERROR, QV_ERR_INVALID_ARG,
+                    "domain '%s': the monitor's socket path '%s' is too long", sup->files->name,
+                    path);
+        return false;
+    }
+    strcpy(addr.sun_path, path);
+    unlink(path);
+    /* far above the numbers the child moves fds to */
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+        bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(path, 0600) < 0 ||
+        listen(fd, 8) < 0) {
+        qv_error_set_errno(error, errno, "domain '%s': cannot listen on '%s'", sup->files->name,
+                           path);
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    sup->qmp_listen_fd = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+    close(fd);
+    if (sup->qmp_listen_fd < 0) {
+        qv_error_set_errno(error, errno, "domain '%s': cannot listen on '%s'", sup->files->name,
+                           path);
+        return false;
+    }
+    return true;
+}
+
 GPtrArray *
 qv_sup_build_argv(QvSupervisor *sup, GError **error)
 {
@@ -52,6 +100,10 @@ qv_sup_build_argv(QvSupervisor *sup, GError **error)
     }
     opts.emulator = emulator;
     opts.qmp_socket = sup->files->qmp;
+    if (!qv_sup_labels_open(sup, true, error) || !listen_qmp(sup, error))
+        return NULL;
+    opts.qmp_fd = QV_SUP_QMP_FD;
+    opts.sandbox = sup->sec->seccomp_sandbox == 1;
     opts.serial_log = sup->files->serial_log;
     if (!(opts.accel = pick_accel(sup, error)))
         return NULL;
@@ -103,14 +155,29 @@ exec_qemu(QvSupervisor *sup, char **argv, const char *cwd, const struct rlimit *
             _exit(127);
         _exit(127);
     }
+    /* QEMU inherits the monitor's socket as fd 3, and the registration
+     * (sanlock), when there is one, as fd 4 */
+    if (keep >= 0 && keep < 16 && (keep = fcntl(keep, F_DUPFD, 16)) < 0)
+        _exit(127);
+    if (dup2(sup->qmp_listen_fd, QV_SUP_QMP_FD) < 0)
+        _exit(127);
     if (keep >= 0) {
-        if (keep != 3 && dup2(keep, 3) < 0)
+        if (dup2(keep, QV_SUP_QMP_FD + 1) < 0)
             _exit(127);
-        if (keep == 3 && fcntl(3, F_SETFD, 0) < 0)
-            _exit(127);
-        close_range(4, ~0U, 0);
+        close_range(QV_SUP_QMP_FD + 2, ~0U, 0);
     } else {
-        close_range(3, ~0U, 0);
+        close_range(QV_SUP_QMP_FD + 1, ~0U, 0);
+    }
+    /* QEMU never runs as root: its user, with that user's groups, set
+     * here (never -runas, which opens the command line's images first) */
+    if (sup->cred->change &&
+        (setgroups((size_t)sup->cred->ngroups, sup->cred->groups) < 0 ||
+         setgid(sup->cred->gid) < 0 || setuid(sup->cred->uid) < 0)) {
+        static const char nouser[] = "qvirt: cannot become QEMU's user\n";
+
+        if (write(2, nouser, sizeof(nouser) - 1) < 0)
+            _exit(127);
+        _exit(127);
     }
     signal(SIGPIPE, SIG_DFL);
     execv(argv[0], argv);
@@ -150,8 +217,24 @@ qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
     pid_t pid = -1;
 
     /* QEMU appends to the serial log and keeps its mode: one an older
-     * qvirt left readable becomes private */
+     * qvirt left readable becomes private, and it is QEMU's user's */
+    {
+        int fd = open(sup->files->serial_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+        if (fd >= 0)
+            close(fd);
+    }
     chmod(sup->files->serial_log, 0600);
+    if (!qv_sup_labels_own_file(sup, sup->files->serial_log, error) ||
+        (g_file_test(sup->files->master_key, G_FILE_TEST_EXISTS) &&
+         !qv_sup_labels_own_file(sup, sup->files->master_key, error)) ||
+        !qv_sup_labels_sync(sup, NULL, error)) {
+        if (devnull >= 0)
+            close(devnull);
+        if (logfd >= 0)
+            close(logfd);
+        return false;
+    }
 
     if (argv->len == 0 || g_ptr_array_index(argv, argv->len - 1) != NULL)
         g_ptr_array_add(argv, NULL);
@@ -172,6 +255,11 @@ qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error)
         close(devnull);
     if (logfd >= 0)
         close(logfd);
+    /* QEMU holds the monitor's socket alone: if it dies, a connection
+     * waiting in the queue hears of it */
+    if (sup->qmp_listen_fd >= 0)
+        close(sup->qmp_listen_fd);
+    sup->qmp_listen_fd = -1;
     if (pid < 0)
         return false;
     sup->qemu_pid = pid;

@@ -10,7 +10,8 @@
  * qv-sup-hotplug.c and qv-sup-media.c (disks plugged in and out, media
  * changes), and the guest's
  * leases: qv-sup-locks.c (when they are taken and let go) and
- * qv-sup-lockfds.c (the fds QEMU holds for them, and their record).
+ * qv-sup-lockfds.c (the fds QEMU holds for them, and their record);
+ * qv-sup-labels.c (QEMU's user and its files' labels).
  */
 #pragma once
 
@@ -23,6 +24,7 @@
 #include "conf/qv-domain.h"
 #include "locking/qv-lock-manager.h"
 #include "qemu/qv-qmp.h"
+#include "security/qv-dac.h"
 #include "supervisor/qv-status.h"
 #include "supervisor/qv-supervisor.h"
 
@@ -109,6 +111,12 @@ typedef struct {
     QvLockOwner lock_owner;
     QvLockObject *reg_obj;       /* registers QEMU's process in the child */
 
+    /* who QEMU runs as, and what is labelled for it (qv-sup-labels.c) */
+    QvSecurityConfig *sec;
+    QvQemuCred *cred;
+    GPtrArray *labels;           /* QvDacLabel */
+    int qmp_listen_fd;           /* the monitor's socket until QEMU has it, or -1 */
+
     bool destroying;
     bool shutdown_seen;
     bool ioerror_stop;           /* a BLOCK_IO_ERROR's action was stop: the
@@ -184,6 +192,33 @@ json_object *qv_sup_lock_want_json(const char *key, const QvLockWant *w, const c
 bool qv_sup_locks_load(QvSupervisor *sup);
 /* lock-status's answer */
 json_object *qv_sup_locks_status(QvSupervisor *sup, GError **error);
+
+/* What the guest's definition, its jobs and @extra (may be NULL) need:
+ * QvLockWant, the same set qv_sup_locks_sync holds (labels follow it) */
+GPtrArray *qv_sup_locks_desired(QvSupervisor *sup, GPtrArray *extra);
+
+/* ---- qv-sup-labels.c: QEMU's user and its files' labels ---- */
+
+/* qemu.conf's confinement and QEMU's user (a missing user is an error
+ * saying how to create it), and the record of the labels: after a
+ * reattach what the supervisor before held, at a start (@fresh) nothing
+ * (a record left behind is restored first) */
+bool qv_sup_labels_open(QvSupervisor *sup, bool fresh, GError **error);
+void qv_sup_labels_close(QvSupervisor *sup);
+/* Every file of qv_sup_locks_desired(@extra) labelled for QEMU before it
+ * opens it, what left it restored, QEMU's access checked, the record
+ * saved; on failure what this call labelled is restored */
+bool qv_sup_labels_sync(QvSupervisor *sup, GPtrArray *extra, GError **error);
+/* QEMU is gone: every label restored, the record removed.  A one-host
+ * migration needs nothing more: the destination's start labels first
+ * (each file then counts two), the source's release only counts down. */
+void qv_sup_labels_release_all(QvSupervisor *sup);
+/* The labels let go of without restoring them (the record removed): for
+ * the source of a migration to another host over shared storage, whose
+ * destination now holds the files (libvirt does not restore them either) */
+void qv_sup_labels_forget(QvSupervisor *sup);
+/* The files QEMU itself opens by name (its serial log) made its own */
+bool qv_sup_labels_own_file(QvSupervisor *sup, const char *path, GError **error);
 
 /* ---- qv-sup-control.c: the control table ---- */
 

@@ -155,6 +155,7 @@ qv_sup_qemu_exited(QvSupervisor *sup, bool signalled)
     qv_sup_incoming_free(sup);
     qv_sup_hotplug_qemu_gone(sup, reason);
     qv_sup_locks_qemu_gone(sup);
+    qv_sup_labels_release_all(sup);
     finish(sup, reason);
 }
 
@@ -311,6 +312,7 @@ do_start(QvSupervisor *sup, bool paused, bool incoming, bool *reattach, GError *
         return true;
     qv_sup_kill_qemu(sup);
     qv_sup_locks_qemu_gone(sup);
+    qv_sup_labels_release_all(sup);
     qv_guest_files_remove_run(sup->files);
     qv_state_save_shutoff(sup->files, "failed", NULL);
     return false;
@@ -373,6 +375,15 @@ do_reattach(QvSupervisor *sup, GError **error)
 
         sup->qemu_cwd = g_file_read_link(link, NULL);
     }
+    {
+        g_autoptr(GError) lerr = NULL;
+
+        /* what the supervisor before us labelled is restored when QEMU
+         * goes; new labels wait for a configuration that works */
+        if (!qv_sup_labels_open(sup, false, &lerr))
+            g_printerr("domain '%s': files are not labelled for QEMU until the configuration "
+                       "is fixed: %s\n", sup->files->name, lerr->message);
+    }
     if (sup->live)
         qv_sup_jobs_reattach(sup);
     {
@@ -423,6 +434,9 @@ supervisor_clear(QvSupervisor *sup)
     g_clear_pointer(&sup->live, qv_domain_def_free);
     g_clear_pointer(&sup->qemu_cwd, g_free);
     qv_sup_locks_close(sup);
+    qv_sup_labels_close(sup);
+    if (sup->qmp_listen_fd >= 0)
+        close(sup->qmp_listen_fd);
     g_clear_pointer(&sup->jobs, g_hash_table_unref);
     g_clear_pointer(&sup->health, json_object_put);
     g_clear_pointer(&sup->job_failures, g_hash_table_unref);
@@ -481,7 +495,7 @@ supervisor_setup(QvSupervisor *sup, const QvSuperviseArgs *args,
 int
 qv_supervisor_main(const QvSuperviseArgs *args)
 {
-    QvSupervisor sup = { .lock_fd = -1, .events_fd = -1, .pidfd = -1 };
+    QvSupervisor sup = { .lock_fd = -1, .events_fd = -1, .pidfd = -1, .qmp_listen_fd = -1 };
     g_autoptr(GError) err = NULL;
     int report_fd = args->report_fd;
     guint sig_term, sig_int;
