@@ -240,6 +240,49 @@ test_commands(void)
     g_assert_cmpstr(e, ==, "qvirt: error: domain 'chained' is not defined\n");
 }
 
+/* define names, once, each disk setting it keeps but does not apply, and
+ * the runtime state it drops; dumpxml has the settings and not that */
+static void
+test_define_notes(void)
+{
+    static const char xml[] =
+        "<domain type='qemu'><name>noted</name><memory unit='MiB'>128</memory>\n"
+        "  <devices>\n"
+        "    <disk type='file' device='disk'>\n"
+        "      <driver name='qemu' type='raw' error_policy='stop'/>\n"
+        "      <source file='/i/a.raw'/>\n"
+        "      <mirror type='file' job='copy'><source file='/i/b.raw'/></mirror>\n"
+        "      <target dev='vda' bus='virtio'/>\n"
+        "      <iotune><total_bytes_sec>1048576</total_bytes_sec></iotune>\n"
+        "      <transient/>\n"
+        "    </disk>\n"
+        "    <disk type='block' device='lun' rawio='yes'>\n"
+        "      <source dev='/dev/sdz'><reservations managed='yes'/></source>\n"
+        "      <target dev='sda' bus='scsi'/>\n"
+        "    </disk>\n"
+        "  </devices>\n"
+        "</domain>\n";
+    g_autofree char *path = P("noted.xml");
+    g_autofree char *o = NULL;
+
+    write_doc("noted.xml", xml);
+    o = qv(0, NULL, "define", path, NULL, NULL);
+    g_assert_cmpstr(o, ==,
+                    "Domain 'noted' defined from @TMP@/noted.xml\n"
+                    "note: kept as written but not applied by qvirt: disk 'vda': <transient> (qvirt adds no overlay that is discarded at shutdown: writes reach the image)\n"
+                    "note: kept as written but not applied by qvirt: disk 'vda': <mirror> dropped (runtime state, as libvirt drops it from a definition)\n"
+                    "note: kept as written but not applied by qvirt: disk 'sda': rawio (QEMU runs unprivileged and gets no CAP_SYS_RAWIO)\n"
+                    "note: kept as written but not applied by qvirt: disk 'sda': <reservations> (qvirt starts no qemu-pr-helper and creates no pr-manager object)\n");
+    g_free(o);
+    o = qv(0, NULL, "dumpxml", "noted", NULL, NULL);
+    g_assert_nonnull(strstr(o, "<total_bytes_sec>1048576</total_bytes_sec>"));
+    g_assert_nonnull(strstr(o, "error_policy='stop'"));
+    g_assert_nonnull(strstr(o, "<reservations managed='yes'/>"));
+    g_assert_null(strstr(o, "<mirror"));
+    g_free(o);
+    o = qv(0, NULL, "undefine", "noted", NULL, NULL);
+}
+
 /* The test folder's copy of qemu-invalid/NAME.xml, @DIR@ replaced */
 static char *
 qemu_invalid_doc(const char *name, char **path)
@@ -352,6 +395,7 @@ test_qemu_invalid_start(void)
     static const char *const cases[] = {
         "io-native-cache-default", "detect-zeroes-unmap-no-discard",
         "floppy-serial", "sata-beyond-bus", "rbd-no-image", "nbd-rdma",
+        "readonly-sata-disk", "iotune-max-below-base", "iothread-undefined",
     };
     g_autofree char *quorum = qv_test_replace(
         "<domain type='qemu'><name>quorum-start</name><memory>65536</memory><devices>"
@@ -423,6 +467,7 @@ main(int argc, char **argv)
     g_test_add_func("/domain/invalid-documents", test_invalid_documents);
     g_test_add_func("/domain/validate-chains", test_validate_chains);
     g_test_add_func("/domain/commands", test_commands);
+    g_test_add_func("/domain/define-notes", test_define_notes);
     g_test_add_func("/domain/edit", test_edit);
     g_test_add_func("/domain/qemu-invalid", test_qemu_invalid);
     g_test_add_func("/domain/qemu-invalid-start", test_qemu_invalid_start);

@@ -366,8 +366,8 @@ test_qcow2_extensions(void)
                 "backing format name length 16 exceeds 15");
     /* an unknown backing format is refused, not dropped */
     put_be32(b + 108, 5);
-    memcpy(b + 112, "bochs", 5);
-    check_fails(b, 65536, QV_FORMAT_QCOW2, QV_ERR_UNSUPPORTED, "'bochs'");
+    memcpy(b + 112, "qcow3", 5);
+    check_fails(b, 65536, QV_FORMAT_QCOW2, QV_ERR_UNSUPPORTED, "'qcow3'");
     /* an extension area not ended before the end of the file */
     put_be64(b + 8, 0);
     put_be32(b + 16, 0);

@@ -53,6 +53,8 @@ static const ArgvCase cases[] = {
     { "lun-block", false }, { "block-disk", false },
     { "many-disks", true }, { "paused", true }, { "machine-pc", true },
     { "no-disks", true }, { "usb-root-ports", true }, { "pc-virtio", true },
+    { "disk-props-virtio", true }, { "disk-props-scsi", true }, { "disk-props-ide", true },
+    { "net-opts", false },
 };
 
 static QvDomainDef *
@@ -251,6 +253,14 @@ materialise(QvStorageSource *src, const char *dir, unsigned int *counter)
 
     for (i = 0; i < src->nbacking; i++)
         materialise(src->backing[i], dir, counter);
+    if (src->type == QV_STORAGE_DIR) {
+        /* a folder for QEMU's virtual FAT */
+        path = g_strdup_printf("%s/%u-dir", dir, (*counter)++);
+        g_assert_cmpint(mkdir(path, 0700), ==, 0);
+        g_free(src->path);
+        src->path = g_steal_pointer(&path);
+        return;
+    }
     if (src->type != QV_STORAGE_FILE)
         return;
     base = g_path_get_basename(src->path);
@@ -298,6 +308,96 @@ test_qemu_accepts(void)
         g_assert_cmpstr(got, ==, want);
     }
     qv_test_rmtree(dir);
+}
+
+/* ---- device properties, as QEMU reports them ---- */
+
+typedef struct {
+    const char *dev;     /* qdev id */
+    const char *prop;
+    const char *want;    /* the JSON of qom-get's return */
+} PropCheck;
+
+/* Start case @name and compare what qom-get says of each property */
+static void
+check_props(const char *name, const PropCheck *checks, size_t n)
+{
+    g_autofree char *dir = qv_test_mkdtemp();
+    g_autoptr(QvDomainDef) def = load_case(name);
+    g_autoptr(GPtrArray) argv = NULL;
+    g_autoptr(GString) in = g_string_new("{\"execute\":\"qmp_capabilities\"}\n");
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+    unsigned int counter = 0;
+    size_t got = 0;
+
+    for (size_t j = 0; j < def->ndisks; j++)
+        materialise(def->disks[j]->src, dir, &counter);
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(in, "{\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/machine/peripheral/%s\",\"property\":\"%s\"},\"id\":%zu}\n",
+                               checks[i].dev, checks[i].prop, i);
+    g_string_append(in, "{\"execute\":\"quit\"}\n");
+    argv = build_case(def, name, "qemu-system-x86_64", false);
+    out = run_qemu(argv, in->str, dir);
+    lines = g_strsplit(out, "\n", -1);
+    for (size_t l = 0; lines[l]; l++) {
+        g_autoptr(json_object) msg = *lines[l] ? json_tokener_parse(lines[l]) : NULL;
+        json_object *id = NULL, *ret = NULL;
+        size_t i;
+
+        if (!msg || !json_object_object_get_ex(msg, "id", &id))
+            continue;
+        i = (size_t)json_object_get_int(id);
+        if (!json_object_object_get_ex(msg, "return", &ret))
+            g_error("%s: qom-get %s.%s: %s", name, checks[i].dev, checks[i].prop, lines[l]);
+        g_assert_cmpstr(json_object_to_json_string_ext(ret, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), ==,
+                        checks[i].want);
+        got++;
+    }
+    g_assert_cmpuint(got, ==, n);
+    qv_test_rmtree(dir);
+}
+
+static void
+test_qemu_props(void)
+{
+    static const PropCheck virtio[] = {
+        { "virtio-disk0", "num-queues", "2" },
+        { "virtio-disk0", "queue-size", "128" },
+        { "virtio-disk0", "iothread", "\"/objects/iothread2\"" },
+        { "virtio-disk0", "ioeventfd", "true" },
+        { "virtio-disk0", "event_idx", "false" },
+        { "virtio-disk0", "werror", "\"stop\"" },
+        { "virtio-disk0", "rerror", "\"report\"" },
+        { "virtio-disk0", "cyls", "1000" },
+        { "virtio-disk0", "logical_block_size", "512" },
+        { "virtio-disk0", "physical_block_size", "4096" },
+        { "virtio-disk1", "werror", "\"ignore\"" },
+        { "virtio-disk1", "rerror", "\"ignore\"" },
+    };
+    static const PropCheck scsi[] = {
+        { "scsi0-0-0-0", "wwn", "5764824127192592812" },
+        { "scsi0-0-0-0", "vendor", "\"QVIRT\"" },
+        { "scsi0-0-0-0", "product", "\"Test Disk\"" },
+        { "scsi0-0-0-0", "serial", "\"QV-0001\"" },
+        { "scsi0-0-0-0", "rotation_rate", "1" },
+        { "scsi0-0-0-0", "werror", "\"enospc\"" },
+        { "scsi0-0-0-0", "logical_block_size", "4096" },
+        { "usb-disk1", "removable", "true" },
+    };
+    static const PropCheck ide[] = {
+        { "ide0-0-0", "wwn", "5764824127192592813" },
+        { "ide0-0-0", "cyls", "2" },
+        { "ide0-0-0", "heads", "16" },
+        { "ide0-0-0", "secs", "63" },
+        { "ide0-0-0", "bios-chs-trans", "\"lba\"" },
+        { "ide0-0-0", "rotation_rate", "7200" },
+        { "ide0-0-0", "rerror", "\"ignore\"" },
+    };
+
+    check_props("disk-props-virtio", virtio, G_N_ELEMENTS(virtio));
+    check_props("disk-props-scsi", scsi, G_N_ELEMENTS(scsi));
+    check_props("disk-props-ide", ide, G_N_ELEMENTS(ide));
 }
 
 /* ---- deep chains, built in memory ---- */
@@ -526,5 +626,6 @@ main(int argc, char **argv)
     g_test_add_func("/qemu-argv/disk-index", test_disk_index);
     g_test_add_func("/qemu-argv/schema", test_schema);
     g_test_add_func("/qemu-argv/qemu-accepts", test_qemu_accepts);
+    g_test_add_func("/qemu-argv/qemu-props", test_qemu_props);
     return g_test_run();
 }

@@ -112,7 +112,7 @@ static const struct {
     { DISKS("<disk name='vda'><source file='/a'/><source file='/b'/></disk>"),
       "s.xml: disk 'vda': more than one <source>" },
     { DISKS("<disk name='vda'><driver type='qcow3'/></disk>"),
-      "s.xml: disk 'vda': unknown format 'qcow3' (expected 'raw', 'iso', 'qcow', 'qcow2', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks')" },
+      "s.xml: disk 'vda': unknown format 'qcow3' (expected 'raw', 'iso', 'qcow', 'qcow2', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks', 'fat', 'bochs', 'cloop', 'dmg', 'ploop', 'vhd')" },
     { DISKS("<disk name='vda'><driver><metadata_cache/></driver></disk>"),
       "s.xml: disk 'vda': unsupported element <metadata_cache> in <driver>" },
     /* a <seclabel> is libvirt's (domainsnapshot.rng has it), checked as in a definition */

@@ -214,6 +214,7 @@ typedef enum {
     QVIRT_DOMAIN_PAUSED_UNKNOWN = 0,
     QVIRT_DOMAIN_PAUSED_USER = 1,
     QVIRT_DOMAIN_PAUSED_MIGRATION = 2,   /* since 0.3.0 */
+    QVIRT_DOMAIN_PAUSED_IOERROR = 5,     /* a disk's error_policy='stop' */
     QVIRT_DOMAIN_PAUSED_STARTING_UP = 11,
 } QvirtDomainPausedReason;
 

@@ -1,10 +1,12 @@
 /*
  * qv-disk-xml: one <disk> element <-> QvDiskDef.
  *
- * Owns the disk-level parts: type and device, <driver>, the top <source>
+ * Owns the disk-level parts: type and device, the top <source>
  * with startupPolicy and index, the chain (through qv-source-xml),
  * quorum, <target>, the flags, <serial>, <boot>, <alias>, <address>
- * (kept as given) and, in status documents, <mirror>.  Checks that need
+ * (kept as given) and, in status documents, <mirror>.  <driver> and the
+ * settings in QvDiskOpts (<iotune>, <geometry>, <wwn>, ...) are
+ * qv-disk-opts-xml's.  Checks that need
  * the whole domain (unique targets, threshold bounds, which startupPolicy
  * fits which device) live in qv-domain-validate.c; this file only refuses
  * what cannot be represented.  A lone <disk> parsed for its source (a
@@ -12,6 +14,7 @@
  */
 #include <string.h>
 
+#include "conf/qv-disk-opts-xml.h"
 #include "conf/qv-domain-xml.h"
 #include "util/qv-error.h"
 #include "conf/qv-source-xml-parse.h"
@@ -25,14 +28,6 @@ QV_XML_ENUM_PARSER(parse_device, QvDiskDevice, qv_disk_device,
 QV_XML_ENUM_PARSER(parse_bus, QvDiskBus, qv_disk_bus, 0, QV_DISK_BUS_LAST)
 QV_XML_ENUM_PARSER(parse_startup, QvStartupPolicy, qv_startup_policy, 0,
                    QV_STARTUP_LAST)
-QV_XML_ENUM_PARSER(parse_cache, QvDiskCache, qv_disk_cache, 0, QV_CACHE_LAST)
-QV_XML_ENUM_PARSER(parse_io, QvDiskIo, qv_disk_io, 0, QV_DISK_IO_LAST)
-QV_XML_ENUM_PARSER(parse_discard, QvDiscard, qv_discard, 0,
-                   QV_DISCARD_LAST)
-QV_XML_ENUM_PARSER(parse_detect_zeroes, QvDetectZeroes, qv_detect_zeroes, 0,
-                   QV_DETECT_ZEROES_LAST)
-QV_XML_ENUM_PARSER(parse_tristate, QvTristate, qv_tristate, 0,
-                   QV_TRISTATE_LAST)
 QV_XML_ENUM_PARSER(parse_tray, QvTray, qv_tray, 0, QV_TRAY_LAST)
 QV_XML_ENUM_PARSER(parse_mirror_job, QvMirrorJob, qv_mirror_job, 0,
                    QV_MIRROR_JOB_LAST)
@@ -58,6 +53,7 @@ typedef struct {
     xmlNodePtr boot;
     xmlNodePtr alias;
     xmlNodePtr address;
+    xmlNodePtr transient;
 } DiskNodes;
 
 static const struct {
@@ -75,6 +71,7 @@ static const struct {
     { "boot", G_STRUCT_OFFSET(DiskNodes, boot) },
     { "alias", G_STRUCT_OFFSET(DiskNodes, alias) },
     { "address", G_STRUCT_OFFSET(DiskNodes, address) },
+    { "transient", G_STRUCT_OFFSET(DiskNodes, transient) },
 };
 
 /* 1-based position among the <disk> siblings, for disks with no target */
@@ -110,14 +107,19 @@ collect_children(xmlNodePtr node, DiskNodes *nodes, QvDiskDef *disk,
         } else if (strcmp(name, "shareable") == 0) {
             disk->shareable = true;
             continue;
-        } else if (strcmp(name, "transient") == 0) {
-            disk->transient = true;
-            continue;
         } else if (strcmp(name, "backingStore") == 0 ||
                    strcmp(name, "backingChain") == 0 || strcmp(name, "health") == 0) {
             /* the chain is read later; the flat view is derived output, and
              * so is <health> (the live XML's; the supervisor keeps it) */
             continue;
+        }
+        switch (qv_disk_opts_parse_child(c, &disk->opts, ctx, error)) {
+        case 1:
+            continue;
+        case -1:
+            return false;
+        default:
+            break;
         }
         for (i = 0; i < G_N_ELEMENTS(disk_children); i++) {
             xmlNodePtr *slot = G_STRUCT_MEMBER_P(nodes,
@@ -144,35 +146,6 @@ collect_children(xmlNodePtr node, DiskNodes *nodes, QvDiskDef *disk,
             return false; \
     } while (0)
 
-static bool
-parse_driver(xmlNodePtr node, QvDiskDef *disk, const char *ctx,
-             GError **error)
-{
-    g_autofree char *type = qv_xml_prop(node, "type");
-
-    disk->driver_name = qv_xml_prop(node, "name");
-    if (type && disk->src->type == QV_STORAGE_QUORUM) {
-        if (strcmp(type, "quorum") != 0)
-            FAIL("%s: the driver type of a quorum disk is 'quorum', not '%s'",
-                 ctx, type);
-    } else if (type && strcmp(type, "quorum") == 0) {
-        FAIL("%s: driver type 'quorum' needs <disk type='quorum'>", ctx);
-    } else if (type &&
-               !qv_source_xml_parse_format(type, &disk->src->format, ctx,
-                                           error)) {
-        return false;
-    }
-    ENUM_ATTR(node, "cache", parse_cache, &disk->cache, ctx, "cache mode");
-    ENUM_ATTR(node, "io", parse_io, &disk->io, ctx, "io mode");
-    ENUM_ATTR(node, "discard", parse_discard, &disk->discard, ctx,
-              "discard mode");
-    ENUM_ATTR(node, "detect_zeroes", parse_detect_zeroes,
-              &disk->detect_zeroes, ctx, "detect_zeroes mode");
-    ENUM_ATTR(node, "copy_on_read", parse_tristate, &disk->copy_on_read, ctx,
-              "copy_on_read value");
-    return true;
-}
-
 /* The top <source>: an empty one (a cdrom with no medium) leaves the
  * source NONE but may still carry startupPolicy and index */
 static bool
@@ -187,7 +160,8 @@ parse_top_source(xmlNodePtr node, QvDiskDef *disk, QvStorageType type,
     if (!qv_source_xml_parse_source(node, src, ctx, error))
         return false;
     disk->has_source = type == QV_STORAGE_NETWORK || src->path ||
-                       (type == QV_STORAGE_VOLUME && src->pool);
+                       (type == QV_STORAGE_VOLUME && src->pool) ||
+                       type == QV_STORAGE_NVME;
     if (!disk->has_source)
         src->type = QV_STORAGE_NONE;
     return true;
@@ -242,7 +216,7 @@ parse_target(xmlNodePtr node, QvDiskDef *disk, const char *ctx,
 {
     ENUM_ATTR(node, "bus", parse_bus, &disk->bus, ctx, "bus");
     ENUM_ATTR(node, "tray", parse_tray, &disk->tray, ctx, "tray state");
-    return true;
+    return qv_disk_opts_parse_target(node, &disk->opts, ctx, error);
 }
 
 static bool
@@ -311,12 +285,22 @@ parse_device_info(const DiskNodes *nodes, QvDiskDef *disk, const char *ctx,
         if ((flags & QV_DOMAIN_XML_STATUS) || g_str_has_prefix(name, "ua-"))
             disk->alias = g_steal_pointer(&name);
     }
-    if (nodes->address)
+    if (nodes->address) {
         disk->address_xml = qv_xml_dump(nodes->address);
+        qv_disk_opts_read_address(nodes->address, &disk->opts);
+    }
+    if (nodes->transient) {
+        disk->transient = true;
+        if (!qv_disk_opts_parse_transient(nodes->transient, &disk->opts, ctx, error))
+            return false;
+    }
     if (nodes->mirror) {
-        if (!(flags & QV_DOMAIN_XML_STATUS))
-            FAIL("%s: <mirror> is runtime state and is not accepted in a definition",
-                 ctx);
+        /* runtime state: a definition drops it, as libvirt's inactive
+         * parse does (define says so) */
+        if (!(flags & QV_DOMAIN_XML_STATUS)) {
+            disk->mirror_dropped = true;
+            return true;
+        }
         if (!parse_mirror(nodes->mirror, disk, ctx, error))
             return false;
     }
@@ -330,7 +314,7 @@ parse_disk_attrs(xmlNodePtr node, QvDiskDef *disk, QvStorageType *type,
     ENUM_ATTR(node, "type", parse_storage_type, type, ctx, "disk type");
     ENUM_ATTR(node, "device", parse_device, &disk->device, ctx,
               "disk device");
-    return true;
+    return qv_disk_opts_parse_disk_attrs(node, &disk->opts, ctx, error);
 }
 
 /* "disk 'vda'", or "disk 3" when the target has no name ("disk" for a
@@ -400,7 +384,7 @@ qv_disk_parse_node(xmlNodePtr node, unsigned int flags, GError **error)
         !parse_disk_attrs(node, disk, &type, ctx, error))
         return NULL;
     if (!parse_source_and_chain(node, &nodes, disk, type, ctx, error) ||
-        (nodes.driver && !parse_driver(nodes.driver, disk, ctx, error)) ||
+        (nodes.driver && !qv_disk_parse_driver(nodes.driver, disk, ctx, error)) ||
         (nodes.target && !parse_target(nodes.target, disk, ctx, error)) ||
         !parse_device_info(&nodes, disk, ctx, flags, error) ||
         (!(flags & QV_DOMAIN_XML_DISK_SOURCE) && !infer_bus(disk, ctx, error)))
@@ -466,36 +450,6 @@ qv_disk_parse_copy_destination(const char *xml, GError **error)
 
 /* ------------------------------------------------------------------ */
 /* Formatting                                                          */
-
-static void
-format_driver(GString *buf, const QvDiskDef *disk, unsigned int indent)
-{
-    const QvStorageSource *src = disk->src;
-    const char *type = NULL;
-    size_t mark;
-
-    if (src->type == QV_STORAGE_QUORUM)
-        type = "quorum";
-    else if (src->format != QV_FORMAT_NONE)
-        type = qv_format_to_string(src->format);
-    qv_xml_indent(buf, indent);
-    mark = buf->len;
-    g_string_append(buf, "<driver");
-    qv_xml_attr(buf, "name", disk->driver_name);
-    qv_xml_attr(buf, "type", type);
-    qv_xml_attr(buf, "cache", qv_disk_cache_to_string(disk->cache));
-    qv_xml_attr(buf, "io", qv_disk_io_to_string(disk->io));
-    qv_xml_attr(buf, "copy_on_read", qv_tristate_to_string(disk->copy_on_read));
-    qv_xml_attr(buf, "discard", qv_discard_to_string(disk->discard));
-    qv_xml_attr(buf, "detect_zeroes",
-                qv_detect_zeroes_to_string(disk->detect_zeroes));
-    if (buf->len == mark + strlen("<driver")) {
-        /* nothing to say: no element, as in libvirt */
-        g_string_truncate(buf, mark - indent);
-        return;
-    }
-    g_string_append(buf, "/>\n");
-}
 
 /* startupPolicy and index ride on the top <source> */
 static char *
@@ -578,6 +532,7 @@ format_target(GString *buf, const QvDiskDef *disk, unsigned int indent)
     qv_xml_attr(buf, "dev", disk->dst);
     qv_xml_attr(buf, "bus", qv_disk_bus_to_string(disk->bus));
     qv_xml_attr(buf, "tray", qv_tray_to_string(disk->tray));
+    qv_disk_opts_format_target_attrs(buf, &disk->opts);
     g_string_append(buf, "/>\n");
 }
 
@@ -595,6 +550,7 @@ format_device_info(GString *buf, const QvDiskDef *disk, unsigned int flags,
                    unsigned int indent)
 {
     qv_xml_text_element(buf, indent, "serial", disk->serial);
+    qv_disk_opts_format_ids(buf, &disk->opts, indent);
     if (disk->boot_order) {
         qv_xml_indent(buf, indent);
         g_string_append_printf(buf, "<boot order='%u'/>\n",
@@ -647,15 +603,19 @@ qv_disk_format(GString *buf, const QvDiskDef *disk, unsigned int flags,
     g_string_append(buf, "<disk");
     qv_xml_attr(buf, "type", qv_storage_type_to_string(type));
     qv_xml_attr(buf, "device", qv_disk_device_to_string(disk->device));
+    qv_disk_opts_format_disk_attrs(buf, &disk->opts);
     g_string_append(buf, ">\n");
-    format_driver(buf, disk, indent + 2);
+    qv_disk_format_driver(buf, disk, indent + 2);
     format_source_and_chain(buf, disk, flags, indent + 2);
+    qv_disk_opts_format_shape(buf, &disk->opts, indent + 2);
     if (disk->mirror && (flags & QV_DOMAIN_XML_STATUS))
         format_mirror(buf, disk->mirror, indent + 2);
     format_target(buf, disk, indent + 2);
+    qv_disk_opts_format_iotune(buf, &disk->opts, indent + 2);
     format_flag(buf, disk->readonly, "readonly", indent + 2);
     format_flag(buf, disk->shareable, "shareable", indent + 2);
-    format_flag(buf, disk->transient, "transient", indent + 2);
+    if (disk->transient)
+        qv_disk_opts_format_transient(buf, &disk->opts, indent + 2);
     if (disk->enc_disk_level && disk->has_source && disk->src->enc)
         qv_encryption_xml_format(buf, disk->src->enc, indent + 2);
     format_device_info(buf, disk, flags, indent + 2);

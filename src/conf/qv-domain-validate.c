@@ -7,6 +7,7 @@
  * accepts is accepted here and the other way round.
  */
 #include "conf/qv-domain-validate.h"
+#include "conf/qv-disk-validate.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -171,7 +172,8 @@ qv_disk_validate(const QvDiskDef *disk, size_t pos, GError **error)
     return validate_target(disk, label, error) &&
            validate_source(disk, label, error) &&
            qv_disk_validate_secrets(disk, error) &&
-           validate_startup_policy(disk, label, error);
+           validate_startup_policy(disk, label, error) &&
+           qv_disk_validate_opts(disk, label, error);
 }
 
 static bool
@@ -220,7 +222,7 @@ qv_domain_validate(const QvDomainDef *def, GError **error)
                      disk->dst, j + 1, i + 1);
         }
     }
-    return validate_leases(def, error);
+    return qv_domain_validate_disk_set(def, error) && validate_leases(def, error);
 }
 
 /* Quorum children carry chains of their own: check each local one */

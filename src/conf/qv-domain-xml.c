@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "conf/qv-disk-opts-xml.h"
 #include "conf/qv-domain-xml.h"
 #include "util/qv-error.h"
 #include "util/qv-uuid.h"
@@ -60,39 +61,6 @@ top_element(const char *name)
     return TOP_LAST;
 }
 
-/* Bytes per unit, as libvirt's virScaleInteger: b/bytes, k/KiB (the
- * default), KB, M/MiB, MB, ... up to E/EiB, EB; case does not matter */
-static bool
-unit_scale(const char *unit, uint64_t *scale)
-{
-    static const char powers[] = "kmgtpe";
-    const char *p;
-    uint64_t base;
-
-    if (!unit || !*unit) {
-        *scale = 1024;
-        return true;
-    }
-    if (g_ascii_strcasecmp(unit, "b") == 0 ||
-        g_ascii_strcasecmp(unit, "byte") == 0 ||
-        g_ascii_strcasecmp(unit, "bytes") == 0) {
-        *scale = 1;
-        return true;
-    }
-    if (!unit[1] || g_ascii_strcasecmp(unit + 1, "iB") == 0)
-        base = 1024;
-    else if (g_ascii_tolower(unit[1]) == 'b' && !unit[2])
-        base = 1000;
-    else
-        return false;
-    if (!(p = strchr(powers, g_ascii_tolower(unit[0]))) || !*p)
-        return false;
-    *scale = 1;
-    for (const char *q = powers; q <= p; q++)
-        *scale *= base;
-    return true;
-}
-
 static bool
 parse_memory(xmlNodePtr node, uint64_t *kib, GError **error)
 {
@@ -102,7 +70,7 @@ parse_memory(xmlNodePtr node, uint64_t *kib, GError **error)
     uint64_t scale;
     uint64_t v;
 
-    if (!unit_scale(unit, &scale))
+    if (!qv_xml_unit_scale(unit, &scale))
         FAIL("<%s>: unknown unit '%s' (expected 'b', 'bytes', 'KB', 'k', 'KiB', 'MB', 'M', 'MiB', 'GB', 'G', 'GiB', 'TB', 'T', 'TiB', 'PB', 'P', 'PiB', 'EB', 'E', 'EiB')",
              what, unit);
     if (!qv_xml_parse_u64(text, G_MAXUINT64 / scale, &v))
@@ -144,6 +112,8 @@ parse_os(xmlNodePtr node, QvDomainDef *def, GError **error)
             def->os_machine = qv_xml_prop(c, "machine");
             continue;
         }
+        if (qv_xml_is(c, "boot") && xmlHasProp(c, (const xmlChar *)"dev"))
+            def->os_boot_dev = true;
         /* joined at the indentation they are written back with */
         xml = qv_xml_dump(c);
         if (!extra)
@@ -222,6 +192,28 @@ keep(char ***v, size_t *n, xmlNodePtr node)
     (*v)[(*n)++] = qv_xml_dump(node);
 }
 
+/* The drive address of a SCSI <hostdev>, for the disk checks */
+static void
+read_scsi_hostdev(xmlNodePtr node, QvDomainDef *def)
+{
+    g_autofree char *type = qv_xml_prop(node, "type");
+
+    if (g_strcmp0(type, "scsi") != 0)
+        return;
+    for (xmlNodePtr c = qv_xml_element(node->children); c; c = qv_xml_element(c->next)) {
+        g_autofree char *atype = qv_xml_is(c, "address") ? qv_xml_prop(c, "type") : NULL;
+        QvDiskOpts o = { 0 };
+
+        if (g_strcmp0(atype, "drive") != 0)
+            continue;
+        qv_disk_opts_read_address(c, &o);
+        def->scsi_hostdevs = g_renew(QvDriveAddress, def->scsi_hostdevs, def->n_scsi_hostdevs + 1);
+        def->scsi_hostdevs[def->n_scsi_hostdevs++] = (QvDriveAddress){
+            o.addr_controller, o.addr_bus, o.addr_target, o.addr_unit };
+        qv_disk_opts_clear(&o);
+    }
+}
+
 static bool
 parse_devices(xmlNodePtr node, QvDomainDef *def, unsigned int flags,
               GError **error)
@@ -253,6 +245,8 @@ parse_devices(xmlNodePtr node, QvDomainDef *def, unsigned int flags,
                 if (g_strcmp0(type, "pci") == 0 && g_strcmp0(model, "pcie-root-port") == 0)
                     def->pcie_root_ports++;
             }
+            if (qv_xml_is(c, "hostdev"))
+                read_scsi_hostdev(c, def);
             keep(&def->kept_devices, &def->nkept_devices, c);
         }
     }
@@ -297,6 +291,55 @@ parse_modelled(xmlNodePtr c, TopElement which, QvDomainDef *def,
     FAIL("internal error: unhandled element <%s>", (const char *)c->name);
 }
 
+static void
+add_iothread_id(QvDomainDef *def, unsigned int id)
+{
+    def->iothread_ids = g_renew(unsigned int, def->iothread_ids, def->n_iothread_ids + 1);
+    def->iothread_ids[def->n_iothread_ids++] = id;
+}
+
+/* <iothreads>N</iothreads> and <iothreadids><iothread id/>...: which
+ * IOThreads a disk's <driver iothread> may name.  As in libvirt, the ids
+ * given are the ids, and <iothreads> adds 1, 2, ... up to N that are not
+ * taken.  The elements themselves are kept verbatim. */
+static bool
+read_iothreads(xmlNodePtr c, QvDomainDef *def, unsigned int *count, GError **error)
+{
+    if (qv_xml_is(c, "iothreads")) {
+        g_autofree char *text = qv_xml_text(c);
+        uint64_t n;
+
+        if (!qv_xml_parse_u64(text, G_MAXUINT, &n))
+            FAIL("<iothreads>: invalid count '%s': expected an unsigned integer", g_strstrip(text));
+        *count = (unsigned int)n;
+        return true;
+    }
+    for (xmlNodePtr t = qv_xml_element(c->children); t; t = qv_xml_element(t->next)) {
+        g_autofree char *id = qv_xml_is(t, "iothread") ? qv_xml_prop(t, "id") : NULL;
+        uint64_t n;
+
+        if (!id)
+            continue;
+        if (!qv_xml_parse_u64(id, G_MAXUINT, &n) || n == 0)
+            FAIL("<iothreadids>: invalid iothread id '%s': expected a positive integer", id);
+        add_iothread_id(def, (unsigned int)n);
+    }
+    return true;
+}
+
+static void
+fill_iothreads(QvDomainDef *def, unsigned int count)
+{
+    for (unsigned int id = 1; def->n_iothread_ids < count; id++) {
+        bool taken = false;
+
+        for (size_t i = 0; i < def->n_iothread_ids; i++)
+            taken |= def->iothread_ids[i] == id;
+        if (!taken)
+            add_iothread_id(def, id);
+    }
+}
+
 /* <on_lockfailure>: libvirt's values, in its order (QvLockFailureAction) */
 static bool
 parse_on_lockfailure(xmlNodePtr c, QvDomainDef *def, GError **error)
@@ -322,6 +365,7 @@ parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
 {
     g_autoptr(QvDomainDef) def = qv_domain_def_new();
     bool seen[TOP_LAST] = { false };
+    unsigned int iothreads = 0;
 
     def->type = qv_xml_prop(root, "type");
     def->vcpus = 1;
@@ -335,6 +379,9 @@ parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
             if (!c->ns && strcmp((const char *)c->name, "on_lockfailure") == 0 &&
                 !parse_on_lockfailure(c, def, error))
                 return NULL;
+            if ((qv_xml_is(c, "iothreads") || qv_xml_is(c, "iothreadids")) &&
+                !read_iothreads(c, def, &iothreads, error))
+                return NULL;
             keep(&def->kept_toplevel, &def->nkept_toplevel, c);
             continue;
         }
@@ -347,6 +394,7 @@ parse_domain(xmlNodePtr root, unsigned int flags, GError **error)
         if (!parse_modelled(c, which, def, flags, error))
             return NULL;
     }
+    fill_iothreads(def, iothreads);
     if (!def->name || !*def->name) {
         g_set_error(error, QV_ERROR, QV_ERR_XML,
                     "the domain has no <name>");

@@ -23,7 +23,7 @@
 QV_DOMAIN_ENUM_IMPL(qv_disk_device, QvDiskDevice, QV_DISK_DEVICE_LAST,
                     "disk", "cdrom", "floppy", "lun")
 QV_DOMAIN_ENUM_IMPL(qv_disk_bus, QvDiskBus, QV_DISK_BUS_LAST,
-                    NULL, "virtio", "scsi", "ide", "sata", "fdc", "usb")
+                    NULL, "virtio", "scsi", "ide", "sata", "fdc", "usb", "sd")
 QV_DOMAIN_ENUM_IMPL(qv_startup_policy, QvStartupPolicy, QV_STARTUP_LAST,
                     NULL, "mandatory", "requisite", "optional")
 QV_DOMAIN_ENUM_IMPL(qv_disk_cache, QvDiskCache, QV_CACHE_LAST,
@@ -79,6 +79,7 @@ qv_disk_def_free(QvDiskDef *disk)
     g_free(disk->serial);
     g_free(disk->alias);
     g_free(disk->address_xml);
+    qv_disk_opts_clear(&disk->opts);
     qv_disk_mirror_free(disk->mirror);
     if (disk->health)
         g_ptr_array_unref(disk->health);
@@ -136,6 +137,8 @@ qv_domain_def_free(QvDomainDef *def)
     g_free(def->os_arch);
     g_free(def->os_machine);
     g_free(def->os_extra_xml);
+    g_free(def->iothread_ids);
+    g_free(def->scsi_hostdevs);
     g_free(def->emulator);
     for (size_t i = 0; i < def->ndisks; i++)
         qv_disk_def_free(def->disks[i]);

@@ -15,6 +15,7 @@
 
 #include "storage/qv-source.h"
 #include "storage/qv-source-tree.h"
+#include "conf/qv-disk-opts.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,7 @@ typedef enum {
     QV_DISK_BUS_SATA,
     QV_DISK_BUS_FDC,
     QV_DISK_BUS_USB,
+    QV_DISK_BUS_SD,
 
     QV_DISK_BUS_LAST
 } QvDiskBus;
@@ -168,8 +170,10 @@ typedef struct {
      * written back where they were found */
     bool auth_disk_level;
     bool enc_disk_level;
+    QvDiskOpts opts;         /* iotune, error policies, wwn, ... (qv-disk-opts.h) */
 
     QvDiskMirror *mirror;    /* status only, while a copy/commit runs */
+    bool mirror_dropped;     /* a definition had a <mirror>: dropped */
     GPtrArray *health;       /* QvDiskHealth, for the live XML only, or NULL */
 } QvDiskDef;
 
@@ -196,6 +200,17 @@ typedef struct {
     char *os_arch;           /* "x86_64" or NULL */
     char *os_machine;        /* "q35", "pc", ... or NULL */
     char *os_extra_xml;      /* other children of <os>, verbatim, or NULL */
+    bool os_boot_dev;        /* <os> has a <boot dev=...> */
+
+    /* the IOThread ids <iothreads>/<iothreadids> declare (both kept
+     * verbatim with the other top-level elements) */
+    unsigned int *iothread_ids;
+    size_t n_iothread_ids;
+
+    /* the drive addresses of <hostdev type='scsi'> (kept verbatim with
+     * the other devices), which no SCSI disk may use */
+    QvDriveAddress *scsi_hostdevs;
+    size_t n_scsi_hostdevs;
 
     char *emulator;
 

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "conf/qv-source-opts-xml.h"
 #include "conf/qv-xml-util.h"
 #include "conf/qv-encryption-xml.h"
 
@@ -135,6 +136,7 @@ parse_network(xmlNodePtr node, QvStorageSource *src, const char *ctx,
     for (xmlNodePtr c = qv_xml_element(node->children); c;
          c = qv_xml_element(c->next)) {
         bool ok;
+        int r;
 
         if (qv_xml_is(c, "host"))
             ok = parse_host(c, src, ctx, error);
@@ -146,13 +148,15 @@ parse_network(xmlNodePtr node, QvStorageSource *src, const char *ctx,
             ok = qv_source_xml_parse_auth(c, src, ctx, error);
         else if (qv_xml_is(c, "encryption"))
             ok = qv_encryption_xml_parse(c, &src->enc, ctx, error);
-        else
+        else if ((r = qv_source_opts_parse_child(c, src, ctx, error)) == 0)
             FAIL("%s: unsupported element <%s> in <source>", ctx,
                  (const char *)c->name);
+        else
+            ok = r > 0;
         if (!ok)
             return false;
     }
-    return true;
+    return qv_source_opts_parse_attrs(node, src, ctx, error);
 }
 
 bool
@@ -180,25 +184,41 @@ qv_source_xml_parse_source(xmlNodePtr node, QvStorageSource *src,
         break;
     case QV_STORAGE_NETWORK:
         return parse_network(node, src, ctx, error);
+    case QV_STORAGE_NVME:
+    case QV_STORAGE_VHOSTUSER:
+        break;
     case QV_STORAGE_QUORUM:
     case QV_STORAGE_NONE:
     case QV_STORAGE_LAST:
         FAIL("%s: a %s has no <source>", ctx,
              qv_storage_type_to_string(src->type));
     }
-    src->path = qv_xml_prop(node, path_attr);
-    for (child = qv_xml_element(node->children); child; child = qv_xml_element(child->next)) {
+    if (path_attr)
+        src->path = qv_xml_prop(node, path_attr);
+    if (!qv_source_opts_parse_attrs(node, src, ctx, error))
+        return false;
+    for (child = qv_xml_element(node->children); child;
+         child = qv_xml_element(child->next)) {
+        int r;
+
         if (qv_xml_is(child, "seclabel")) {
             if (!qv_seclabel_xml_parse(child, src, ctx, error))
                 return false;
             continue;
         }
-        if (!qv_xml_is(child, "encryption"))
+        if (qv_xml_is(child, "encryption")) {
+            if (!qv_encryption_xml_parse(child, &src->enc, ctx, error))
+                return false;
+            continue;
+        }
+        if ((r = qv_source_opts_parse_child(child, src, ctx, error)) < 0)
+            return false;
+        if (r == 0)
             FAIL("%s: unsupported element <%s> in a %s <source>", ctx,
                  (const char *)child->name, qv_storage_type_to_string(src->type));
-        if (!qv_encryption_xml_parse(child, &src->enc, ctx, error))
-            return false;
     }
+    if (src->type == QV_STORAGE_NVME && !src->opts.has_pci_address)
+        FAIL("%s: an nvme <source> needs its PCI <address>", ctx);
     return true;
 }
 
@@ -225,6 +245,8 @@ check_source_names(const QvStorageSource *src, const char *ctx,
             FAIL("%s: <source> needs pool and volume attributes", ctx);
         break;
     case QV_STORAGE_NETWORK:
+    case QV_STORAGE_NVME:
+    case QV_STORAGE_VHOSTUSER:
     case QV_STORAGE_QUORUM:
     case QV_STORAGE_NONE:
     case QV_STORAGE_LAST:

@@ -11,6 +11,7 @@
 
 #include "storage/qv-chain.h"
 #include "storage/qv-source-tree.h"
+#include "conf/qv-source-opts-write.h"
 #include "conf/qv-xml-write.h"
 #include "conf/qv-encryption-format.h"
 
@@ -121,17 +122,21 @@ qv_source_xml_format_source_skip(GString *buf, const QvStorageSource *src,
         qv_xml_attr(buf, "name", src->path);
         qv_xml_attr(buf, "query", src->query);
         break;
+    case QV_STORAGE_NVME:
+    case QV_STORAGE_VHOSTUSER:
     case QV_STORAGE_QUORUM:
     case QV_STORAGE_NONE:
     case QV_STORAGE_LAST:
         break;
     }
+    qv_source_opts_format_attrs(buf, src);
     if (extra_attrs)
         g_string_append(buf, extra_attrs);
     /* as libvirt's schema: a network source has no <seclabel> */
-    if ((src->type != QV_STORAGE_NETWORK && src->nseclabels == 0 && !enc) ||
-        (src->type == QV_STORAGE_NETWORK && src->nhosts == 0 && !src->snapshot &&
-         !src->config && !auth && !enc)) {
+    if (!qv_source_opts_has_children(src) &&
+        ((src->type != QV_STORAGE_NETWORK && src->nseclabels == 0 && !enc) ||
+         (src->type == QV_STORAGE_NETWORK && src->nhosts == 0 && !src->snapshot &&
+          !src->config && !auth && !enc))) {
         g_string_append(buf, "/>\n");
         return;
     }
@@ -140,6 +145,7 @@ qv_source_xml_format_source_skip(GString *buf, const QvStorageSource *src,
         format_seclabels(buf, src, indent + 2);
         if (enc)
             qv_encryption_xml_format(buf, src->enc, indent + 2);
+        qv_source_opts_format_children(buf, src, indent + 2);
         qv_xml_indent(buf, indent);
         g_string_append(buf, "</source>\n");
         return;
@@ -161,6 +167,7 @@ qv_source_xml_format_source_skip(GString *buf, const QvStorageSource *src,
         qv_source_xml_format_auth(buf, src, indent + 2);
     if (enc)
         qv_encryption_xml_format(buf, src->enc, indent + 2);
+    qv_source_opts_format_children(buf, src, indent + 2);
     qv_xml_indent(buf, indent);
     g_string_append(buf, "</source>\n");
 }

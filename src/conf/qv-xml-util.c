@@ -234,3 +234,36 @@ qv_xml_read_file(const char *path, const char *what, GError **error)
     }
     return xml;
 }
+
+/* Bytes per unit, as libvirt's virScaleInteger: b/bytes, k/KiB (the
+ * default), KB, M/MiB, MB, ... up to E/EiB, EB; case does not matter */
+bool
+qv_xml_unit_scale(const char *unit, uint64_t *scale)
+{
+    static const char powers[] = "kmgtpe";
+    const char *p;
+    uint64_t base;
+
+    if (!unit || !*unit) {
+        *scale = 1024;
+        return true;
+    }
+    if (g_ascii_strcasecmp(unit, "b") == 0 ||
+        g_ascii_strcasecmp(unit, "byte") == 0 ||
+        g_ascii_strcasecmp(unit, "bytes") == 0) {
+        *scale = 1;
+        return true;
+    }
+    if (!unit[1] || g_ascii_strcasecmp(unit + 1, "iB") == 0)
+        base = 1024;
+    else if (g_ascii_tolower(unit[1]) == 'b' && !unit[2])
+        base = 1000;
+    else
+        return false;
+    if (!(p = strchr(powers, g_ascii_tolower(unit[0]))) || !*p)
+        return false;
+    *scale = 1;
+    for (const char *q = powers; q <= p; q++)
+        *scale *= base;
+    return true;
+}

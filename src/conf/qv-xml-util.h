@@ -57,6 +57,10 @@ bool qv_xml_parse_u64(const char *s, uint64_t max, uint64_t *out);
  * error ("domain XML"): NOT_FOUND when it is missing, IO otherwise */
 char *qv_xml_read_file(const char *path, const char *what, GError **error);
 
+/* Bytes per unit of a scaled integer, as libvirt's virScaleInteger: b,
+ * bytes, k/KiB (also for NULL or ""), KB, M/MiB, MB, ... EiB, EB */
+bool qv_xml_unit_scale(const char *unit, uint64_t *scale);
+
 /* Formatting */
 
 /*

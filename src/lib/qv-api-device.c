@@ -285,7 +285,7 @@ unchangeable(const QvDiskDef *a, const QvDiskDef *b)
         return "boot order";
     if (g_strcmp0(a->address_xml, b->address_xml) != 0)
         return "address";
-    return NULL;
+    return qv_disk_opts_diff(&a->opts, &b->opts);
 }
 
 /* The definition with @nd's source on its disk: the one thing (with its

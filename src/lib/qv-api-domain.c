@@ -9,6 +9,7 @@
 
 #include "lib/qv-api-priv.h"
 #include "conf/qv-domain-xml.h"
+#include "qemu/qv-disk-props.h"
 #include "supervisor/qv-status.h"
 #include "util/qv-error.h"
 #include "util/qv-json.h"
@@ -78,6 +79,20 @@ qvirt_domain_get_uuid_string(const QvirtDomain *dom)
     return dom->uuid;
 }
 
+/* The elements kept verbatim (one line, ", "-joined), then one line per
+ * disk setting qvirt keeps but does not pass to QEMU; NULL when none */
+static char *
+kept_notes(const QvDomainDef *def)
+{
+    g_autofree char *elements = qv_domain_kept_summary(def);
+    g_auto(GStrv) disks = qv_qemu_unapplied(def);
+    g_autoptr(GString) all = g_string_new(elements);
+
+    for (size_t i = 0; disks && disks[i]; i++)
+        g_string_append_printf(all, "%s%s", all->len ? "\n" : "", disks[i]);
+    return all->len ? g_string_free(g_steal_pointer(&all), FALSE) : NULL;
+}
+
 QvirtDomain *
 qv_api_define(QvirtConnect *conn, const char *xml, const char *origin,
               unsigned int flags, bool *created, char **kept, GError **error)
@@ -97,7 +112,7 @@ qv_api_define(QvirtConnect *conn, const char *xml, const char *origin,
     if (created)
         *created = is_new;
     if (kept)
-        *kept = qv_domain_kept_summary(def);
+        *kept = kept_notes(def);
     return qv_api_domain_new(conn, def);
 }
 

@@ -42,8 +42,9 @@ bool qv_api_call(QvirtDomain *dom, QvCtlCommand cmd, const QvCtlArgs *args,
 /*
  * Check and store @xml; the errors name @origin (the file it came from,
  * or "the domain XML").  *@created (optional): whether it is a new
- * domain; *@kept (optional, new string or NULL): the elements kept as
- * written but not applied.
+ * domain; *@kept (optional, new string or NULL): what is kept as
+ * written but not applied, one line per note: the elements kept
+ * verbatim, then each disk setting with the reason.
  */
 QvirtDomain *qv_api_define(QvirtConnect *conn, const char *xml,
                            const char *origin, unsigned int flags,

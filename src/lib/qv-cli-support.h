@@ -31,7 +31,7 @@ char *qv_cli_read_xml_file(const char *path, GError **error);
 /*
  * qvirt_domain_define_xml with the file the XML came from (@origin) in
  * its errors; *@created: a new domain, not an update; *@kept (new string
- * or NULL): the elements kept as written but not applied.
+ * or NULL): what is kept as written but not applied, one note a line.
  */
 QvirtDomain *qv_cli_define_xml(QvirtConnect *conn, const char *xml,
                                const char *origin, unsigned int flags,

@@ -47,6 +47,7 @@
  * there would silently cut the guest's view of its data.
  */
 #include "qemu/qv-blockdev.h"
+#include "qemu/qv-disk-props.h"
 
 #include <string.h>
 
@@ -411,6 +412,7 @@ qv_blockdev_net_props(const QvStorageSource *src, GError **error)
         ok = qv_blockdev_unchecked(src, error);
         break;
     }
+    ok = ok && qv_blockdev_net_opts(obj, src, error);
     return ok ? g_steal_pointer(&obj) : NULL;
 }
 
@@ -470,6 +472,20 @@ qv_blockdev_protocol(const QvDiskDef *disk, const QvStorageSource *src,
     case QV_STORAGE_NETWORK:
         return qv_blockdev_net_props(src, error);
     case QV_STORAGE_DIR:
+        return qv_json_new(error, "s:driver", "vvfat", "s:dir", src->path ? src->path : "",
+                           "b:floppy", disk->device == QV_DISK_DEVICE_FLOPPY,
+                           "b:rw", false, NULL);
+    case QV_STORAGE_NVME: {
+        g_autofree char *pci = g_strdup_printf("%04x:%02x:%02x.%x", src->opts.pci_domain,
+                                               src->opts.pci_bus, src->opts.pci_slot,
+                                               src->opts.pci_function);
+
+        return qv_json_new(error, "s:driver", "nvme", "s:device", pci,
+                           "i:namespace", (int)src->opts.nvme_namespace, NULL);
+    }
+    case QV_STORAGE_VHOSTUSER:
+        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': qvirt cannot start a vhostuser disk yet: QEMU's vhost-user-blk-pci needs a chardev and shared guest memory, which qvirt does not set up", disk->dst);
+        return NULL;
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
     case QV_STORAGE_QUORUM:
@@ -488,6 +504,7 @@ qv_blockdev_format_driver(QvFormat f, bool *cow)
     switch (f) {
     case QV_FORMAT_RAW:
     case QV_FORMAT_ISO:
+    case QV_FORMAT_FAT:      /* QEMU's vvfat protocol below a raw node */
         return "raw";
     case QV_FORMAT_QCOW:
     case QV_FORMAT_QCOW2:
@@ -498,7 +515,14 @@ qv_blockdev_format_driver(QvFormat f, bool *cow)
     case QV_FORMAT_VDI:
     case QV_FORMAT_VPC:
     case QV_FORMAT_VHDX:
+    case QV_FORMAT_BOCHS:
+    case QV_FORMAT_CLOOP:
+    case QV_FORMAT_DMG:
         return qv_format_to_string(f);
+    case QV_FORMAT_VHD:
+        return "vpc";
+    case QV_FORMAT_PLOOP:
+        return "parallels";
     case QV_FORMAT_LUKS:
         return "luks";
     case QV_FORMAT_NONE:
@@ -549,7 +573,8 @@ qv_blockdev_add_layer(QvBlockdevCtx *ctx, const QvStorageSource *src,
                      "S:detect-zeroes", top ? qv_detect_zeroes_to_string(disk->detect_zeroes) : NULL,
                      "s:file", pname,
                      "S:backing", below,
-                     NULL))
+                     NULL) ||
+        !qv_blockdev_format_opts(fmt, disk, src, top, error))
         return false;
     if (!below && cow && known_end && !qv_json_add(&fmt, error, "n:backing", NULL))
         return false;

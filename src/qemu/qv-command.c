@@ -9,6 +9,7 @@
  * QEMU's option syntax, where a comma is written twice.
  */
 #include "qemu/qv-command.h"
+#include "qemu/qv-disk-props.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -189,6 +190,7 @@ qv_command_scan_buses(const QvDomainDef *def, QvQemuBuses *b)
             break;
         case QV_DISK_BUS_NONE:
         case QV_DISK_BUS_IDE:
+        case QV_DISK_BUS_SD:
         case QV_DISK_BUS_LAST:
             break;
         }
@@ -250,7 +252,11 @@ qv_qemu_device_model(const QvDiskDef *disk)
 
     switch (disk->bus) {
     case QV_DISK_BUS_VIRTIO:
-        return disk->device == QV_DISK_DEVICE_DISK ? "virtio-blk-pci" : NULL;
+        if (disk->device != QV_DISK_DEVICE_DISK)
+            return NULL;
+        return disk->opts.model == QV_DISK_MODEL_VIRTIO_TRANSITIONAL ? "virtio-blk-pci-transitional" :
+               disk->opts.model == QV_DISK_MODEL_VIRTIO_NON_TRANSITIONAL ?
+               "virtio-blk-pci-non-transitional" : "virtio-blk-pci";
     case QV_DISK_BUS_SCSI:
         if (disk->device == QV_DISK_DEVICE_LUN)
             return "scsi-block";
@@ -264,6 +270,7 @@ qv_qemu_device_model(const QvDiskDef *disk)
         return disk->device == QV_DISK_DEVICE_FLOPPY ? "floppy" : NULL;
     case QV_DISK_BUS_USB:
         return disk->device == QV_DISK_DEVICE_DISK ? "usb-storage" : NULL;
+    case QV_DISK_BUS_SD:         /* no SD host controller on QEMU's PC machines */
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_LAST:
         break;
@@ -287,6 +294,7 @@ qv_qemu_bus_slots(QvDiskBus bus, bool q35)
     case QV_DISK_BUS_VIRTIO:
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_USB:
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_LAST:
         break;
     }
@@ -329,6 +337,7 @@ qv_command_device_address(json_object *dev, const QvDiskDef *disk,
     case QV_DISK_BUS_FDC:
         *id = g_strdup_printf("fdc0-0-%d", idx);
         return qv_json_add(&dev, error, "i:unit", idx, NULL);
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_LAST:
         break;
@@ -380,7 +389,8 @@ qv_command_disk_device(const QvDomainDef *def, const QvDiskDef *disk,
                      "I:bootindex", (int)disk->boot_order,
                      "S:write-cache", wce,
                      "B:share-rw", disk->shareable,
-                     NULL))
+                     NULL) ||
+        !qv_qemu_disk_device_opts(dev, disk, error))
         return NULL;
     return g_steal_pointer(&dev);
 }
@@ -424,6 +434,7 @@ qv_qemu_build_argv(const QvDomainDef *def, const QvQemuBuildOptions *opts,
     qv_command_chardevs(argv, opts);
     for (i = 0; opts->objects && i < json_object_array_length(opts->objects); i++)
         qv_argv_add_json(argv, "-object", json_object_array_get_idx(opts->objects, i));
+    qv_qemu_iothread_objects(argv, def);
     for (i = 0; i < def->ndisks; i++) {
         if (!qv_command_disk_blockdevs(argv, def->disks[i], opts->cwd, error))
             return NULL;
@@ -476,6 +487,7 @@ qv_qemu_disk_controller(const QvDiskDef *disk, const char **driver)
     case QV_DISK_BUS_IDE:
     case QV_DISK_BUS_SATA:
     case QV_DISK_BUS_FDC:
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_LAST:
         break;
     }

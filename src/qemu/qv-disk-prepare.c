@@ -80,6 +80,15 @@ prepare_source(QvStorageSource *src, bool given, GError **error)
     }
     if (!qv_source_is_local(src) || !src->path)
         return true;
+    if (src->type == QV_STORAGE_DIR) {
+        /* QEMU's virtual FAT reads a folder: there is no chain to read */
+        if (!g_file_test(src->path, G_FILE_TEST_IS_DIR)) {
+            g_set_error(error, QV_ERROR, QV_ERR_NOT_FOUND, "folder '%s' does not exist", src->path);
+            return false;
+        }
+        src->backing_known = true;
+        return true;
+    }
     if (given)
         return check_given_chain(src, error);
     /* an absent format is raw, as in libvirt: never guessed at start */
@@ -114,6 +123,11 @@ qv_disks_prepare(QvDomainDef *def, QvStartReason reason, GPtrArray *dropped,
                          disk->device == QV_DISK_DEVICE_FLOPPY;
         bool drop;
 
+        /* libvirt's default for a top image with no format (a local one
+         * gets it in prepare_source): raw, never a guess */
+        if (disk->has_source && disk->src->type == QV_STORAGE_NETWORK &&
+            disk->src->format == QV_FORMAT_NONE)
+            disk->src->format = QV_FORMAT_RAW;
         if (!disk->has_source ||
             prepare_source(disk->src, disk->chain_given, &err)) {
             i++;

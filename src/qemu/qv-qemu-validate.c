@@ -16,6 +16,7 @@
 #include "conf/qv-domain-validate.h"
 #include "qemu/qv-blockdev.h"
 #include "qemu/qv-command.h"
+#include "qemu/qv-qemu-validate-disk.h"
 #include "storage/qv-chain.h"
 #include "util/qv-error.h"
 
@@ -32,6 +33,8 @@ qv_qemu_validate_frontend(const QvDomainDef *def, const QvDiskDef *disk,
                      disk->device == QV_DISK_DEVICE_FLOPPY;
     g_autofree char *label = g_strdup_printf("disk '%s'", disk->dst);
 
+    if (!qv_qemu_validate_disk_early(disk, error))
+        return false;
     if (!model) {
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': device '%s' on bus '%s' is not supported", disk->dst, qv_disk_device_to_string(disk->device), disk->bus ? qv_disk_bus_to_string(disk->bus) : "none");
         return false;
@@ -54,7 +57,7 @@ qv_qemu_validate_frontend(const QvDomainDef *def, const QvDiskDef *disk,
         g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED, "disk '%s': target '%s' is beyond the %d devices of bus '%s'", disk->dst, disk->dst, slots, qv_disk_bus_to_string(disk->bus));
         return false;
     }
-    return true;
+    return qv_qemu_validate_disk_settings(def, disk, error);
 }
 
 /* ---- block graph ---- */
@@ -230,13 +233,20 @@ bool
 qv_qemu_validate_protocol(const QvDiskDef *disk, const QvStorageSource *src,
                           GError **error)
 {
+    if (!qv_qemu_validate_source_settings(disk, src, error))
+        return false;
     switch (src->type) {
     case QV_STORAGE_FILE:
     case QV_STORAGE_BLOCK:
+    case QV_STORAGE_DIR:         /* QEMU's vvfat */
+    case QV_STORAGE_NVME:
+        return true;
+    case QV_STORAGE_VHOSTUSER:
+        /* kept, and define says it is not applied; start refuses it
+         * (qv_blockdev_protocol) */
         return true;
     case QV_STORAGE_NETWORK:
         return validate_network(disk, src, error);
-    case QV_STORAGE_DIR:
     case QV_STORAGE_VOLUME:
     case QV_STORAGE_NONE:
     case QV_STORAGE_QUORUM:
@@ -297,8 +307,11 @@ validate_chain(ValidateCtx *ctx, const QvStorageSource *top, bool given,
     }
     for (size_t d = elems->len; d-- > 0;) {
         const QvStorageSource *src = elems->pdata[d];
-        bool resolved = !given && qv_source_is_local(src) && src->path &&
-                        src->format == QV_FORMAT_NONE;
+        /* a top without a format is raw at start, as in libvirt
+         * (qv_disks_prepare); only a layer below needs one */
+        bool resolved = src->format == QV_FORMAT_NONE &&
+                        ((!given && qv_source_is_local(src) && src->path) ||
+                         (src == ctx->disk->src && src->type == QV_STORAGE_NETWORK));
 
         if (src->type == QV_STORAGE_QUORUM) {
             for (size_t i = 0; i < src->nbacking; i++) {

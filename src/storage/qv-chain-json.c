@@ -63,6 +63,11 @@ write_location(QvJsonWriter *w, const QvStorageSource *src)
     case QV_STORAGE_QUORUM:
         qv_json_uint(w, "threshold", src->threshold);
         return;
+    case QV_STORAGE_NVME:
+    case QV_STORAGE_VHOSTUSER:
+        desc = qv_source_describe(src);
+        qv_json_string(w, "address", desc);
+        return;
     case QV_STORAGE_NONE:
     case QV_STORAGE_LAST:
         return;

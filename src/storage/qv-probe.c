@@ -127,6 +127,12 @@ qv_probe_image(QvReader *r, QvFormat fmt, QvProbeInfo *info,
 
     switch (fmt) {
     case QV_FORMAT_RAW:
+    /* formats with no backing file; qvirt reads no more of them than of raw */
+    case QV_FORMAT_FAT:
+    case QV_FORMAT_BOCHS:
+    case QV_FORMAT_CLOOP:
+    case QV_FORMAT_DMG:
+    case QV_FORMAT_PLOOP:
         return qv_probe_raw(r, info);
     case QV_FORMAT_ISO:
         return qv_probe_iso(r, info, error);
@@ -141,6 +147,7 @@ qv_probe_image(QvReader *r, QvFormat fmt, QvProbeInfo *info,
     case QV_FORMAT_VDI:
         return qv_probe_vdi(r, info, error);
     case QV_FORMAT_VPC:
+    case QV_FORMAT_VHD:
         return qv_probe_vpc(r, info, error);
     case QV_FORMAT_VHDX:
         return qv_probe_vhdx(r, info, error);

@@ -20,6 +20,8 @@ static const char *const storage_type_names[] = {
     [QV_STORAGE_NETWORK] = "network",
     [QV_STORAGE_VOLUME] = "volume",
     [QV_STORAGE_QUORUM] = "quorum",
+    [QV_STORAGE_NVME] = "nvme",
+    [QV_STORAGE_VHOSTUSER] = "vhostuser",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(storage_type_names) == QV_STORAGE_LAST);
 
@@ -35,6 +37,12 @@ static const char *const format_names[] = {
     [QV_FORMAT_VPC] = "vpc",
     [QV_FORMAT_VHDX] = "vhdx",
     [QV_FORMAT_LUKS] = "luks",
+    [QV_FORMAT_FAT] = "fat",
+    [QV_FORMAT_BOCHS] = "bochs",
+    [QV_FORMAT_CLOOP] = "cloop",
+    [QV_FORMAT_DMG] = "dmg",
+    [QV_FORMAT_PLOOP] = "ploop",
+    [QV_FORMAT_VHD] = "vhd",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(format_names) == QV_FORMAT_LAST);
 
@@ -120,6 +128,7 @@ source_clear_fields(QvStorageSource *src)
     g_free(src->encryption);
     g_free(src->relpath);
     qv_seclabels_free(src->seclabels, src->nseclabels);
+    qv_source_opts_clear(&src->opts);
 }
 
 void
@@ -168,6 +177,7 @@ source_copy_one(const QvStorageSource *src)
     dst->encryption = g_strdup(src->encryption);
     dst->relpath = g_strdup(src->relpath);
     dst->seclabels = qv_seclabels_copy(src->seclabels, src->nseclabels);
+    qv_source_opts_deepen(&dst->opts);
     for (size_t i = 0; i < src->nhosts; i++)
         qv_source_add_host(dst, src->hosts[i].name, src->hosts[i].port,
                            src->hosts[i].transport, src->hosts[i].socket);
@@ -268,7 +278,8 @@ source_equal_one(const QvStorageSource *a, const QvStorageSource *b)
         g_strcmp0(a->data_file, b->data_file) != 0 ||
         g_strcmp0(a->encryption, b->encryption) != 0 ||
         g_strcmp0(a->relpath, b->relpath) != 0 ||
-        !qv_encryption_equal(a->enc, b->enc))
+        !qv_encryption_equal(a->enc, b->enc) ||
+        !qv_source_opts_equal(&a->opts, &b->opts))
         return false;
 
     for (size_t i = 0; i < a->nhosts; i++) {
@@ -360,7 +371,12 @@ qv_source_describe(const QvStorageSource *src)
     case QV_STORAGE_FILE:
     case QV_STORAGE_BLOCK:
     case QV_STORAGE_DIR:
+    case QV_STORAGE_VHOSTUSER:
         return g_strdup(src->path ? src->path : "");
+    case QV_STORAGE_NVME:
+        return g_strdup_printf("nvme://%04x:%02x:%02x.%x/%" G_GUINT64_FORMAT,
+                               src->opts.pci_domain, src->opts.pci_bus, src->opts.pci_slot,
+                               src->opts.pci_function, src->opts.nvme_namespace);
     case QV_STORAGE_VOLUME:
         return g_strdup_printf("%s/%s", src->pool ? src->pool : "",
                                src->path ? src->path : "");

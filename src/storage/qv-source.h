@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "storage/qv-encryption.h"
+#include "storage/qv-source-opts.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,8 @@ typedef enum {
     QV_STORAGE_NETWORK,
     QV_STORAGE_VOLUME,
     QV_STORAGE_QUORUM,
+    QV_STORAGE_NVME,     /* a host NVMe namespace, by PCI address */
+    QV_STORAGE_VHOSTUSER, /* a vhost-user-blk server's socket */
 
     QV_STORAGE_LAST
 } QvStorageType;
@@ -43,6 +46,13 @@ typedef enum {
     QV_FORMAT_VPC,
     QV_FORMAT_VHDX,
     QV_FORMAT_LUKS,
+    /* known to libvirt and QEMU; never probed */
+    QV_FORMAT_FAT,       /* a dir disk: QEMU's virtual FAT */
+    QV_FORMAT_BOCHS,
+    QV_FORMAT_CLOOP,
+    QV_FORMAT_DMG,
+    QV_FORMAT_PLOOP,     /* QEMU's "parallels" */
+    QV_FORMAT_VHD,       /* QEMU's "vpc" */
 
     QV_FORMAT_LAST
 } QvFormat;
@@ -164,6 +174,7 @@ struct _QvStorageSource {
     /* <seclabel> elements of its <source> (storage/qv-seclabel.h) */
     QvSecLabelDef *seclabels;
     size_t nseclabels;
+    QvSourceOpts opts;       /* slices, tls, cookies, ... (qv-source-opts.h) */
 };
 
 /* The model='dac' <seclabel> of @src, or NULL */

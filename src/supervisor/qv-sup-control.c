@@ -98,7 +98,8 @@ qv_sup_qmp_event(QvQmp *qmp, const char *name, json_object *data,
      * as libvirt lets them go, and come back at resume */
     if (strcmp(name, "STOP") == 0) {
         if (sup->rt->state == QV_GUEST_RUNNING)
-            qv_sup_set_state(sup, QV_GUEST_PAUSED, "user");
+            qv_sup_set_state(sup, QV_GUEST_PAUSED, sup->ioerror_stop ? "ioerror" : "user");
+        sup->ioerror_stop = false;
         qv_sup_locks_release_all(sup);
     }
     else if (strcmp(name, "RESUME") == 0) {

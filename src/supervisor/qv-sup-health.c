@@ -234,7 +234,7 @@ quorum_failure(QvSupervisor *sup, json_object *data, gint64 seconds)
 static void
 io_error(QvSupervisor *sup, json_object *data, gint64 seconds)
 {
-    const char *node = NULL, *device = NULL, *op = NULL, *reason = NULL;
+    const char *node = NULL, *device = NULL, *op = NULL, *reason = NULL, *action = NULL;
     json_object *ns = NULL;
     QvDiskDef *disk = NULL;
 
@@ -243,6 +243,9 @@ io_error(QvSupervisor *sup, json_object *data, gint64 seconds)
     qv_json_get_string(data, "operation", &op, NULL);
     qv_json_get_string(data, "reason", &reason, NULL);
     json_object_object_get_ex(data, "nospace", &ns);
+    /* error_policy/rerror_policy 'stop': QEMU pauses the guest next */
+    qv_json_get_string(data, "action", &action, NULL);
+    sup->ioerror_stop |= g_strcmp0(action, "stop") == 0;
     if (node)
         disk = disk_of_node(sup, node);
     for (size_t i = 0; !disk && device && *device && sup->live && i < sup->live->ndisks; i++) {

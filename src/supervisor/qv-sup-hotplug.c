@@ -259,6 +259,7 @@ check_hotpluggable(QvSupervisor *sup, const QvDiskDef *disk, GError **error)
     case QV_DISK_BUS_IDE:
     case QV_DISK_BUS_SATA:
     case QV_DISK_BUS_FDC:
+    case QV_DISK_BUS_SD:
     case QV_DISK_BUS_NONE:
     case QV_DISK_BUS_LAST:
         break;
@@ -373,7 +374,7 @@ attach_steps(Attach *a, GError **error)
         return false;
     }
     a->device = true;
-    return true;
+    return qv_sup_apply_iotune(sup, disk, error);
 }
 
 static void

@@ -17,6 +17,7 @@
 
 #include "qemu/qv-blockdev.h"
 #include "qemu/qv-command.h"
+#include "qemu/qv-disk-props.h"
 #include "qemu/qv-secret-objects.h"
 #include "util/qv-error.h"
 #include "util/qv-file.h"
@@ -694,4 +695,31 @@ qv_sup_kill_qemu(QvSupervisor *sup)
         while (waitpid(sup->qemu_pid, &status, 0) < 0 && errno == EINTR)
             ;
     sup->qemu_pid = 0;
+}
+
+static bool
+apply_iotune_one(QvSupervisor *sup, const QvDiskDef *d, GError **error)
+{
+    g_autoptr(json_object) args = NULL;
+
+    if (!qv_qemu_iotune_args(d, &args, error))
+        return false;
+    if (args && !qv_qmp_command_sync(sup->qmp, "block_set_io_throttle", &args,
+                                     QV_QMP_TIMEOUT_MS, NULL, error)) {
+        g_prefix_error(error, "disk '%s': <iotune>: ", d->dst);
+        return false;
+    }
+    return true;
+}
+
+bool
+qv_sup_apply_iotune(QvSupervisor *sup, const QvDiskDef *disk, GError **error)
+{
+    if (disk)
+        return apply_iotune_one(sup, disk, error);
+    for (size_t i = 0; i < sup->live->ndisks; i++) {
+        if (!apply_iotune_one(sup, sup->live->disks[i], error))
+            return false;
+    }
+    return true;
 }

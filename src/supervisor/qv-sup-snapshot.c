@@ -91,6 +91,9 @@ plan(QvSupervisor *sup, const QvCtlArgs *args, bool reuse, GArray *out, GError *
         SnapDisk sd = { disk, NULL, NULL, false };
         QvSupJob *job;
 
+        /* the disk's own snapshot='...' is its default, as in libvirt */
+        if (!mode && disk->opts.snapshot)
+            mode = qv_disk_snapshot_to_string(disk->opts.snapshot);
         if (g_strcmp0(mode, "no") == 0)
             continue;
         /* by default: every writable disk with an image */

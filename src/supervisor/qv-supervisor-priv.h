@@ -119,6 +119,8 @@ typedef struct {
 
     bool destroying;
     bool shutdown_seen;
+    bool ioerror_stop;           /* a BLOCK_IO_ERROR's action was stop: the
+                                  * STOP that follows is an I/O error's */
     guint kill_timer;
     gint64 kill_at;              /* when the SIGKILL is due; G_MAXINT64: never */
     guint kill_grace;            /* the grace it was given, seconds */
@@ -131,6 +133,8 @@ GPtrArray *qv_sup_build_argv(QvSupervisor *sup, GError **error);
 bool qv_sup_spawn_qemu(QvSupervisor *sup, GPtrArray *argv, GError **error);
 bool qv_sup_qmp_connect(QvSupervisor *sup, bool starting, GError **error);
 bool qv_sup_verify_graph(QvSupervisor *sup, GPtrArray *argv, GError **error);
+/* @disk's <iotune> (every disk's when NULL) set in QEMU: block_set_io_throttle */
+bool qv_sup_apply_iotune(QvSupervisor *sup, const QvDiskDef *disk, GError **error);
 /* The same for blockdev-add objects (a JSON array, qv_blockdev_props) */
 bool qv_sup_verify_graph_props(QvSupervisor *sup, json_object *props, GError **error);
 /* The check itself, on an x-debug-query-block-graph answer (for tests) */

@@ -259,6 +259,7 @@ start_qemu(QvSupervisor *sup, GPtrArray *dropped, bool paused, GError **error)
         !qv_sup_qmp_connect(sup, true, error) ||
         !qv_sup_locks_hand_over(sup, error) ||
         !qv_sup_verify_graph(sup, argv, error) ||
+        !qv_sup_apply_iotune(sup, NULL, error) ||
         (sup->incoming ? !qv_sup_incoming_listen(sup, error) :
                          !cont_or_stay(sup, paused, error)) ||
         !qv_sup_save_status(sup, error) ||

@@ -25,8 +25,10 @@ extern const size_t qv_conf_ncommands;
 static void
 print_kept_note(const char *kept)
 {
-    if (kept)
-        printf("note: kept as written but not applied by qvirt: %s\n", kept);
+    g_auto(GStrv) lines = kept ? g_strsplit(kept, "\n", -1) : NULL;
+
+    for (size_t i = 0; lines && lines[i]; i++)
+        printf("note: kept as written but not applied by qvirt: %s\n", lines[i]);
 }
 
 static int
@@ -113,6 +115,7 @@ qv_cli_reason_name(int state, int reason)
         { QVIRT_DOMAIN_PAUSED, QVIRT_DOMAIN_PAUSED_MIGRATION, "migrating" },
         { QVIRT_DOMAIN_SHUTOFF, QVIRT_DOMAIN_SHUTOFF_MIGRATED, "migrated" },
         { QVIRT_DOMAIN_PAUSED, QVIRT_DOMAIN_PAUSED_USER, "user" },
+        { QVIRT_DOMAIN_PAUSED, QVIRT_DOMAIN_PAUSED_IOERROR, "I/O error" },
         { QVIRT_DOMAIN_PAUSED, QVIRT_DOMAIN_PAUSED_STARTING_UP, "starting" },
         { QVIRT_DOMAIN_SHUTOFF, QVIRT_DOMAIN_SHUTOFF_SHUTDOWN, "shutdown" },
         { QVIRT_DOMAIN_SHUTOFF, QVIRT_DOMAIN_SHUTOFF_DESTROYED, "destroyed" },
