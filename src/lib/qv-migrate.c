@@ -24,12 +24,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf/qv-domain-xml.h"
@@ -53,244 +51,6 @@
 #define PREPARE_TIMEOUT_S 600
 #define HELLO_TIMEOUT_S 60
 #define PROGRESS_MS 500
-
-/* ---- the destination's side, as a process with a pipe each way ---- */
-
-typedef struct {
-    GPid pid;
-    int to, from;                /* its stdin, stdout */
-    char *errlog;                /* its stderr */
-    char *host;                  /* where its streams listen (tcp), or NULL: unix */
-    char *what;                  /* "the destination 'URI'" */
-    bool answered;               /* the last peer_call got an answer */
-} Peer;
-
-static void
-peer_close(Peer *p)
-{
-    if (p->to >= 0)
-        close(p->to);
-    if (p->from >= 0)
-        close(p->from);
-    p->to = p->from = -1;
-    if (p->pid > 0) {
-        int st;
-
-        /* it ends once its input does; ssh over a dead network may not */
-        for (int i = 0; i < 1000; i++) {
-            pid_t r = waitpid(p->pid, &st, WNOHANG);
-
-            if (r == p->pid || (r < 0 && errno != EINTR))
-                break;
-            if (i == 999) {
-                kill(p->pid, SIGKILL);
-                while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
-                    ;
-            }
-            g_usleep(10 * 1000);
-        }
-        p->pid = 0;
-    }
-    if (p->errlog) {
-        unlink(p->errlog);
-        g_clear_pointer(&p->errlog, g_free);
-    }
-    g_clear_pointer(&p->host, g_free);
-    g_clear_pointer(&p->what, g_free);
-}
-
-/* What the destination's process (or ssh) wrote on stderr, for errors */
-static char *
-peer_stderr(Peer *p)
-{
-    g_autofree char *text = NULL;
-
-    if (!p->errlog || !g_file_get_contents(p->errlog, &text, NULL, NULL) || !*g_strstrip(text))
-        return NULL;
-    return g_steal_pointer(&text);
-}
-
-static void
-query_param(const char *query, const char *key, char **out)
-{
-    g_auto(GStrv) parts = query ? g_strsplit(query, "&", -1) : NULL;
-
-    for (guint i = 0; parts && parts[i]; i++) {
-        size_t n = strlen(key);
-
-        if (strncmp(parts[i], key, n) == 0 && parts[i][n] == '=') {
-            g_free(*out);
-            *out = g_uri_unescape_string(parts[i] + n + 1, NULL);
-        }
-    }
-}
-
-/* qvirt:///ROOT, qvirt+ssh://[USER@]HOST[:PORT][/ROOT][?...] */
-static GPtrArray *
-peer_argv(const char *uri, Peer *p, GError **error)
-{
-    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GUri) u = NULL;
-    const char *scheme, *path;
-    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *keyfile = NULL, *known = NULL, *noverify = NULL, *command = NULL;
-
-    if (!(u = g_uri_parse(uri, G_URI_FLAGS_NONE, NULL))) {
-        g_set_error(error, QV_ERROR, QV_ERR_PARSE,
-                    "'%s' is not a destination URI (qvirt:///ROOT or "
-                    "qvirt+ssh://[USER@]HOST[:PORT][/ROOT])", uri);
-        return NULL;
-    }
-    scheme = g_uri_get_scheme(u);
-    path = g_uri_get_path(u);
-    if (strcmp(scheme, "qvirt") == 0) {
-        if (g_uri_get_host(u) && *g_uri_get_host(u)) {
-            g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
-                        "'%s': a qvirt:// destination is on this host (qvirt:///ROOT); use "
-                        "qvirt+ssh://%s/ for another", uri, g_uri_get_host(u));
-            return NULL;
-        }
-        /* this host: the running qvirt, or the one a program names */
-        if (!self || !g_str_has_suffix(self, "/qvirt")) {
-            g_free(self);
-            self = g_strdup(g_getenv("QVIRT_BIN") ? g_getenv("QVIRT_BIN") : "qvirt");
-        }
-        g_ptr_array_add(argv, g_strdup(self));
-    } else if (strcmp(scheme, "qvirt+ssh") == 0) {
-        const char *query = g_uri_get_query(u);
-
-        if (!g_uri_get_host(u) || !*g_uri_get_host(u)) {
-            g_set_error(error, QV_ERROR, QV_ERR_PARSE, "'%s': no host to ssh to", uri);
-            return NULL;
-        }
-        query_param(query, "keyfile", &keyfile);
-        query_param(query, "known_hosts", &known);
-        query_param(query, "no_verify", &noverify);
-        query_param(query, "command", &command);
-        g_ptr_array_add(argv, g_strdup("ssh"));
-        g_ptr_array_add(argv, g_strdup("-T"));
-        g_ptr_array_add(argv, g_strdup("-o"));
-        g_ptr_array_add(argv, g_strdup("BatchMode=yes"));
-        /* a host that goes silent ends the conversation, not hangs it */
-        g_ptr_array_add(argv, g_strdup("-o"));
-        g_ptr_array_add(argv, g_strdup("ServerAliveInterval=5"));
-        g_ptr_array_add(argv, g_strdup("-o"));
-        g_ptr_array_add(argv, g_strdup("ServerAliveCountMax=3"));
-        g_ptr_array_add(argv, g_strdup("-o"));
-        g_ptr_array_add(argv, g_strdup("ConnectTimeout=30"));
-        if (g_uri_get_port(u) > 0) {
-            g_ptr_array_add(argv, g_strdup("-p"));
-            g_ptr_array_add(argv, g_strdup_printf("%d", g_uri_get_port(u)));
-        }
-        if (g_uri_get_user(u)) {
-            g_ptr_array_add(argv, g_strdup("-l"));
-            g_ptr_array_add(argv, g_strdup(g_uri_get_user(u)));
-        }
-        if (keyfile) {
-            g_ptr_array_add(argv, g_strdup("-i"));
-            g_ptr_array_add(argv, g_strdup(keyfile));
-        }
-        if (known) {
-            g_ptr_array_add(argv, g_strdup("-o"));
-            g_ptr_array_add(argv, g_strdup_printf("UserKnownHostsFile=%s", known));
-        }
-        if (noverify && strcmp(noverify, "0") != 0) {
-            g_ptr_array_add(argv, g_strdup("-o"));
-            g_ptr_array_add(argv, g_strdup("StrictHostKeyChecking=no"));
-        }
-        g_ptr_array_add(argv, g_strdup(g_uri_get_host(u)));
-        g_ptr_array_add(argv, g_strdup("--"));
-        g_ptr_array_add(argv, g_strdup(command ? command : "qvirt"));
-        p->host = g_strdup(g_uri_get_host(u));
-    } else {
-        g_set_error(error, QV_ERROR, QV_ERR_UNSUPPORTED,
-                    "'%s': qvirt migrates to qvirt:///ROOT or qvirt+ssh://HOST/ROOT", uri);
-        return NULL;
-    }
-    /* an empty path or "/" is the destination's default root */
-    if (path && *path && strcmp(path, "/") != 0) {
-        g_ptr_array_add(argv, g_strdup("--root"));
-        g_ptr_array_add(argv, g_strdup(path));
-    }
-    g_ptr_array_add(argv, g_strdup("__migrate-incoming"));
-    g_ptr_array_add(argv, NULL);
-    return g_steal_pointer(&argv);
-}
-
-static bool
-peer_start(const char *uri, Peer *p, GError **error)
-{
-    g_autoptr(GPtrArray) argv = NULL;
-    int errfd;
-
-    p->to = p->from = -1;
-    if (!(argv = peer_argv(uri, p, error)))
-        return false;
-    p->what = g_strdup_printf("the destination '%s'", uri);
-    if ((errfd = g_file_open_tmp("qvirt-migrate-XXXXXX.log", &p->errlog, error)) < 0)
-        return false;
-    if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
-                                          G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                          NULL, NULL, -1, -1, errfd, NULL, NULL, 0,
-                                          &p->pid, &p->to, &p->from, NULL, error)) {
-        close(errfd);
-        g_prefix_error(error, "cannot run %s: ", p->what);
-        return false;
-    }
-    close(errfd);
-    return true;
-}
-
-static void
-peer_fail(Peer *p, GError **error)
-{
-    g_autofree char *err = peer_stderr(p);
-
-    if (err && error && *error)
-        g_prefix_error(error, "%s (%s): ", p->what, err);
-    else if (error && *error)
-        g_prefix_error(error, "%s: ", p->what);
-}
-
-/* Write to the destination's side without a SIGPIPE when it is gone
- * (the library leaves the program's signals alone: the signal is
- * blocked for the write and a pending one taken back) */
-static bool
-peer_write(Peer *p, json_object *msg, GError **error)
-{
-    sigset_t pipe_set, old;
-    struct timespec zero = { 0, 0 };
-    bool ok;
-
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    ok = qv_ctl_write_line(p->to, msg, error);
-    if (!ok)
-        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
-            ;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return ok;
-}
-
-/* Send @msg (stolen) and read the answer; p->answered tells whether
- * one came (an error it sent) or none (it is gone, or silent) */
-static bool
-peer_call(Peer *p, json_object *msg, unsigned int timeout_s, json_object **ret, GError **error)
-{
-    g_autoptr(json_object) m = msg, answer = NULL;
-
-    *ret = NULL;
-    p->answered = false;
-    if (!peer_write(p, m, error) ||
-        !(answer = qv_ctl_read_line(p->from, g_get_monotonic_time() +
-                                    (gint64)timeout_s * G_USEC_PER_SEC, p->what, NULL, error))) {
-        peer_fail(p, error);
-        return false;
-    }
-    p->answered = true;
-    return qv_ctl_unpack(answer, ret, error);
-}
 
 /* ---- begin ---- */
 
@@ -636,7 +396,7 @@ perform(Mig *m, json_object *args, json_object **ret, GError **error)
     close(fd);
     if (!answer || !qv_ctl_unpack(answer, ret, error)) {
         if (peer_gone) {
-            g_autofree char *err = peer_stderr(&m->peer);
+            g_autofree char *err = qv_migrate_peer_stderr(&m->peer);
 
             g_clear_error(error);
             g_set_error(error, QV_ERROR, QV_ERR_OPERATION_FAILED,
@@ -648,7 +408,7 @@ perform(Mig *m, json_object *args, json_object **ret, GError **error)
     if (peer_gone) {
         /* QEMU completed here, but nobody is there to finish: it never
          * ran there (it was never told to); take_back resumes it here */
-        g_autofree char *err = peer_stderr(&m->peer);
+        g_autofree char *err = qv_migrate_peer_stderr(&m->peer);
 
         json_object_put(*ret);
         *ret = NULL;
@@ -739,7 +499,7 @@ abort_peer(Mig *m)
     g_autoptr(json_object) ret = NULL;
     g_autoptr(GError) err = NULL;
 
-    if (m->peer.to >= 0 && !peer_call(&m->peer, qv_json_new(NULL, "s:cmd", "abort", NULL),
+    if (m->peer.to >= 0 && !qv_migrate_peer_call(&m->peer, qv_json_new(NULL, "s:cmd", "abort", NULL),
                                       QV_API_CALL_TIMEOUT_MS / 1000, &ret, &err))
         g_debug("migration: the destination's abort: %s", err->message);
 }
@@ -756,7 +516,7 @@ hello(Mig *m, GError **error)
 
     if (!(h = qv_ctl_read_line(m->peer.from, g_get_monotonic_time() +
                                HELLO_TIMEOUT_S * G_USEC_PER_SEC, m->peer.what, NULL, error))) {
-        peer_fail(&m->peer, error);
+        qv_migrate_peer_fail(&m->peer, error);
         return false;
     }
     if (json_object_object_get_ex(h, "ok", NULL)) {
@@ -766,7 +526,7 @@ hello(Mig *m, GError **error)
         if (qv_ctl_unpack(h, &ret, error))
             g_set_error(error, QV_ERROR, QV_ERR_INTERNAL, "%s answered before it was asked",
                         m->peer.what);
-        peer_fail(&m->peer, error);
+        qv_migrate_peer_fail(&m->peer, error);
         return false;
     }
     if (json_object_object_get_ex(h, "qvirt-migration", &v))
@@ -890,11 +650,11 @@ migrate(Mig *m, const char *dest_uri, GError **error)
     bool offline = m->flags & QVIRT_MIGRATE_OFFLINE;
     g_auto(QvCtlArgs) cargs = { 0 };
 
-    if (!peer_start(dest_uri, &m->peer, error) || !hello(m, error))
+    if (!qv_migrate_peer_start(dest_uri, &m->peer, error) || !hello(m, error))
         goto fail_disks;
     if (!offline && !(m->flags & QVIRT_MIGRATE_UNSAFE) && !check_safe(m, error))
         goto fail_disks;
-    if (!peer_call(&m->peer, prepare_msg(m, offline), PREPARE_TIMEOUT_S, &prep, error))
+    if (!qv_migrate_peer_call(&m->peer, prepare_msg(m, offline), PREPARE_TIMEOUT_S, &prep, error))
         goto fail_disks;
     if (offline) {
         json_object_put(disks);
@@ -936,7 +696,7 @@ migrate(Mig *m, const char *dest_uri, GError **error)
     }
     qv_json_get_string(stats, "lock_state", &lock_state, NULL);
 finish:
-    if (!peer_call(&m->peer, qv_json_new(NULL, "s:cmd", "finish", "S:lock_state", lock_state,
+    if (!qv_migrate_peer_call(&m->peer, qv_json_new(NULL, "s:cmd", "finish", "S:lock_state", lock_state,
                                          "b:suspend", (m->flags & QVIRT_MIGRATE_PAUSED) != 0,
                                          NULL), PREPARE_TIMEOUT_S, &fin, &ferr)) {
         if (!offline && !m->peer.answered) {
@@ -1016,7 +776,7 @@ qvirt_domain_migrate(QvirtDomain *dom, const char *dest_uri, const QvirtMigrateP
     }
     if (plan_disks(&m, error) && plan_dest(&m, error))
         ret = migrate(&m, dest_uri, error);
-    peer_close(&m.peer);
+    qv_migrate_peer_close(&m.peer);
     qv_domain_def_free(m.live);
     if (m.dest)
         qv_domain_def_free(m.dest);

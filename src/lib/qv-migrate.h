@@ -23,6 +23,31 @@ G_BEGIN_DECLS
 #define QV_MIGRATE_PORT_MIN 49152
 #define QV_MIGRATE_PORT_MAX 49215
 
+/* The destination's side as seen from the migrating command: a process
+ * (qvirt __migrate-incoming, locally or through ssh) with a pipe each
+ * way, qv-migrate-peer.c */
+typedef struct {
+    GPid pid;
+    int to, from;                /* its stdin, stdout */
+    char *errlog;                /* its stderr */
+    char *host;                  /* where its streams listen (tcp), or NULL: unix */
+    char *what;                  /* "the destination 'URI'" */
+    bool answered;               /* the last peer_call got an answer */
+} Peer;
+
+/* Start it for @uri (qvirt:///ROOT, qvirt+ssh://...) */
+bool qv_migrate_peer_start(const char *uri, Peer *p, GError **error);
+/* Close its pipes and reap it (killed if it does not end) */
+void qv_migrate_peer_close(Peer *p);
+/* What it wrote on stderr, or NULL */
+char *qv_migrate_peer_stderr(Peer *p);
+/* Prefix @error with its name and what it wrote on stderr */
+void qv_migrate_peer_fail(Peer *p, GError **error);
+/* Send @msg (stolen) and read the answer; p->answered tells whether
+ * one came */
+bool qv_migrate_peer_call(Peer *p, json_object *msg, unsigned int timeout_s, json_object **ret,
+                          GError **error);
+
 /* `qvirt __migrate-incoming`: the destination's side; @root may be NULL.
  * Returns the exit status. */
 int qv_migrate_incoming_main(const char *root, int in_fd, int out_fd);
