@@ -144,6 +144,46 @@ test_virtinst(void)
     env_clear(&e);
 }
 
+/* `qvirt blkdeviotune`, virsh's: read, changed live (merged as libvirt
+ * merges), refused by QEMU's rules, and in the definition */
+static void
+blkdeviotune_live(Env *e)
+{
+    const char *set[] = { "--root", e->root, "blkdeviotune", "vi-iotune", "vda",
+                          "--read-bytes-sec", "1000000", "--write-iops-sec", "300", NULL };
+    const char *bad[] = { "--root", e->root, "blkdeviotune", "vi-iotune", "vda",
+                          "--total-iops-sec-max", "10", "--live", NULL };
+    const char *conf[] = { "--root", e->root, "blkdeviotune", "vi-iotune", "vda", "--config",
+                           "--total-bytes-sec", "777", NULL };
+    const char *show_conf[] = { "--root", e->root, "blkdeviotune", "vi-iotune", "vda", "--config",
+                                NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_autoptr(json_object) ins = NULL;
+
+    qv_ok(e, &out, "blkdeviotune", "vi-iotune", "vda");
+    assert_contains(out, "total_bytes_sec            : 10485760");
+    g_assert_cmpint(qv_test_qvirtv(NULL, NULL, set), ==, 0);
+    /* a read limit given clears the total of its kind; the iops total stays */
+    ins = inserted(e, "vi-iotune", "virtio-disk0");
+    g_assert_cmpint(member_int(ins, "bps"), ==, 0);
+    g_assert_cmpint(member_int(ins, "bps_rd"), ==, 1000000);
+    g_assert_cmpint(member_int(ins, "iops_wr"), ==, 300);
+    g_assert_cmpint(member_int(ins, "iops"), ==, 0);
+    g_clear_pointer(&out, g_free);
+    qv_ok(e, &out, "blkdeviotune", "vi-iotune", "vda");
+    assert_contains(out, "read_bytes_sec             : 1000000");
+    g_assert_cmpint(qv_test_qvirtv(NULL, &err, bad), ==, 1);
+    assert_contains(err, "total_iops_sec_max needs total_iops_sec");
+    g_assert_cmpint(qv_test_qvirtv(NULL, NULL, conf), ==, 0);
+    g_clear_pointer(&out, g_free);
+    g_assert_cmpint(qv_test_qvirtv(&out, NULL, show_conf), ==, 0);
+    assert_contains(out, "total_bytes_sec            : 777");
+    /* the live limits are the live guest's */
+    g_clear_pointer(&ins, json_object_put);
+    ins = inserted(e, "vi-iotune", "virtio-disk0");
+    g_assert_cmpint(member_int(ins, "bps_rd"), ==, 1000000);
+}
+
 static void
 test_iotune_and_props(void)
 {
@@ -187,6 +227,7 @@ test_iotune_and_props(void)
     g_free(v);
     v = qom_get(&e, "vi-iotune", "scsi0-0-1-0", "rerror");
     g_assert_cmpstr(v, ==, "\"report\"");
+    blkdeviotune_live(&e);
     qv_ok(&e, NULL, "destroy", "vi-iotune", NULL);
     env_clear(&e);
 }

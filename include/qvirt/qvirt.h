@@ -874,4 +874,39 @@ int qvirt_domain_migrate_set_max_speed(QvirtDomain *dom, unsigned long bandwidth
 int qvirt_domain_migrate_get_max_speed(QvirtDomain *dom, unsigned long *bandwidth,
                                        unsigned int flags, GError **error);
 
+/* ---- block I/O tuning (virsh blkdeviotune) ---- */
+
+/* virDomainSetBlockIoTune's typed parameters: libvirt's names, values
+ * in bytes/s, operations/s, bytes and seconds; 0 lifts a limit */
+#define QVIRT_DOMAIN_BLOCK_IOTUNE_TOTAL_BYTES_SEC "total_bytes_sec"
+#define QVIRT_DOMAIN_BLOCK_IOTUNE_READ_BYTES_SEC "read_bytes_sec"
+#define QVIRT_DOMAIN_BLOCK_IOTUNE_WRITE_BYTES_SEC "write_bytes_sec"
+#define QVIRT_DOMAIN_BLOCK_IOTUNE_TOTAL_IOPS_SEC "total_iops_sec"
+#define QVIRT_DOMAIN_BLOCK_IOTUNE_READ_IOPS_SEC "read_iops_sec"
+#define QVIRT_DOMAIN_BLOCK_IOTUNE_WRITE_IOPS_SEC "write_iops_sec"
+#define QVIRT_DOMAIN_BLOCK_IOTUNE_SIZE_IOPS_SEC "size_iops_sec"
+/* ... and each of the six with "_max" and "_max_length" appended */
+
+/*
+ * Change the <iotune> of @disk (a target name): the settings of
+ * @params, merged with what it has as libvirt does (a total given
+ * clears the read and write of its kind, and the other way round);
+ * @group_name (may be NULL: unchanged; "": none).  QVIRT_DOMAIN_AFFECT_*
+ * as for devices: LIVE (block_set_io_throttle), CONFIG (the
+ * definition), CURRENT.
+ *
+ * Since: 0.3.0
+ */
+int qvirt_domain_set_block_io_tune(QvirtDomain *dom, const char *disk,
+                                   const QvirtTypedParameter *params, int nparams,
+                                   const char *group_name, unsigned int flags,
+                                   GError **error);
+/* Every setting of @disk into *@params (g_free; the field names are
+ * static) and *@nparams, its group into *@group_name (g_free, NULL when
+ * none); the live definition's, or with AFFECT_CONFIG the stored one's.
+ * Since: 0.3.0 */
+int qvirt_domain_get_block_io_tune(QvirtDomain *dom, const char *disk,
+                                   QvirtTypedParameter **params, int *nparams,
+                                   char **group_name, unsigned int flags, GError **error);
+
 G_END_DECLS

@@ -47,6 +47,35 @@ qv_disk_opts_clear(QvDiskOpts *o)
     memset(o, 0, sizeof(*o));
 }
 
+void
+qv_disk_iotune_merge(QvDiskIotune *t, const QvDiskIotune *given, const bool *set,
+                     bool group_set)
+{
+    /* the first of each total, read, write triple in qv_iotune_fields */
+    static const size_t triples[] = { 0, 3, 6, 9, 13, 16 };
+
+    for (size_t k = 0; k < G_N_ELEMENTS(triples); k++) {
+        size_t i = triples[k];
+        bool total = set[i], rw = set[i + 1] || set[i + 2];
+
+        if (total && !set[i + 1])
+            QV_IOTUNE_VALUE(t, i + 1) = 0;
+        if (total && !set[i + 2])
+            QV_IOTUNE_VALUE(t, i + 2) = 0;
+        if (rw && !total)
+            QV_IOTUNE_VALUE(t, i) = 0;
+    }
+    for (size_t i = 0; i < qv_iotune_nfields; i++) {
+        if (set[i])
+            QV_IOTUNE_VALUE(t, i) = QV_IOTUNE_VALUE(given, i);
+    }
+    if (group_set) {
+        g_free(t->group_name);
+        t->group_name = given->group_name && *given->group_name ?
+                        g_strdup(given->group_name) : NULL;
+    }
+}
+
 bool
 qv_disk_iotune_has_any(const QvDiskIotune *t)
 {

@@ -128,6 +128,12 @@ typedef struct {
 void qv_disk_opts_clear(QvDiskOpts *o);
 /* Whether any throttling number is set */
 bool qv_disk_iotune_has_any(const QvDiskIotune *t);
+/* libvirt's virDomainSetBlockIoTune merge: the fields of @given marked
+ * in @set (qv_iotune_nfields of them) replace @t's; a total given clears
+ * the old read and write of its kind, a read or write the old total
+ * (QEMU takes one or the other); the group name when @group_set */
+void qv_disk_iotune_merge(QvDiskIotune *t, const QvDiskIotune *given, const bool *set,
+                          bool group_set);
 bool qv_disk_iotune_equal(const QvDiskIotune *a, const QvDiskIotune *b);
 
 /* The name of the first setting that differs ("error_policy", "iotune",

@@ -68,6 +68,8 @@ static const QvCtlCommandSpec specs[QV_CTL_LAST] = {
                                  "null" },
     [QV_CTL_MIGRATE_FINISH] = { "migrate-finish", "migration finish", K(ARGUMENTS),
                                 K(ARGUMENTS), 0, "state, reason" },
+    [QV_CTL_BLOCK_IOTUNE] = { "block-iotune", "block I/O tuning", K(DISK) | K(ARGUMENTS),
+                              K(DISK), 0, "every setting by libvirt's name, group_name" },
 };
 
 typedef enum {

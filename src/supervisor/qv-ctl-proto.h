@@ -50,6 +50,7 @@ typedef enum {
     QV_CTL_MIGRATE_SPEED,        /* "bandwidth" (bytes/s) for migrations; absent: read it */
     QV_CTL_MIGRATE_CONFIRM,      /* after "migrate": "name" is "done" (stop) or "resume" */
     QV_CTL_MIGRATE_FINISH,       /* the destination's end ("arguments") */
+    QV_CTL_BLOCK_IOTUNE,         /* "disk"'s <iotune>; set from "arguments" when given */
 
     QV_CTL_LAST
 } QvCtlCommand;

@@ -228,6 +228,7 @@ qmp_done(QvQmp *qmp, json_object *ret, const GError *qerr, gpointer opaque)
     case QV_CTL_MIGRATE_SPEED:
     case QV_CTL_MIGRATE_CONFIRM:
     case QV_CTL_MIGRATE_FINISH:
+    case QV_CTL_BLOCK_IOTUNE:
     case QV_CTL_LAST:
         out = ret ? json_object_get(ret) : NULL;
         break;
@@ -468,6 +469,7 @@ static const struct {
     [QV_CTL_MIGRATE_SPEED] = { qv_sup_do_migrate_speed, 0 },
     [QV_CTL_MIGRATE_CONFIRM] = { qv_sup_do_migrate_confirm, 0 },
     [QV_CTL_MIGRATE_FINISH] = { qv_sup_do_migrate_finish, QV_SUP_NEEDS_LIVE },
+    [QV_CTL_BLOCK_IOTUNE] = { qv_sup_do_block_iotune, LIVE_DISK },
 };
 
 void

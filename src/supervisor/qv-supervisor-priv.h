@@ -419,3 +419,5 @@ json_object *qv_sup_incoming_report(QvSupervisor *sup);
 void qv_sup_incoming_event(QvSupervisor *sup, const char *name, json_object *data);
 void qv_sup_incoming_free(QvSupervisor *sup);
 void qv_sup_do_migrate_finish(QvSupCall *call);
+/* qv-sup-iotune.c: blkdeviotune */
+void qv_sup_do_block_iotune(QvSupCall *call);

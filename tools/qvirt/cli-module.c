@@ -23,6 +23,7 @@ static const struct {
     { "qv_device_commands", "qv_device_ncommands" },
     { "qv_quorum_commands", "qv_quorum_ncommands" },
     { "qv_migrate_commands", "qv_migrate_ncommands" },
+    { "qv_iotune_commands", "qv_iotune_ncommands" },
     { "qv_secret_commands", "qv_secret_ncommands" },
 };
 
