@@ -300,10 +300,15 @@ qv_qemu_validate_source_settings(const QvDiskDef *disk, const QvStorageSource *s
     if (src->query && !http)
         FAIL(UNSUPPORTED, "disk '%s': query is supported only with HTTP(S) protocols", disk->dst);
     if (is_proto(src, QV_PROTO_NFS, QV_PROTO_NFS)) {
+        /* libvirt's three rules for nfs, in libvirt's order and words */
         if (src->nhosts != 1)
-            FAIL(UNSUPPORTED, "disk '%s': NFS protocol must have exactly one host", disk->dst);
+            FAIL(UNSUPPORTED, "disk '%s': 'nfs' protocol requires the usage of exactly one host",
+                 disk->dst);
         if (src->hosts[0].transport != QV_TRANSPORT_TCP)
-            FAIL(UNSUPPORTED, "disk '%s': NFS host supports only TCP transport", disk->dst);
+            FAIL(UNSUPPORTED, "disk '%s': 'nfs' host must use TCP protocol", disk->dst);
+        if (src->hosts[0].port != 0)
+            FAIL(UNSUPPORTED, "disk '%s': port cannot be specified in 'nfs' protocol host",
+                 disk->dst);
     }
     if (is_proto(src, QV_PROTO_NFS, QV_PROTO_NFS) && o->nfs_group &&
         !g_ascii_string_to_unsigned(o->nfs_group, 10, 0, G_MAXINT32, NULL, NULL))
