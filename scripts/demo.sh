@@ -116,6 +116,15 @@ say "running it: a supervisor per guest starts QEMU (TCG here) with one named no
 run "$QVIRT" "${ROOT[@]}" start vm1
 run "$QVIRT" "${ROOT[@]}" list
 run "$QVIRT" "${ROOT[@]}" domblkinfo vm1 vda
+say "QEMU runs as its own user, under seccomp; the top image is its, the layers below only readable (owners restored at the end)"
+QPID=$(jq -r .qemu_pid "$DEMO/root/var/lib/vm1.runtime.json" 2>/dev/null || echo 0)
+run ps -o user=,group=,comm= -p "$QPID"
+run grep Seccomp: "/proc/$QPID/status"
+run stat -c '%U:%G %a %n' top.qcow2 mid.qcow2 base.raw
+say "its disk limits, changed live (blkdeviotune, QEMU's block_set_io_throttle)"
+run "$QVIRT" "${ROOT[@]}" blkdeviotune vm1 vda --total-bytes-sec 10485760 --total-iops-sec 500
+say "$QVIRT ${ROOT[*]} blkdeviotune vm1 vda | grep -v ': 0$'"
+"$QVIRT" "${ROOT[@]}" blkdeviotune vm1 vda | grep -v ': 0$' || true
 run "$QVIRT" "${ROOT[@]}" suspend vm1
 run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
 say "kill -9 of the supervisor: QEMU keeps running, the next command reattaches"
@@ -164,6 +173,30 @@ run "$QVIRT" "${ROOT[@]}" blockquorum vm1 vdb --remove 3
 run "$QVIRT" "${ROOT[@]}" domblkerror vm1
 run "$QVIRT" "${ROOT[@]}" destroy vm1
 run "$QVIRT" "${ROOT[@]}" domstate vm1 --reason
+
+say "an encrypted disk: a LUKS image, its passphrase in qvirt's secret store, handed to QEMU AES-encrypted under a per-guest key"
+cat > secret.xml <<XML
+<secret ephemeral='no' private='yes'><uuid>6a2d4c3e-1f0b-4e8a-9c7d-5b4a3e2d1c0f</uuid>
+<usage type='volume'><volume>$DEMO/luks.img</volume></usage></secret>
+XML
+"$QVIRT" "${ROOT[@]}" secret-define secret.xml >/dev/null
+printf 'demo-passphrase' > pass.txt
+run "$QVIRT" "${ROOT[@]}" secret-set-value 6a2d4c3e-1f0b-4e8a-9c7d-5b4a3e2d1c0f --file pass.txt --plain
+qemu-img create -q --object secret,id=s0,file=pass.txt -f luks -o key-secret=s0 luks.img 64M
+rm -f pass.txt
+cat > enc.xml <<XML
+<domain type='qemu'><name>enc</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64' machine='q35'>hvm</type></os>
+<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/>
+<source file='$DEMO/luks.img'><encryption format='luks'>
+<secret type='passphrase' uuid='6a2d4c3e-1f0b-4e8a-9c7d-5b4a3e2d1c0f'/></encryption></source>
+<target dev='vda' bus='virtio'/></disk></devices></domain>
+XML
+"$QVIRT" "${ROOT[@]}" define enc.xml >/dev/null
+run "$QVIRT" "${ROOT[@]}" secret-list
+run "$QVIRT" "${ROOT[@]}" chain luks.img
+run "$QVIRT" "${ROOT[@]}" start enc
+run "$QVIRT" "${ROOT[@]}" destroy enc
 
 say "disk leases (lockd, the default): two guests on one disk; the second is refused before its QEMU opens it"
 qemu-img create -q -f qcow2 shared.qcow2 64M
