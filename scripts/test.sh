@@ -36,7 +36,7 @@ echo "== fuzzing (${FUZZ_SECONDS}s per target)"
 CC=clang setup build-fuzz -Dfuzzing=true -Db_lundef=false
 meson compile -C build-fuzz
 fuzz_ok=0
-for t in probe backing domain-xml snapshot-xml lock-config cli-device; do
+for t in probe backing domain-xml snapshot-xml lock-config cli-device secret-xml; do
     work="$LOG/corpus-$t"
     mkdir -p "$work"
     cp fuzz/corpus/$t/* "$work/"

@@ -201,6 +201,12 @@ qv_test_make_chain3(void)
                      "-F", "qcow2", "top.qcow2", "1M", NULL);
 }
 
+bool
+qv_test_valgrind_sample(unsigned int i)
+{
+    return !g_getenv("QV_TEST_VALGRIND") || i % 8 == 0;
+}
+
 GPtrArray *
 qv_test_list_cases(const char *dir)
 {

@@ -52,5 +52,13 @@ char *qv_test_enter_tmpdir(void);
 /* base.qcow2 <- mid.qcow2 <- top.qcow2 in the current folder */
 void qv_test_make_chain3(void);
 
+/*
+ * Whether case @i runs what costs a valgrind process of its own (a qvirt
+ * command per case): always in the plain run, every 8th under valgrind
+ * (QV_TEST_VALGRIND), where each costs seconds and the plain run has
+ * checked them all; the in-process checks run for every case there too
+ */
+bool qv_test_valgrind_sample(unsigned int i);
+
 /* Replace every occurrence of @needle in @s by @repl (new string) */
 char *qv_test_replace(const char *s, const char *needle, const char *repl);

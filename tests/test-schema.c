@@ -147,7 +147,10 @@ test_quiet(void)
 static gpointer
 validate_thread(gpointer data)
 {
-    for (int i = 0; i < 20; i++) {
+    /* valgrind runs the threads one at a time, each validation slowly */
+    int rounds = g_getenv("QV_TEST_VALGRIND") ? 3 : 20;
+
+    for (int i = 0; i < rounds; i++) {
         g_autoptr(GError) err = NULL;
 
         if (!validate_file(data, &err))
@@ -228,7 +231,9 @@ add_dir_tests(GPtrArray *keep, const char *prefix, const char *dir,
         g_autofree char *test = g_strdup_printf("%s/%.*s", prefix, (int)(strlen(name) - 4), name);
 
         g_ptr_array_add(keep, path);
-        g_test_add_data_func(test, path, func);
+        /* all in the plain run; a sample under valgrind (seconds each) */
+        if (qv_test_valgrind_sample((unsigned int)i))
+            g_test_add_data_func(test, path, func);
     }
     return names->len;
 }

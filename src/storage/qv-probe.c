@@ -127,13 +127,16 @@ qv_probe_image(QvReader *r, QvFormat fmt, QvProbeInfo *info,
 
     switch (fmt) {
     case QV_FORMAT_RAW:
-    /* formats with no backing file; qvirt reads no more of them than of raw */
+        return qv_probe_raw(r, info);
+    /* formats with no backing file, whose headers qvirt does not read:
+     * the element keeps its format (QEMU opens it so), its size unknown */
     case QV_FORMAT_FAT:
     case QV_FORMAT_BOCHS:
     case QV_FORMAT_CLOOP:
     case QV_FORMAT_DMG:
     case QV_FORMAT_PLOOP:
-        return qv_probe_raw(r, info);
+        info->format = fmt;
+        return true;
     case QV_FORMAT_ISO:
         return qv_probe_iso(r, info, error);
     case QV_FORMAT_QCOW:
@@ -147,8 +150,13 @@ qv_probe_image(QvReader *r, QvFormat fmt, QvProbeInfo *info,
     case QV_FORMAT_VDI:
         return qv_probe_vdi(r, info, error);
     case QV_FORMAT_VPC:
-    case QV_FORMAT_VHD:
         return qv_probe_vpc(r, info, error);
+    case QV_FORMAT_VHD:
+        /* libvirt's other name for QEMU's vpc */
+        if (!qv_probe_vpc(r, info, error))
+            return false;
+        info->format = QV_FORMAT_VHD;
+        return true;
     case QV_FORMAT_VHDX:
         return qv_probe_vhdx(r, info, error);
     case QV_FORMAT_LUKS:
